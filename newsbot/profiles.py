@@ -1,0 +1,64 @@
+"""Site profiles (which URLs are articles, the outlet's name), kept as data in profiles.toml."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from newsbot.urls import site_of
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    key: str
+    name: str
+    article_path: re.Pattern[str]
+    exclude_path: re.Pattern[str]
+
+    def is_article_url(self, url: str) -> bool:
+        """Whether a link's path has the shape of this site's article permalinks."""
+        path = urlsplit(url).path or "/"
+        if path == "/" or self.exclude_path.search(path):
+            return False
+        return bool(self.article_path.search(path))
+
+
+@cache
+def _raw_profiles() -> dict[str, dict[str, str]]:
+    text = resources.files("newsbot").joinpath("profiles.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    profiles = {"default": data["default"]}
+    profiles.update(data.get("sites", {}))
+    return profiles
+
+
+def _build(key: str, raw: dict[str, str], default: dict[str, str]) -> SiteProfile:
+    merged = {**default, **raw}
+    return SiteProfile(
+        key=key,
+        name=merged["name"],
+        article_path=re.compile(merged["article_path"]),
+        exclude_path=re.compile(merged["exclude_path"], re.IGNORECASE),
+    )
+
+
+def profile_names() -> list[str]:
+    return sorted(_raw_profiles())
+
+
+def get_profile(url: str, name: str | None = None) -> SiteProfile:
+    """The profile named explicitly, else the one for the URL's host, else the default."""
+    raw = _raw_profiles()
+    key = name or site_of(url)
+    if name and name not in raw:
+        raise ValueError(f"unknown site profile {name!r}; known: {', '.join(profile_names())}")
+    if key not in raw:
+        key = "default"
+    return _build(key, raw[key], raw["default"])

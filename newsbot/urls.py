@@ -1,0 +1,72 @@
+"""URL hygiene: one canonical spelling per article so dedup keys and rows agree."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+logger = logging.getLogger(__name__)
+
+#: Query parameters that only track where a click came from (DESIGN.md: url field).
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {"yclid", "gclid", "fbclid", "from", "_openstat", "ysclid", "mc_cid", "mc_eid", "igshid"}
+)
+TRACKING_PREFIXES: tuple[str, ...] = ("utm_",)
+
+
+def _is_tracking(name: str) -> bool:
+    low = name.lower()
+    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+
+
+def clean_url(url: str | None, base: str | None = None) -> str:
+    """Absolute URL without fragment, tracking parameters, default port or upper-case host.
+
+    The path is kept as the site spells it (WordPress decides the trailing slash); "" for
+    anything that is not an http(s) URL.
+    """
+    if not url:
+        return ""
+    url = url.strip()
+    if base:
+        url = urljoin(base, url)
+    try:
+        url = safe_url_string(url)
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.hostname.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    )
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def url_key(url: str) -> str:
+    """Dedup key: the clean URL with ``/slug`` and ``/slug/`` treated as one page."""
+    cleaned = clean_url(url)
+    parts = urlsplit(cleaned)
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("", parts.netloc, path, parts.query, ""))
+
+
+def site_of(url: str) -> str:
+    """Host name as analysts name the outlet: ``uv-kurier.ru`` (no ``www.``, no port)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when two URLs belong to one outlet (``www.`` and ports aside)."""
+    return bool(site_of(a)) and site_of(a) == site_of(b)
