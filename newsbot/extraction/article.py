@@ -1,0 +1,411 @@
+"""An article page -> the dataset's raw fields.
+
+Every field is read from standard signals first (JSON-LD, OpenGraph / ``article:*`` meta,
+canonical, ``<time datetime>``, WordPress markup) and from the outlet's visible patterns second
+(«Опубликовано 05 Сен 2023 в 12:57 | Текст: …», «… Фото: …»), so that a theme change degrades one
+signal instead of emptying a column. Derived fields (word_count, districts, hashes) and final
+normalisation belong to the clean pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from parsel import Selector
+
+from newsbot.dates import parse_date
+from newsbot.extraction.document import make_selector, text_of
+from newsbot.extraction.metadata import (
+    ARTICLE_TYPES,
+    COLLECTION_TYPES,
+    PageMetadata,
+    as_names,
+    as_text,
+    as_url,
+    read_metadata,
+)
+from newsbot.text import clean_inline, html_to_text
+from newsbot.urls import clean_url, same_site, site_of
+
+logger = logging.getLogger(__name__)
+
+#: Nodes that are page furniture, never the article (sidebars, menus, comment forms).
+_OUTSIDE = (
+    "ancestor-or-self::aside or ancestor-or-self::nav or ancestor-or-self::footer"
+    " or ancestor-or-self::form"
+    " or ancestor-or-self::*[contains(@class,'sidebar') or contains(@class,'widget')"
+    " or contains(@class,'related') or contains(@class,'comment') or contains(@id,'sidebar')"
+    " or contains(@id,'comments')]"
+)
+_BODY_SELECTORS = (
+    "[itemprop='articleBody']",
+    ".entry-content",
+    ".post-content",
+    ".article-content",
+    ".article-body",
+    ".article__body",
+    ".article__text",
+    ".td-post-content",
+    ".tdb-block-inner.td-fix-index",
+    ".news-text",
+    ".post-text",
+    ".single-content",
+)
+_LEAD_SELECTORS = (
+    "[itemprop='alternativeHeadline']",
+    ".lead",
+    ".subtitle",
+    ".sub-title",
+    ".entry-subtitle",
+    ".post-subtitle",
+    ".td-post-sub-title",
+    ".article-lead",
+    ".article__lead",
+    ".standfirst",
+    ".intro",
+)
+_TITLE_SELECTORS = (
+    "[itemprop='headline']",
+    "h1.entry-title",
+    ".entry-title",
+    "article h1",
+    ".tdb-title-text",
+    ".post-title",
+    "h1",
+)
+_CAPTION_XPATH = (
+    "//figure//figcaption"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-element-caption ')]"
+    " | //*[@itemprop='caption']"
+)
+
+_BYLINE_DATE = re.compile(
+    r"(?:Опубликовано|Опубликован[аы]?|Дата публикации)\s*:?\s*(?P<date>[^|\n]{4,60}?)\s*(?:\||Текст|Автор|$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MODIFIED_DATE = re.compile(
+    r"(?:Обновлено|Изменено|Дата обновления)\s*:?\s*(?P<date>[^|\n]{4,60}?)\s*(?:\||$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BYLINE_AUTHOR = re.compile(r"(?:Текст|Автор)\s*:\s*(?P<author>[^|\n]{2,120})", re.IGNORECASE)
+_CREDIT = re.compile(
+    r"^(?P<caption>.*?)[\s.,;]*\b(?:Фото|Фотография|Фото и видео)\s*(?::|—|–|-)\s*(?P<credit>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_BYLINE_PARAGRAPH = re.compile(r"^(?:Опубликовано|Дата публикации)\b", re.IGNORECASE)
+_FURNITURE_PARAGRAPH = re.compile(
+    r"^(?:Теги|Метки|Рубрики?|Поделиться|Поделитесь|Tags)\s*:?(?:\s|$)", re.IGNORECASE
+)
+_NON_ARTICLE_OG = frozenset({"website", "profile", "object", "book", "music.song", "video.other"})
+_NON_ARTICLE_BODY_CLASSES = frozenset(
+    {"home", "blog", "archive", "category", "tag", "author", "search", "page", "error404"}
+)
+_MIN_BODY_CHARS = 80
+
+
+@dataclass
+class ArticleExtraction:
+    """Raw fields of one page plus whether the page is an article at all, and why not."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    is_article: bool = True
+    code: str = ""  # stats key when not an article: not_article, no_title, no_text, error
+    reason: str = ""  # the same for a human, with the evidence
+    signals: list[str] = field(default_factory=list)
+
+
+def _first_text(sel: Selector, css_list: tuple[str, ...]) -> str:
+    for css in css_list:
+        for node in sel.css(css):
+            if node.xpath(_OUTSIDE):
+                continue
+            value = clean_inline(text_of(node))
+            if value:
+                return value
+    return ""
+
+
+def _valid_date(raw: str) -> str:
+    """The raw string if the one date parser accepts it (the pipeline formats it)."""
+    return raw if raw and parse_date(raw) is not None else ""
+
+
+def _first_date(*candidates: str) -> str:
+    for raw in candidates:
+        if _valid_date(raw):
+            return raw.strip()
+    return ""
+
+
+def _time_datetime(sel: Selector, kind: str) -> str:
+    """``<time datetime>`` in the article, published or updated, ignoring sidebars."""
+    if kind == "published":
+        xp = (
+            "//*[@itemprop='datePublished']/@datetime | //*[@itemprop='datePublished']/@content"
+            " | //time[contains(@class,'published') or contains(@class,'entry-date')]/@datetime"
+        )
+    else:
+        xp = (
+            "//*[@itemprop='dateModified']/@datetime | //*[@itemprop='dateModified']/@content"
+            " | //time[contains(@class,'updated') or contains(@class,'modified')]/@datetime"
+        )
+    for value in sel.xpath(xp):
+        if not value.xpath(f"..[{_OUTSIDE}]"):
+            found = _valid_date(value.get())
+            if found:
+                return found
+    if kind == "published":
+        for node in sel.xpath("//time[@datetime]"):
+            if node.xpath(_OUTSIDE):
+                continue
+            if "updated" in (node.attrib.get("class") or ""):
+                continue
+            found = _valid_date(node.attrib["datetime"])
+            if found:
+                return found
+    return ""
+
+
+def _visible(pattern: re.Pattern[str], text: str, group: str) -> str:
+    for match in pattern.finditer(text):
+        value = clean_inline(match.group(group))
+        if value:
+            return value
+    return ""
+
+
+def _title(sel: Selector, meta: PageMetadata) -> str:
+    candidates = [
+        clean_inline(as_text(meta.article.get("headline"))),
+        clean_inline(meta.first("og:title")),
+        _first_text(sel, _TITLE_SELECTORS),
+    ]
+    page_title = clean_inline(sel.xpath("string(//title)").get())
+    for value in candidates:
+        if value:
+            return value
+    # "<headline> - <site name>": the part before the last separator.
+    return re.split(r"\s+[|—–-]\s+(?=[^|—–-]+$)", page_title)[0] if page_title else ""
+
+
+def _body_container(sel: Selector) -> Selector | None:
+    """The node holding the article's paragraphs: a known container, else the densest block."""
+    for css in _BODY_SELECTORS:
+        for node in sel.css(css):
+            if node.xpath(_OUTSIDE):
+                continue
+            if len(clean_inline(text_of(node))) >= _MIN_BODY_CHARS:
+                return node
+    best: Selector | None = None
+    best_score = 0
+    for node in sel.xpath("//body//*[p]"):
+        if node.xpath(_OUTSIDE):
+            continue
+        score = sum(len(clean_inline(text_of(p))) for p in node.xpath("./p"))
+        if score > best_score:
+            best, best_score = node, score
+    return best if best_score >= _MIN_BODY_CHARS else None
+
+
+def split_caption(caption: str) -> tuple[str, str]:
+    """«<caption>. Фото: <credit>» -> (caption, credit)."""
+    caption = clean_inline(caption)
+    match = _CREDIT.match(caption)
+    if not match:
+        return caption.rstrip(" ."), ""
+    return clean_inline(match.group("caption")).rstrip(" .,;"), clean_inline(match.group("credit"))
+
+
+def _caption(sel: Selector) -> str:
+    for node in sel.xpath(_CAPTION_XPATH):
+        if node.xpath(_OUTSIDE):
+            continue
+        value = clean_inline(text_of(node))
+        if value:
+            return value
+    return ""
+
+
+def _image(sel: Selector, meta: PageMetadata, base: str) -> str:
+    url = meta.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+    url = url or as_url(meta.article.get("image"))
+    if not url:
+        for img in sel.xpath("//figure//img | //*[contains(@class,'wp-caption')]//img"):
+            if img.xpath(_OUTSIDE):
+                continue
+            url = img.attrib.get("data-src") or img.attrib.get("src") or ""
+            if url and not url.startswith("data:"):
+                break
+            url = ""
+    return clean_url(url, base) if url else ""
+
+
+def _list_from_links(sel: Selector, rel: str, exclude_rel: str | None = None) -> list[str]:
+    names: list[str] = []
+    for a in sel.xpath("//a[@rel]"):
+        rels = a.attrib.get("rel", "").lower().split()
+        if rel not in rels or (exclude_rel and exclude_rel in rels) or a.xpath(_OUTSIDE):
+            continue
+        name = clean_inline(text_of(a))
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    return as_names(value)
+
+
+def _dedup(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        v = clean_inline(v)
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+def _is_article(sel: Selector, meta: PageMetadata, published: str) -> tuple[bool, str, list[str]]:
+    """Whether the page is one article rather than a listing or a static page."""
+    signals: list[str] = []
+    og_type = meta.first("og:type").lower()
+    body_classes = set((sel.xpath("//body/@class").get() or "").lower().split())
+    if meta.article:
+        signals.append("jsonld")
+    if og_type == "article":
+        signals.append("og:type")
+    if meta.first("article:published_time"):
+        signals.append("article:published_time")
+    if "single" in body_classes or "single-post" in body_classes:
+        signals.append("wp:single")
+    if sel.css("[itemprop='articleBody']"):
+        signals.append("articleBody")
+    if published:
+        signals.append("date")
+    non_article: list[str] = []
+    if og_type in _NON_ARTICLE_OG:
+        non_article.append(f"og:type={og_type}")
+    if meta.jsonld_types & COLLECTION_TYPES and not meta.article:
+        non_article.append("jsonld:" + ",".join(sorted(meta.jsonld_types & COLLECTION_TYPES)))
+    if body_classes & _NON_ARTICLE_BODY_CLASSES and "single" not in body_classes:
+        non_article.append("wp:" + ",".join(sorted(body_classes & _NON_ARTICLE_BODY_CLASSES)))
+    strong = [s for s in signals if s != "date"]
+    if non_article and not strong:
+        return False, "not an article (" + "; ".join(non_article) + ")", signals
+    if not published and not strong:
+        return False, "not an article (no date and no article markup)", signals
+    return True, "", signals
+
+
+def _clean_paragraphs(text: str, drop: set[str]) -> tuple[str, list[str]]:
+    """Body paragraphs minus byline, repeated title/caption/lead and furniture lines."""
+    kept: list[str] = []
+    captions: list[str] = []
+    for para in text.split("\n\n"):
+        flat = clean_inline(para)
+        if not flat or flat in drop or _BYLINE_PARAGRAPH.match(flat):
+            continue
+        if _FURNITURE_PARAGRAPH.match(flat) and len(flat) < 300:
+            continue
+        if len(flat) <= 300 and _CREDIT.match(flat) and re.search(r"\bФото\s*:", flat):
+            captions.append(flat)
+            continue
+        kept.append(para)
+    return "\n\n".join(kept), captions
+
+
+def extract_article(
+    html: str | bytes | Selector, url: str, content_type: str | None = None
+) -> ArticleExtraction:
+    """Read one page. Never raises on bad HTML: a broken page gives empty fields and a reason."""
+    try:
+        return _extract(make_selector(html, content_type), url)
+    except Exception as exc:  # a parser bug must cost one page, not the crawl
+        logger.exception("extraction failed for %s", url)
+        return ArticleExtraction(is_article=False, code="error", reason=f"extraction error: {exc!r}")
+
+
+def _extract(sel: Selector, url: str) -> ArticleExtraction:
+    meta = read_metadata(sel)
+    art = meta.article
+    canonical = clean_url(meta.canonical or as_text(art.get("url")) or meta.first("og:url"), url)
+    page_url = clean_url(url)
+    final_url = canonical if canonical and same_site(canonical, page_url) else page_url
+
+    container = _body_container(sel)
+    scope_text = "\n".join(
+        clean_inline(t)
+        for t in sel.xpath(f"//body//text()[not(ancestor::script) and not(ancestor::style)]"
+                           f"[not({_OUTSIDE.replace('ancestor-or-self', 'ancestor')})]").getall()
+        if t.strip()
+    )
+    published = _first_date(
+        as_text(art.get("datePublished")),
+        meta.first("article:published_time", "datepublished", "pubdate", "publish-date"),
+        _time_datetime(sel, "published"),
+        _visible(_BYLINE_DATE, scope_text, "date"),
+        as_text(art.get("dateCreated")),
+    )
+    modified = _first_date(
+        as_text(art.get("dateModified")),
+        meta.first("article:modified_time", "og:updated_time", "datemodified"),
+        _time_datetime(sel, "modified"),
+        _visible(_MODIFIED_DATE, scope_text, "date"),
+    )
+    title = _title(sel, meta)
+    author = (
+        _visible(_BYLINE_AUTHOR, scope_text, "author")
+        or ", ".join(as_names(art.get("author")))
+        or meta.first("author", "article:author")
+        or _first_text(sel, ("[rel~='author']", "[itemprop='author']", ".byline", ".author"))
+    )
+    lead = _first_text(sel, _LEAD_SELECTORS) or clean_inline(
+        as_text(art.get("alternativeHeadline"))
+    )
+    raw_caption = _caption(sel)
+
+    text = html_to_text(container.root) if container is not None else ""
+    text, inline_captions = _clean_paragraphs(text, {title, lead, raw_caption} - {""})
+    if not raw_caption and inline_captions:
+        raw_caption = inline_captions[0]
+    image_caption, photo_credit = split_caption(raw_caption)
+
+    tags = _keywords(art.get("keywords")) or meta.all("article:tag") or _list_from_links(
+        sel, "tag", exclude_rel="category"
+    )
+    categories = (
+        _keywords(art.get("articleSection"))
+        or meta.all("article:section")
+        or _list_from_links(sel, "category")
+    )
+
+    is_article, reason, signals = _is_article(sel, meta, published)
+    fields: dict[str, Any] = {
+        "url": final_url,
+        "site": site_of(final_url),
+        "title": title,
+        "published_at": published,
+        "modified_at": modified,
+        "author": clean_inline(author),
+        "lead": lead,
+        "text": text,
+        "image_url": _image(sel, meta, final_url or url),
+        "image_caption": image_caption,
+        "photo_credit": photo_credit,
+        "tags": _dedup(tags),
+        "categories": _dedup(categories),
+    }
+    code = "" if is_article else "not_article"
+    if is_article and not title:
+        is_article, code, reason = False, "no_title", "no title found"
+    elif is_article and not text:
+        is_article, code, reason = False, "no_text", "no article text found"
+    return ArticleExtraction(
+        fields=fields, is_article=is_article, code=code, reason=reason, signals=signals
+    )

@@ -1,0 +1,161 @@
+"""Machine-readable signals a page carries: JSON-LD (via extruct), OpenGraph and ``<meta>``.
+
+These are read first because they survive theme changes; visible text is the fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from extruct.jsonld import JsonLdExtractor
+from parsel import Selector
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "BlogPosting",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "Report",
+        "LiveBlogPosting",
+        "SocialMediaPosting",
+    }
+)
+COLLECTION_TYPES = frozenset(
+    {"CollectionPage", "ProfilePage", "SearchResultsPage", "ItemList", "AboutPage", "ContactPage"}
+)
+_JSONLD = JsonLdExtractor()
+
+
+@dataclass
+class PageMetadata:
+    """What the page says about itself, before any visible-text guessing."""
+
+    article: dict[str, Any] = field(default_factory=dict)  # the JSON-LD Article node, if any
+    jsonld_types: set[str] = field(default_factory=set)
+    meta: dict[str, list[str]] = field(default_factory=dict)  # property/name/itemprop -> values
+    canonical: str = ""
+    jsonld_errors: int = 0
+
+    def first(self, *keys: str) -> str:
+        for key in keys:
+            for value in self.meta.get(key, []):
+                if value.strip():
+                    return value.strip()
+        return ""
+
+    def all(self, key: str) -> list[str]:
+        return [v.strip() for v in self.meta.get(key, []) if v.strip()]
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    raw = node.get("@type", [])
+    values = raw if isinstance(raw, list) else [raw]
+    return {str(v).rsplit("/", 1)[-1] for v in values if v}
+
+
+def _walk(data: Any) -> list[dict[str, Any]]:
+    """Every dict node of a JSON-LD document (``@graph`` and nested lists included)."""
+    out: list[dict[str, Any]] = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            out.append(node)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return out
+
+
+def read_jsonld(sel: Selector) -> tuple[list[dict[str, Any]], int]:
+    """All JSON-LD nodes; a broken script is skipped and counted, never fatal."""
+    nodes: list[dict[str, Any]] = []
+    errors = 0
+    for script in sel.xpath('//script[@type="application/ld+json"]'):
+        try:
+            items = _JSONLD.extract_items(script.root)
+        except Exception as exc:  # extruct raises whatever json/jstyleson raise
+            errors += 1
+            logger.debug("unreadable JSON-LD block skipped: %s", exc)
+            continue
+        nodes.extend(_walk(items))
+    return nodes, errors
+
+
+def _resolve(node: Any, by_id: dict[str, dict[str, Any]]) -> Any:
+    """Follow a bare ``{"@id": ...}`` reference inside a Yoast ``@graph``."""
+    if isinstance(node, dict) and set(node) == {"@id"}:
+        return by_id.get(str(node["@id"]), node)
+    if isinstance(node, list):
+        return [_resolve(n, by_id) for n in node]
+    return node
+
+
+def read_metadata(sel: Selector) -> PageMetadata:
+    nodes, errors = read_jsonld(sel)
+    by_id = {str(n["@id"]): n for n in nodes if "@id" in n and len(n) > 1}
+    meta = PageMetadata(jsonld_errors=errors)
+    for node in nodes:
+        meta.jsonld_types |= _types(node)
+    articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
+    if articles:
+        # The richest node wins: Yoast puts a thin Article beside a WebPage in one @graph.
+        best = max(articles, key=len)
+        meta.article = {k: _resolve(v, by_id) for k, v in best.items()}
+        if "author" not in meta.article:
+            for other in articles:
+                if "author" in other:
+                    meta.article["author"] = _resolve(other["author"], by_id)
+                    break
+    for m in sel.xpath("//meta[@content]"):
+        key = m.attrib.get("property") or m.attrib.get("name") or m.attrib.get("itemprop")
+        if key:
+            meta.meta.setdefault(key.strip().lower(), []).append(m.attrib["content"])
+    for link in sel.xpath("//link[@href]"):
+        if "canonical" in link.attrib.get("rel", "").lower().split():
+            meta.canonical = link.attrib["href"].strip()
+            break
+    return meta
+
+
+def as_names(value: Any) -> list[str]:
+    """Names out of a JSON-LD value that may be a string, a Thing, or a list of either."""
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            name = item.get("name") or item.get("headline") or ""
+            if isinstance(name, str) and name.strip():
+                names.append(name.strip())
+        elif isinstance(item, str) and item.strip():
+            names.append(item.strip())
+    return names
+
+
+def as_url(value: Any) -> str:
+    """A URL out of a JSON-LD image/url value (string, ImageObject, or a list)."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            return item.strip()
+        if isinstance(item, dict):
+            for key in ("url", "contentUrl", "@id"):
+                found = item.get(key)
+                if isinstance(found, str) and found.strip() and "#" not in found:
+                    return found.strip()
+    return ""
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value.strip() if isinstance(value, str) else ""

@@ -1,0 +1,1 @@
+"""Item pipelines, one job each: clean -> deduplicate -> store."""

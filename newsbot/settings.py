@@ -1,0 +1,59 @@
+"""Scrapy settings for newsbot: polite to the real site by default.
+
+Every setting the project adds is documented in the README (section "Settings").
+"""
+
+from __future__ import annotations
+
+from newsbot import __version__
+from newsbot.items import FIELDS
+
+BOT_NAME = "newsbot"
+SPIDER_MODULES = ["newsbot.spiders"]
+NEWSPIDER_MODULE = "newsbot.spiders"
+
+# --- politeness -------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = (
+    f"newsbot/{__version__} (district news dataset crawler; "
+    "+https://github.com/newsbot-project/newsbot)"
+)
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+# Exponential back-off between retries (seconds); Retry-After is honoured up to the cap.
+NEWSBOT_RETRY_BACKOFF_BASE = 2.0
+NEWSBOT_RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsbot.middlewares.BackoffRetryMiddleware": 550,
+}
+
+# --- pipelines: clean -> deduplicate -> store -------------------------------------------
+ITEM_PIPELINES = {
+    "newsbot.pipelines.clean.CleanPipeline": 100,
+    "newsbot.pipelines.dedup.DedupPipeline": 200,
+    "newsbot.pipelines.store.SQLitePipeline": 300,
+}
+SQLITE_PATH = "data/newsbot.db"
+SQLITE_BATCH_SIZE = 20
+
+# --- exports ----------------------------------------------------------------------------
+FEED_EXPORT_FIELDS = list(FIELDS)
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {"csv": "newsbot.exporters.ListJoiningCsvItemExporter"}
+
+# --- Scrapy housekeeping ----------------------------------------------------------------
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
