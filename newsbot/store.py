@@ -29,7 +29,6 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE articles (
         url           TEXT PRIMARY KEY,
-        url_key       TEXT NOT NULL UNIQUE,
         site          TEXT NOT NULL DEFAULT '',
         title         TEXT NOT NULL DEFAULT '',
         published_at  TEXT,
@@ -46,6 +45,7 @@ MIGRATIONS: tuple[str, ...] = (
         word_count    INTEGER NOT NULL DEFAULT 0,
         content_hash  TEXT NOT NULL DEFAULT '',
         scraped_at    TEXT NOT NULL,
+        url_key       TEXT NOT NULL UNIQUE,
         first_seen_at TEXT NOT NULL,
         last_seen_at  TEXT NOT NULL
     );
