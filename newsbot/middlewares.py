@@ -55,7 +55,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
             )
             if delay > 0:
                 logger.info(
-                    "HTTP %s for %s: retry %s in %.1fs", response.status, request.url, attempt, delay
+                    "HTTP %s for %s: retry %s in %.1fs",
+                    response.status,
+                    request.url,
+                    attempt,
+                    delay,
                 )
                 await deferred_to_future(deferLater(reactor, delay, lambda: None))
         return result

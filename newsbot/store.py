@@ -143,7 +143,9 @@ class ArticleStore:
                 raise
 
     # -- writes ---------------------------------------------------------------------------
-    def upsert_many(self, items: Iterable[Mapping[str, Any]], seen_at: str | None = None) -> UpsertCounts:
+    def upsert_many(
+        self, items: Iterable[Mapping[str, Any]], seen_at: str | None = None
+    ) -> UpsertCounts:
         """Insert new URLs, update changed ones, touch unchanged ones: one transaction."""
         seen_at = seen_at or utc_now()
         counts = UpsertCounts()

@@ -17,9 +17,8 @@ from typing import Any
 from parsel import Selector
 
 from newsbot.dates import parse_date
-from newsbot.extraction.document import make_selector, text_of
+from newsbot.extraction.document import FURNITURE_XPATH, in_furniture, make_selector, text_of
 from newsbot.extraction.metadata import (
-    ARTICLE_TYPES,
     COLLECTION_TYPES,
     PageMetadata,
     as_names,
@@ -32,14 +31,6 @@ from newsbot.urls import clean_url, same_site, site_of
 
 logger = logging.getLogger(__name__)
 
-#: Nodes that are page furniture, never the article (sidebars, menus, comment forms).
-_OUTSIDE = (
-    "ancestor-or-self::aside or ancestor-or-self::nav or ancestor-or-self::footer"
-    " or ancestor-or-self::form"
-    " or ancestor-or-self::*[contains(@class,'sidebar') or contains(@class,'widget')"
-    " or contains(@class,'related') or contains(@class,'comment') or contains(@id,'sidebar')"
-    " or contains(@id,'comments')]"
-)
 _BODY_SELECTORS = (
     "[itemprop='articleBody']",
     ".entry-content",
@@ -84,7 +75,8 @@ _CAPTION_XPATH = (
 )
 
 _BYLINE_DATE = re.compile(
-    r"(?:Опубликовано|Опубликован[аы]?|Дата публикации)\s*:?\s*(?P<date>[^|\n]{4,60}?)\s*(?:\||Текст|Автор|$)",
+    r"(?:Опубликовано|Опубликован[аы]?|Дата публикации)\s*:?\s*"
+    r"(?P<date>[^|\n]{4,60}?)\s*(?:\||Текст|Автор|$)",
     re.IGNORECASE | re.MULTILINE,
 )
 _MODIFIED_DATE = re.compile(
@@ -121,7 +113,7 @@ class ArticleExtraction:
 def _first_text(sel: Selector, css_list: tuple[str, ...]) -> str:
     for css in css_list:
         for node in sel.css(css):
-            if node.xpath(_OUTSIDE):
+            if in_furniture(node):
                 continue
             value = clean_inline(text_of(node))
             if value:
@@ -154,13 +146,15 @@ def _time_datetime(sel: Selector, kind: str) -> str:
             " | //time[contains(@class,'updated') or contains(@class,'modified')]/@datetime"
         )
     for value in sel.xpath(xp):
-        if not value.xpath(f"..[{_OUTSIDE}]"):
-            found = _valid_date(value.get())
-            if found:
-                return found
+        parent = value.root.getparent() if hasattr(value.root, "getparent") else None
+        if parent is not None and parent.xpath(FURNITURE_XPATH):
+            continue
+        found = _valid_date(value.get())
+        if found:
+            return found
     if kind == "published":
         for node in sel.xpath("//time[@datetime]"):
-            if node.xpath(_OUTSIDE):
+            if in_furniture(node):
                 continue
             if "updated" in (node.attrib.get("class") or ""):
                 continue
@@ -196,14 +190,14 @@ def _body_container(sel: Selector) -> Selector | None:
     """The node holding the article's paragraphs: a known container, else the densest block."""
     for css in _BODY_SELECTORS:
         for node in sel.css(css):
-            if node.xpath(_OUTSIDE):
+            if in_furniture(node):
                 continue
             if len(clean_inline(text_of(node))) >= _MIN_BODY_CHARS:
                 return node
     best: Selector | None = None
     best_score = 0
     for node in sel.xpath("//body//*[p]"):
-        if node.xpath(_OUTSIDE):
+        if in_furniture(node):
             continue
         score = sum(len(clean_inline(text_of(p))) for p in node.xpath("./p"))
         if score > best_score:
@@ -222,7 +216,7 @@ def split_caption(caption: str) -> tuple[str, str]:
 
 def _caption(sel: Selector) -> str:
     for node in sel.xpath(_CAPTION_XPATH):
-        if node.xpath(_OUTSIDE):
+        if in_furniture(node):
             continue
         value = clean_inline(text_of(node))
         if value:
@@ -235,7 +229,7 @@ def _image(sel: Selector, meta: PageMetadata, base: str) -> str:
     url = url or as_url(meta.article.get("image"))
     if not url:
         for img in sel.xpath("//figure//img | //*[contains(@class,'wp-caption')]//img"):
-            if img.xpath(_OUTSIDE):
+            if in_furniture(img):
                 continue
             url = img.attrib.get("data-src") or img.attrib.get("src") or ""
             if url and not url.startswith("data:"):
@@ -248,7 +242,7 @@ def _list_from_links(sel: Selector, rel: str, exclude_rel: str | None = None) ->
     names: list[str] = []
     for a in sel.xpath("//a[@rel]"):
         rels = a.attrib.get("rel", "").lower().split()
-        if rel not in rels or (exclude_rel and exclude_rel in rels) or a.xpath(_OUTSIDE):
+        if rel not in rels or (exclude_rel and exclude_rel in rels) or in_furniture(a):
             continue
         name = clean_inline(text_of(a))
         if name and name not in names:
@@ -328,7 +322,9 @@ def extract_article(
         return _extract(make_selector(html, content_type), url)
     except Exception as exc:  # a parser bug must cost one page, not the crawl
         logger.exception("extraction failed for %s", url)
-        return ArticleExtraction(is_article=False, code="error", reason=f"extraction error: {exc!r}")
+        return ArticleExtraction(
+            is_article=False, code="error", reason=f"extraction error: {exc!r}"
+        )
 
 
 def _extract(sel: Selector, url: str) -> ArticleExtraction:
@@ -341,8 +337,10 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
     container = _body_container(sel)
     scope_text = "\n".join(
         clean_inline(t)
-        for t in sel.xpath(f"//body//text()[not(ancestor::script) and not(ancestor::style)]"
-                           f"[not({_OUTSIDE.replace('ancestor-or-self', 'ancestor')})]").getall()
+        for t in sel.xpath(
+            f"//body//text()[not(ancestor::script) and not(ancestor::style)]"
+            f"[not({FURNITURE_XPATH.replace('ancestor-or-self', 'ancestor')})]"
+        ).getall()
         if t.strip()
     )
     published = _first_date(
@@ -376,8 +374,10 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
         raw_caption = inline_captions[0]
     image_caption, photo_credit = split_caption(raw_caption)
 
-    tags = _keywords(art.get("keywords")) or meta.all("article:tag") or _list_from_links(
-        sel, "tag", exclude_rel="category"
+    tags = (
+        _keywords(art.get("keywords"))
+        or meta.all("article:tag")
+        or _list_from_links(sel, "tag", exclude_rel="category")
     )
     categories = (
         _keywords(art.get("articleSection"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
-from newsbot.extraction.document import make_selector, text_of
+from newsbot.extraction.document import in_furniture, make_selector
 from newsbot.text import clean_inline
 from newsbot.urls import clean_url, same_site, url_key
 
@@ -27,6 +27,7 @@ _PAGE_N = re.compile(r"/page/(\d+)/?$")
 class ListingEntry:
     url: str
     date_text: str = ""  # the date the listing prints beside the link, raw
+    in_furniture: bool = False  # a sidebar/menu link ("Популярное"), not the listing proper
 
 
 @dataclass
@@ -98,8 +99,9 @@ def extract_listing(
         return bool(target) and same_site(target, url) and is_article_url(target)
 
     def article_links(node: Selector) -> int:
-        return len({url_key(clean_url(h, url)) for h in node.xpath(".//a/@href").getall()
-                    if is_article(h)})
+        return len(
+            {url_key(clean_url(h, url)) for h in node.xpath(".//a/@href").getall() if is_article(h)}
+        )
 
     listing = Listing(next_url=_next_page(sel, url))
     seen: set[str] = set()
@@ -112,5 +114,11 @@ def extract_listing(
         if key in seen:
             continue
         seen.add(key)
-        listing.entries.append(ListingEntry(url=target, date_text=_entry_date(a, article_links)))
+        listing.entries.append(
+            ListingEntry(
+                url=target,
+                date_text=_entry_date(a, article_links),
+                in_furniture=in_furniture(a),
+            )
+        )
     return listing

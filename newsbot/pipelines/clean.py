@@ -1,4 +1,4 @@
-"""Clean: raw extracted strings -> the dataset's types (ISO dates, normalised text, derived fields)."""
+"""Clean: raw extracted strings -> the dataset's types: ISO dates, clean text, derived fields."""
 
 from __future__ import annotations
 

@@ -95,7 +95,9 @@ class DistrictSpider(scrapy.Spider):
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         page = int(response.meta.get("page", 1))
         if not isinstance(response, TextResponse):
-            logger.warning("listing %s is not a text page (%s)", response.url, type(response).__name__)
+            logger.warning(
+                "listing %s is not a text page (%s)", response.url, type(response).__name__
+            )
             self._inc("listing/not_html")
             return
         self._inc("listing/pages")
@@ -103,12 +105,13 @@ class DistrictSpider(scrapy.Spider):
         if not listing.entries:
             logger.warning("listing %s holds no article links", response.url)
             self._inc("listing/empty")
-        dated = old = 0
+        dated = old = 0  # over the listing proper, sidebars aside
         for entry in listing.entries:
-            if entry.date_text:
+            is_old = self._older_than_since(entry.date_text)
+            if not entry.in_furniture and entry.date_text:
                 dated += 1
-            if self._older_than_since(entry.date_text):
-                old += 1
+                old += is_old
+            if is_old:
                 self._inc("listing/skipped_older_than_since")
                 continue
             key = url_key(entry.url)
@@ -123,7 +126,7 @@ class DistrictSpider(scrapy.Spider):
                 meta={"kind": "article", "listing": response.url},
                 dont_filter=True,
             )
-        if self.since is not None and dated and old == len(listing.entries):
+        if self.since is not None and dated and old == dated:
             logger.info("listing %s is wholly older than %s: stopping", response.url, self.since)
             return
         next_url = listing.next_url

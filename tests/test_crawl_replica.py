@@ -1,0 +1,170 @@
+"""End to end: the real ``scrapy crawl district`` against the replica served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsbot.exporters import LIST_SEPARATOR
+from newsbot.items import FIELDS, LIST_FIELDS
+from tests.conftest import CrawlResult, run_crawl
+from tests.replica.server import SITE_DIR, ReplicaServer
+
+EXPECTED = json.loads((SITE_DIR.parent / "expected.json").read_text(encoding="utf-8"))
+ORIGIN = EXPECTED["origin"]
+
+
+@dataclass
+class Crawl:
+    result: CrawlResult
+    server: ReplicaServer
+    csv_rows: list[dict[str, str]]
+    db_rows: list[dict[str, Any]]
+
+    def expected_url(self, url: str) -> str:
+        return url.replace(ORIGIN, self.server.base_url)
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def read_db(path: Path) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(r) for r in conn.execute("SELECT * FROM articles")]
+    conn.close()
+    return rows
+
+
+def stat(log: str, key: str) -> int:
+    match = re.search(rf"'{re.escape(key)}': (\d+)", log)
+    return int(match.group(1)) if match else 0
+
+
+def crawl(
+    tmp: Path, *args: str, db_path: Path | None = None, server: ReplicaServer | None = None
+) -> Crawl:
+    with server or ReplicaServer(SITE_DIR) as server:
+        result = run_crawl(server.base_url, tmp, *args, db_path=db_path)
+    assert result.returncode == 0, result.log[-3000:]
+    _, rows = read_csv(result.csv_path)
+    return Crawl(result, server, rows, read_db(result.db_path))
+
+
+@pytest.fixture(scope="module")
+def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    return crawl(tmp_path_factory.mktemp("crawl"))
+
+
+def test_csv_has_the_design_columns_in_order(full_crawl: Crawl) -> None:
+    header, _ = read_csv(full_crawl.result.csv_path)
+    assert header == list(FIELDS)
+
+
+def test_every_listed_article_is_one_row(full_crawl: Crawl) -> None:
+    expected = sorted(full_crawl.expected_url(a["url"]) for a in EXPECTED["articles"])
+    assert sorted(r["url"] for r in full_crawl.csv_rows) == expected
+    assert sorted(r["url"] for r in full_crawl.db_rows) == expected
+
+
+@pytest.mark.parametrize(
+    "article", EXPECTED["articles"], ids=lambda a: a["url"].rsplit("/", 1)[-1][:40]
+)
+def test_csv_and_sqlite_fields_match_the_page(full_crawl: Crawl, article: dict[str, Any]) -> None:
+    url = full_crawl.expected_url(article["url"])
+    csv_row = next(r for r in full_crawl.csv_rows if r["url"] == url)
+    db_row = next(r for r in full_crawl.db_rows if r["url"] == url)
+    for name, value in article.items():
+        if name == "site":
+            value = "127.0.0.1"  # the replica is a mirror: its rows name the host they came from
+        elif isinstance(value, str):
+            value = full_crawl.expected_url(value)
+        if name in LIST_FIELDS:
+            assert csv_row[name] == LIST_SEPARATOR.join(value), name
+            assert json.loads(db_row[name]) == value, name
+        else:
+            assert csv_row[name] == value, name
+            assert (db_row[name] or "") == value, name
+    # Derived fields: present, and the same in both outputs.
+    assert int(csv_row["word_count"]) == db_row["word_count"] > 0
+    assert csv_row["content_hash"] == db_row["content_hash"] != ""
+    assert csv_row["scraped_at"] == db_row["scraped_at"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", csv_row["scraped_at"])
+
+
+def test_traps_are_not_emitted_or_fetched(full_crawl: Crawl) -> None:
+    emitted = {r["url"] for r in full_crawl.csv_rows}
+    for trap in EXPECTED["must_not_emit"]:
+        assert full_crawl.expected_url(trap["url"]) not in emitted, trap["why"]
+    requested = full_crawl.server.paths_requested()
+    assert "/robots.txt" in requested
+    assert not [p for p in requested if p.startswith(("/private/", "/wp-admin/"))]
+    assert not [p for p in requested if re.search(r"utm_|yclid|gclid|#", p)]
+    assert not [p for p in requested if p.startswith(("/category/", "/tag/", "/feed", "/wp-"))]
+
+
+def test_no_page_is_requested_twice_except_the_retried_error(full_crawl: Crawl) -> None:
+    counts = Counter(p.rstrip("/") for p in full_crawl.server.paths_requested())
+    twice = {p for p, n in counts.items() if n > 1}
+    assert twice == {p.rstrip("/") for p in EXPECTED["fail_once"]}
+    statuses = [s for _m, p, s in full_crawl.server.requests if p.rstrip("/") in twice]
+    assert statuses == [503, 200]
+
+
+def test_errors_are_logged_and_counted(full_crawl: Crawl) -> None:
+    log = full_crawl.result.log
+    assert stat(log, "newsbot/http_error/404") == 1
+    assert "HTTP 404" in log
+    assert stat(log, "retry/count") >= 1
+    assert stat(log, "newsbot/store/new") == len(EXPECTED["articles"])
+
+
+def test_second_run_adds_no_row(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    server = ReplicaServer(SITE_DIR).start()  # one port, so both runs see the same URLs
+    try:
+        (tmp_path / "one").mkdir()
+        (tmp_path / "two").mkdir()
+        first = crawl(tmp_path / "one", db_path=db, server=server)
+        second = crawl(tmp_path / "two", db_path=db, server=server)
+    finally:
+        server.stop()
+    assert len(second.db_rows) == len(first.db_rows) == len(EXPECTED["articles"])
+    assert stat(second.result.log, "newsbot/store/new") == 0
+    assert stat(second.result.log, "newsbot/store/unchanged") == len(EXPECTED["articles"])
+    assert {r["first_seen_at"] for r in second.db_rows} == {
+        r["first_seen_at"] for r in first.db_rows
+    }
+
+
+def test_max_pages_limits_the_walk(tmp_path: Path) -> None:
+    result = crawl(tmp_path, "-a", "max_pages=1")
+    listing = [p for p in result.server.paths_requested() if p == "/" or p.startswith("/page/")]
+    assert listing == ["/"]
+    assert 0 < len(result.csv_rows) < len(EXPECTED["articles"])
+
+
+def test_since_stops_the_walk_and_filters_old_articles(tmp_path: Path) -> None:
+    # Page 1 is newer than this, page 2 wholly older: page 3 is never fetched.
+    since = "2025-06-01"
+    result = crawl(tmp_path, "-a", f"since={since}")
+    old = {a["url"] for a in EXPECTED["articles"] if a["published_at"] < since}
+    wanted = {result.expected_url(a["url"]) for a in EXPECTED["articles"]} - {
+        result.expected_url(u) for u in old
+    }
+    assert {r["url"] for r in result.csv_rows} == wanted
+    requested = result.server.paths_requested()
+    assert "/page/2/" in requested
+    assert "/page/3/" not in requested
+    assert not [u for u in old if u.replace(ORIGIN, "") in requested]
