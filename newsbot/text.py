@@ -144,12 +144,14 @@ def clean_text(s: str | None) -> str:
 # --------------------------------------------------------------------------------------------
 # Words and hashes.
 
-_W = r"(?:[^\W_]|[\u0300-\u036f])"  # a letter or digit, or a combining mark (stress accents)
-# Letter/digit runs; hyphen (-, U+2010, U+2011) or apostrophe inside a word keeps it one word
-# («Выхино-Жулебино», «д'Артаньян»); digits joined by . , : / stay one number («12:57», «3,5»).
-_WORD_RE = re.compile(
-    rf"{_W}+(?:(?:[-\u2010\u2011'’]|(?<=\d)[.,:/](?=\d)){_W}+)*",
-)
+# Words are letter/digit runs. A hyphen (-, U+2010, U+2011) or apostrophe between two of them
+# keeps one word («Выхино-Жулебино», «covid-19», «д'Артаньян»), and so do . , : / between digits
+# («12:57», «3,5»). Counting runs and subtracting joins is ~2x faster than one regex with
+# lookarounds at every position.
+_RUN_RE = re.compile(r"[^\W_]+")
+_JOINER_RE = re.compile(r"[-\u2010\u2011'’.,:/]")
+_WORD_JOINERS = frozenset("-\u2010\u2011'’")
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]+")  # stress accents split no word: «Собя́нин»
 
 
 def word_count(text: str | None) -> int:
@@ -157,7 +159,20 @@ def word_count(text: str | None) -> int:
     if not text:
         return 0
     s = _inline_map(str(text))
-    return sum(1 for _ in _WORD_RE.finditer(s))
+    if _COMBINING_RE.search(s):
+        s = _COMBINING_RE.sub("", s)
+    count = len(_RUN_RE.findall(s))
+    last = len(s) - 1
+    for m in _JOINER_RE.finditer(s):
+        i = m.start()
+        if 0 < i < last:
+            before, after = s[i - 1], s[i + 1]
+            if m.group() in _WORD_JOINERS:
+                if before.isalnum() and after.isalnum():
+                    count -= 1
+            elif before.isdigit() and after.isdigit():
+                count -= 1
+    return count
 
 
 def _hash_normal_form(text: str) -> str:
