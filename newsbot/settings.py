@@ -47,6 +47,22 @@ ITEM_PIPELINES = {
 SQLITE_PATH = "data/newsbot.db"
 SQLITE_BATCH_SIZE = 20
 
+# --- unattended runs: lock, summary, health, log file -----------------------------------
+COMMANDS_MODULE = "newsbot.commands"
+EXTENSIONS = {
+    "newsbot.extensions.logfile.RotatingLogFile": 0,
+    "newsbot.extensions.lock.RunLock": 10,
+    "newsbot.extensions.summary.RunSummary": 20,
+}
+NEWSBOT_LOCK_PATH = ""  # default: SQLITE_PATH + ".lock"
+NEWSBOT_SUMMARY_PATH = "data/last_run.json"
+NEWSBOT_MIN_FILL_RATES = {"title": 0.99, "published_at": 0.95, "text": 0.95}
+NEWSBOT_MAX_ERROR_RATIO = 0.2
+NEWSBOT_KNOWN_STOP = 10  # consecutive already-stored articles that end an incremental walk
+NEWSBOT_LOG_FILE = ""
+NEWSBOT_LOG_MAX_BYTES = 10 * 1024 * 1024
+NEWSBOT_LOG_BACKUPS = 5
+
 # --- exports ----------------------------------------------------------------------------
 FEED_EXPORT_FIELDS = list(FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"

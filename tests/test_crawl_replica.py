@@ -130,14 +130,14 @@ def test_errors_are_logged_and_counted(full_crawl: Crawl) -> None:
     assert stat(log, "newsbot/store/new") == len(EXPECTED["articles"])
 
 
-def test_second_run_adds_no_row(tmp_path: Path) -> None:
+def test_second_full_run_adds_no_row(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     server = ReplicaServer(SITE_DIR).start()  # one port, so both runs see the same URLs
     try:
         (tmp_path / "one").mkdir()
         (tmp_path / "two").mkdir()
         first = crawl(tmp_path / "one", db_path=db, server=server)
-        second = crawl(tmp_path / "two", db_path=db, server=server)
+        second = crawl(tmp_path / "two", "-a", "full=1", db_path=db, server=server)
     finally:
         server.stop()
     assert len(second.db_rows) == len(first.db_rows) == len(EXPECTED["articles"])

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -19,8 +21,8 @@ from newsbot.dates import parse_date
 from newsbot.extraction import extract_article, extract_listing
 from newsbot.items import ArticleItem
 from newsbot.profiles import SiteProfile, get_profile
-from newsbot.store import utc_now
-from newsbot.urls import clean_url, same_site, url_key
+from newsbot.store import ArticleStore, utc_now
+from newsbot.urls import clean_url, same_site, site_of, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +34,13 @@ def _flag(value: Any) -> bool:
 
 
 class DistrictSpider(scrapy.Spider):
-    """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST``."""
+    """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1``.
+
+    Incremental by default: with a store that already holds the site, the walk stops at the
+    first listing page made only of stored articles (or ``NEWSBOT_KNOWN_STOP`` stored ones in
+    a row) and stored articles are not fetched again. ``full=1`` walks and fetches everything.
+    After an interrupted run the whole listing is walked, still skipping stored articles.
+    """
 
     name = "district"
 
@@ -42,6 +50,7 @@ class DistrictSpider(scrapy.Spider):
         max_pages: str | int | None = None,
         since: str | None = None,
         profile: str | None = None,
+        full: str | bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -57,9 +66,14 @@ class DistrictSpider(scrapy.Spider):
             self.since = parse_date(since)
             if self.since is None:
                 raise ValueError(f"since is not a date: {since!r}")
-        host = self.start_url.split("//", 1)[1].split("/", 1)[0].split(":", 1)[0]
-        self.allowed_domains = [host]
+        self.full = _flag(full)
+        self.site = site_of(self.start_url)
+        self.allowed_domains = [urlsplit(self.start_url).hostname or self.site]
         self.seen: set[str] = set()
+        self.known: set[str] = set()  # url_keys already in the store
+        self.stop_at_known = True
+        self.known_in_a_row = 0
+        self.known_stop = 10
 
     # -- routing --------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -67,8 +81,35 @@ class DistrictSpider(scrapy.Spider):
             yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats if self.crawler is not None else None
+        if stats is not None and stats.get_value("newsbot/lock_held"):
+            return
+        self._load_known()
         self.seen.add(url_key(self.start_url))
         yield self._listing_request(self.start_url, page=1)
+
+    def _load_known(self) -> None:
+        """What the store already holds for this site, unless a full re-crawl was asked for."""
+        if self.full or self.crawler is None:
+            return
+        path = self.crawler.settings.get("SQLITE_PATH")
+        if not path or not Path(path).exists():
+            return
+        store = ArticleStore(path, readonly=True)
+        try:
+            self.known = store.known_url_keys(self.site)
+        finally:
+            store.close()
+        stats = self.crawler.stats
+        if stats is not None and stats.get_value("newsbot/previous_run_interrupted"):
+            self.stop_at_known = False
+        self.known_stop = self.crawler.settings.getint("NEWSBOT_KNOWN_STOP", 10)
+        logger.info(
+            "incremental run: %d articles of %s already stored%s",
+            len(self.known),
+            self.site,
+            "" if self.stop_at_known else " (previous run interrupted: walking everything)",
+        )
 
     def _listing_request(self, url: str, page: int) -> scrapy.Request:
         return scrapy.Request(
@@ -105,19 +146,27 @@ class DistrictSpider(scrapy.Spider):
         if not listing.entries:
             logger.warning("listing %s holds no article links", response.url)
             self._inc("listing/empty")
-        dated = old = 0  # over the listing proper, sidebars aside
+        dated = old = proper = known = 0  # over the listing proper, sidebars aside
         for entry in listing.entries:
-            is_old = self._older_than_since(entry.date_text)
-            if not entry.in_furniture and entry.date_text:
-                dated += 1
-                old += is_old
-            if is_old:
-                self._inc("listing/skipped_older_than_since")
-                continue
             key = url_key(entry.url)
+            is_old = self._older_than_since(entry.date_text)
+            is_known = key in self.known
+            if not entry.in_furniture:
+                proper += 1
+                known += is_known
+                self.known_in_a_row = self.known_in_a_row + 1 if is_known else 0
+                if entry.date_text:
+                    dated += 1
+                    old += is_old
             if key in self.seen:
                 continue
             self.seen.add(key)
+            if is_old:
+                self._inc("listing/old")
+                continue
+            if is_known:
+                self._inc("listing/known")
+                continue
             self._inc("listing/article_links")
             yield scrapy.Request(
                 entry.url,
@@ -128,6 +177,19 @@ class DistrictSpider(scrapy.Spider):
             )
         if self.since is not None and dated and old == dated:
             logger.info("listing %s is wholly older than %s: stopping", response.url, self.since)
+            return
+        if (
+            self.known
+            and self.stop_at_known
+            and proper
+            and (known == proper or self.known_in_a_row >= self.known_stop)
+        ):
+            logger.info(
+                "listing %s: reached articles already stored (%d of %d): stopping",
+                response.url,
+                known,
+                proper,
+            )
             return
         next_url = listing.next_url
         if not next_url or not same_site(next_url, response.url):

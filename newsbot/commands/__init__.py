@@ -1,0 +1,1 @@
+"""Scrapy commands the project overrides (``crawl`` with meaningful exit statuses)."""

@@ -1,0 +1,1 @@
+"""Scrapy extensions for running newsbot unattended: lock, run summary, log file."""

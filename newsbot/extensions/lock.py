@@ -1,0 +1,62 @@
+"""One writer at a time: a file lock next to the database, held for the whole run."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import reactor
+
+logger = logging.getLogger(__name__)
+
+
+class RunLock:
+    """Takes ``<SQLITE_PATH>.lock`` (or ``NEWSBOT_LOCK_PATH``) when the crawler is built.
+
+    If another run holds it, this run closes at once with reason ``lock_held`` and stats key
+    ``newsbot/lock_held``; the crawl command turns that into exit status 3.
+    """
+
+    def __init__(self, crawler: Crawler, path: Path) -> None:
+        self.crawler = crawler
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(str(path))
+        self.held = False
+        try:
+            self.lock.acquire(timeout=0)
+            self.held = True
+        except Timeout:
+            logger.error("another newsbot run holds %s: this run does nothing", path)
+            assert crawler.stats is not None
+            crawler.stats.set_value("newsbot/lock_held", 1)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunLock:
+        settings = crawler.settings
+        path = settings.get("NEWSBOT_LOCK_PATH") or (
+            f"{settings['SQLITE_PATH']}.lock" if settings.get("SQLITE_PATH") else ""
+        )
+        if not path:
+            raise NotConfigured("no SQLITE_PATH and no NEWSBOT_LOCK_PATH: nothing to lock")
+        ext = cls(crawler, Path(path))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        if not self.held:
+            engine = self.crawler.engine
+            assert engine is not None
+            # Not from inside the spider_opened handler: the engine finishes opening first.
+            reactor.callLater(0, deferred_from_coro, engine.close_spider_async(reason="lock_held"))
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.held:
+            self.lock.release()
+            self.held = False

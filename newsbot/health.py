@@ -1,0 +1,107 @@
+"""What a finished run's stats say about its health, and the exit status cron should see.
+
+Pure functions over a stats dict, so the rules are tested without a crawl. Exit statuses:
+
+====  ======================================================================================
+0     healthy run (also: nothing new to fetch)
+1     Scrapy itself failed (bad arguments, spider could not start) — Scrapy's own status
+3     another run holds the lock: nothing was done
+4     no listing page was reached (site down, DNS, robots.txt forbids the start URL)
+5     pages that should hold articles gave none (a theme change emptied the extraction)
+6     too many failed requests (``NEWSBOT_MAX_ERROR_RATIO``)
+7     a field's fill rate fell below its floor (``NEWSBOT_MIN_FILL_RATES``)
+====  ======================================================================================
+
+When several apply, the lowest number wins (the most basic failure explains the others).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsbot.items import FIELDS
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_LOCK_HELD = 3
+EXIT_NO_LISTING = 4
+EXIT_NO_ARTICLES = 5
+EXIT_ERROR_RATIO = 6
+EXIT_FILL_RATE = 7
+
+DEFAULT_MIN_FILL_RATES: dict[str, float] = {"title": 0.99, "published_at": 0.95, "text": 0.95}
+
+
+@dataclass
+class Health:
+    exit_code: int = EXIT_OK
+    problems: list[str] = field(default_factory=list)
+    fill_rates: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.exit_code == EXIT_OK else "unhealthy"
+
+    def fail(self, code: int, problem: str) -> None:
+        self.problems.append(problem)
+        self.exit_code = code if self.exit_code == EXIT_OK else min(self.exit_code, code)
+
+
+def fill_rates(stats: Mapping[str, Any]) -> dict[str, float]:
+    """Share of cleaned items with each DESIGN field filled (from the clean pipeline's counts)."""
+    total = int(stats.get("newsbot/items_cleaned", 0))
+    if not total:
+        return {}
+    return {
+        name: round(1 - int(stats.get(f"newsbot/field_empty/{name}", 0)) / total, 4)
+        for name in FIELDS
+    }
+
+
+def prefixed(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)}
+
+
+def assess(
+    stats: Mapping[str, Any],
+    min_fill_rates: Mapping[str, float] | None = None,
+    max_error_ratio: float = 0.2,
+    min_items_for_fill_check: int = 3,
+) -> Health:
+    """Judge a run from its stats. Thresholds come from settings; defaults suit hourly runs."""
+    health = Health(fill_rates=fill_rates(stats))
+    if stats.get("newsbot/lock_held"):
+        health.fail(EXIT_LOCK_HELD, "another run holds the lock")
+        return health
+    listing_pages = int(stats.get("newsbot/listing/pages", 0))
+    if listing_pages == 0:
+        health.fail(EXIT_NO_LISTING, "no listing page was reached")
+    article_pages = int(stats.get("newsbot/article/pages", 0))
+    items = int(stats.get("newsbot/items_cleaned", 0))
+    links = int(stats.get("newsbot/listing/article_links", 0))
+    known = int(stats.get("newsbot/listing/known", 0))
+    if article_pages and not items:
+        health.fail(EXIT_NO_ARTICLES, f"{article_pages} article pages gave no article")
+    elif listing_pages and not links and not known and not stats.get("newsbot/listing/old"):
+        health.fail(EXIT_NO_ARTICLES, "listing pages held no article links")
+    requests = int(stats.get("downloader/request_count", 0))
+    errors = sum(prefixed(stats, "newsbot/http_error/").values()) + sum(
+        prefixed(stats, "newsbot/request_error/").values()
+    )
+    if requests and errors / requests > max_error_ratio:
+        health.fail(
+            EXIT_ERROR_RATIO,
+            f"{errors} of {requests} requests failed (over {max_error_ratio:.0%})",
+        )
+    if items >= min_items_for_fill_check:
+        for name, floor in (min_fill_rates or DEFAULT_MIN_FILL_RATES).items():
+            rate = health.fill_rates.get(name, 0.0)
+            if rate < floor:
+                health.fail(
+                    EXIT_FILL_RATE, f"field {name} filled in {rate:.0%} of items (< {floor:.0%})"
+                )
+    return health

@@ -1,0 +1,91 @@
+"""The rules that turn a run's stats into a health verdict and an exit status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsbot.health import (
+    EXIT_ERROR_RATIO,
+    EXIT_FILL_RATE,
+    EXIT_LOCK_HELD,
+    EXIT_NO_ARTICLES,
+    EXIT_NO_LISTING,
+    EXIT_OK,
+    assess,
+    fill_rates,
+)
+
+
+def healthy(**over: Any) -> dict[str, Any]:
+    stats: dict[str, Any] = {
+        "newsbot/listing/pages": 3,
+        "newsbot/listing/article_links": 14,
+        "newsbot/article/pages": 14,
+        "newsbot/items_cleaned": 14,
+        "downloader/request_count": 18,
+        "newsbot/http_error/404": 1,
+    }
+    stats.update(over)
+    return stats
+
+
+def test_healthy_run_exits_zero() -> None:
+    health = assess(healthy())
+    assert (health.exit_code, health.problems, health.status) == (EXIT_OK, [], "ok")
+
+
+def test_nothing_new_is_healthy() -> None:
+    stats = {"newsbot/listing/pages": 1, "newsbot/listing/known": 6, "downloader/request_count": 2}
+    assert assess(stats).exit_code == EXIT_OK
+
+
+def test_lock_held() -> None:
+    assert assess({"newsbot/lock_held": 1}).exit_code == EXIT_LOCK_HELD
+
+
+def test_no_listing_reached() -> None:
+    health = assess({"downloader/request_count": 2, "newsbot/http_error/503": 2})
+    assert health.exit_code == EXIT_NO_LISTING
+    assert any("listing" in p for p in health.problems)
+
+
+def test_article_pages_without_articles() -> None:
+    stats = healthy(**{"newsbot/items_cleaned": 0, "newsbot/article/skipped/no_text": 14})
+    assert assess(stats).exit_code == EXIT_NO_ARTICLES
+
+
+def test_listing_without_links() -> None:
+    stats = {"newsbot/listing/pages": 1, "downloader/request_count": 2}
+    assert assess(stats).exit_code == EXIT_NO_ARTICLES
+
+
+def test_error_ratio_threshold() -> None:
+    stats = healthy(**{"newsbot/http_error/500": 5})
+    assert assess(stats, max_error_ratio=0.5).exit_code == EXIT_OK
+    assert assess(stats, max_error_ratio=0.2).exit_code == EXIT_ERROR_RATIO
+
+
+def test_fill_rate_below_floor_is_unhealthy() -> None:
+    stats = healthy(**{"newsbot/field_empty/published_at": 2})  # 12 of 14 = 86 %
+    health = assess(stats)
+    assert health.exit_code == EXIT_FILL_RATE
+    assert health.fill_rates["published_at"] == round(12 / 14, 4)
+    assert "published_at" in health.problems[0]
+    assert assess(stats, min_fill_rates={"published_at": 0.8}).exit_code == EXIT_OK
+
+
+def test_fill_rates_need_a_sample() -> None:
+    stats = healthy(**{"newsbot/items_cleaned": 2, "newsbot/field_empty/text": 2})
+    assert assess(stats, min_items_for_fill_check=3).exit_code == EXIT_OK
+
+
+def test_lowest_status_wins() -> None:
+    stats = {"downloader/request_count": 4, "newsbot/request_error/TimeoutError": 4}
+    assert assess(stats).exit_code == EXIT_NO_LISTING
+
+
+def test_fill_rates_per_field() -> None:
+    rates = fill_rates({"newsbot/items_cleaned": 4, "newsbot/field_empty/lead": 3})
+    assert rates["lead"] == 0.25
+    assert rates["title"] == 1.0
+    assert fill_rates({}) == {}
