@@ -14,11 +14,13 @@ Order of attempts, cheapest first (DESIGN.md convention 4):
    table: «Опубликовано 05 Сен 2023 в 12:57 | Текст: …», «5 сентября 2023 года, 12:57»,
    «вторник, 5 сентября 2023», «05.09.2023 12.57», «5.9.23», ISO inside text, «Сегодня в 14:05»,
    «вчера, 09:30», «3 часа назад», «только что». Months may be abbreviated (Сен, Сент., Мая),
-   genitive or nominative, in any letter case. The earliest date in the text wins.
-3. ``dateparser`` (ru+en, one parser object built on first use) for the long tail, only on
-   short strings (at most 80 characters) that none of the above matched, and only when its
-   answer names at least a day and a month (never a reading of a lone number, a lone time, a
-   year or a month alone).
+   genitive or nominative, in any letter case. The earliest date in the text wins, so pass the
+   line that holds the publication date rather than a whole page.
+3. ``dateparser`` (ru+en, one parser object built on first use, ``now`` as its RELATIVE_BASE)
+   for the long tail («September 5, 2023 12:57 pm», «an hour ago»), only on short strings (at
+   most 80 characters) that none of the above matched, and only when its answer names at least
+   a day and a month (never a reading of a lone number, a lone time, a year or a month alone).
+   Its answers obey the same rules as ours below.
 
 Rules:
 
@@ -193,6 +195,7 @@ _RELATIVE_MARKER_RE = re.compile(r"\b(?:назад|ago)\b", re.IGNORECASE)
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _YMD_START_RE = re.compile(r"\d{4}[./ ]\d{1,2}[./ ]\d{1,2}(?!\d)")
 _YEAR_RE = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_NUMBER_RE = re.compile(r"\d+")
 _WORD_ONLY_RE = re.compile(r"[\W_]+")
 
 
@@ -220,11 +223,9 @@ def _make(y: int, mo: int, d: int, hms: tuple[int, int, int] = (0, 0, 0), us: in
         raise _Impossible(str(exc)) from None
 
 
-def _check_time(h: str, mi: str, s: str | None) -> tuple[int, int, int]:
-    hms = (int(h), int(mi), int(s or 0))
-    if hms[0] > 23 or hms[1] > 59 or hms[2] > 59:
-        raise _Impossible(f"time {h}:{mi}")
-    return hms
+def _hms(h: str, mi: str, s: str | None) -> tuple[int, int, int]:
+    """Hours, minutes, seconds; _make refuses 25:61 and the like."""
+    return int(h), int(mi), int(s or 0)
 
 
 def _time_near(m: re.Match[str], text: str) -> tuple[int, int, int]:
@@ -235,7 +236,7 @@ def _time_near(m: re.Match[str], text: str) -> tuple[int, int, int]:
         t = _TIME_BEFORE_RE.search(text, max(0, start - 16), start)
         if t is None:
             return (0, 0, 0)
-    return _check_time(t["h"], t["mi"], t["s"])
+    return _hms(t["h"], t["mi"], t["s"])
 
 
 def _month_ago(now: datetime, months: int) -> datetime:
@@ -292,7 +293,7 @@ def _from_numeric(m: re.Match[str], text: str, now: datetime) -> _Found | None:
 
 
 def _from_iso(m: re.Match[str], text: str, now: datetime) -> _Found | None:
-    hms = _check_time(m["h"], m["mi"], m["s"]) if m["h"] else (0, 0, 0)
+    hms = _hms(m["h"], m["mi"], m["s"]) if m["h"] else (0, 0, 0)
     us = int(m["frac"][:6].ljust(6, "0")) if m["frac"] else 0
     dt = _make(int(m["year"]), int(m["mon"]), int(m["day"]), hms, us)
     tz = m["tz"]
@@ -315,7 +316,7 @@ def _from_rel_day(m: re.Match[str], text: str, now: datetime) -> _Found | None:
     day = now.date() - timedelta(days=_REL_DAYS[m["word"].lower()])
     t = _TIME_AFTER_RE.match(text, m.end())
     if t is not None:
-        hms = _check_time(t["h"], t["mi"], t["s"])
+        hms = _hms(t["h"], t["mi"], t["s"])
     elif _WORD_ONLY_RE.sub("", text).lower() == m["word"].lower():
         hms = (0, 0, 0)
     else:
@@ -433,8 +434,8 @@ def _search(text: str, now: datetime) -> tuple[bool, datetime | None]:
         if digit is None:
             return False, None
         # The outlet's own format, led by the text's first digit: nothing can start earlier.
-        m = _RU_DATE_RE.search(text, digit.start())
-        if m is not None and m.start() == digit.start():
+        m = _RU_DATE_RE.match(text, digit.start())
+        if m is not None:
             return True, _accept(_from_ru(m, text, now), now)
     digit_patterns = _DIGIT_SEARCHES if "-" in text else _DIGIT_SEARCHES[:2]  # ISO needs "-"
     word_patterns = _WORD_SEARCHES if keyword else ()
@@ -505,9 +506,12 @@ def _long_tail(text: str, now: datetime) -> datetime | None:
     dt = data.date_obj
     if dt is None or data.period not in ("day", "time"):
         return None
-    parts = set(getattr(data, "parts", ()) or ("day", "month"))
-    if not {"day", "month"} <= parts:
-        return None  # «в 12»: dateparser read a lone number as a day
+    parts = getattr(data, "parts", None)
+    if parts is not None:
+        if not {"day", "month"} <= set(parts):
+            return None  # «в 12»: dateparser read a lone number as a day
+    elif not relative and len(_NUMBER_RE.findall(text)) < 2:
+        return None  # a dateparser without DateData.parts: a lone number is no date either
     explicit = not relative and _YEAR_RE.search(text) is not None
     return _accept((_moscow(dt), not explicit), now)
 

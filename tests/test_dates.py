@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -168,6 +169,9 @@ RELATIVE = [
     ("две недели назад", "2026-01-02T15:00:00+03:00"),
     ("3 месяца назад", "2025-10-16T15:00:00+03:00"),
     ("год назад", "2025-01-16T15:00:00+03:00"),
+    ("полгода назад", "2025-07-16T15:00:00+03:00"),
+    ("2 года назад", "2024-01-16T15:00:00+03:00"),
+    ("5 лет назад", "2021-01-16T15:00:00+03:00"),
     ("Опубликовано 5 минут назад", "2026-01-16T14:55:00+03:00"),
 ]
 
@@ -252,6 +256,10 @@ NONE_CASES = [
     "2023-09-05T25:00:00",
     "2023-09-05T12:57:00+25:00",
     "0000-00-00 00:00:00",
+    # Before 1900: not a web publication date (and LMT offsets nobody wants).
+    "1850-06-01",
+    "5 мая 1812",
+    "01.01.1899",
     "Tue, 31 Feb 2023 09:57:00 GMT",
     "вчера в 25:00",
     "Feb 30 2023",
@@ -305,6 +313,37 @@ def test_explicit_date_within_a_day_of_now_is_kept() -> None:
 def test_first_date_in_text_wins() -> None:
     text = "Опубликовано 05 Сен 2023 в 12:57 | Читайте также: 16 Янв 2026 в 13:01"
     assert to_iso(parse_date(text, NOW)) == "2023-09-05T12:57:00+03:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Обновлено 06.09.2023 | Опубликовано 05 Сен 2023", "2023-09-06T00:00:00+03:00"),
+        ("вчера в 10:00 | 05 Сен 2023 в 12:57", "2026-01-15T10:00:00+03:00"),
+        ("05 Сен 2023 в 12:57 | вчера в 10:00", "2023-09-05T12:57:00+03:00"),
+        ("Сегодня мэр открыл школу. Опубликовано 05 Сен 2023", "2023-09-05T00:00:00+03:00"),
+        ("версия 12.57.30, опубликовано 05.09.2023", "2023-09-05T00:00:00+03:00"),
+    ],
+)
+def test_earliest_date_wins_and_non_dates_are_passed_over(text: str, expected: str) -> None:
+    _check(text, NOW, expected)
+
+
+def test_date_after_a_long_wordy_prefix_is_found() -> None:
+    text = "слово " * 300 + "Опубликовано 05 Сен 2023 в 12:57"
+    assert to_iso(parse_date(text, NOW)) == "2023-09-05T12:57:00+03:00"
+
+
+def test_concurrent_long_tail_calls_keep_their_own_now() -> None:
+    # The shared dateparser object gets RELATIVE_BASE per call; threads must not mix them up.
+    nows = [NOW - timedelta(days=i) for i in range(4)]
+
+    def work(now: datetime) -> set[str]:
+        return {to_iso(parse_date("an hour ago", now)) for _ in range(10)}
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(work, nows))
+    assert results == [{to_iso(now - timedelta(hours=1))} for now in nows]
 
 
 def test_iso_fraction_kept_and_to_iso_drops_it() -> None:
