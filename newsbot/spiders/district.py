@@ -73,7 +73,7 @@ class DistrictSpider(scrapy.Spider):
         self.known: set[str] = set()  # url_keys already in the store
         self.stop_at_known = True
         self.known_in_a_row = 0
-        self.known_stop = 10
+        self.known_stop = 3
 
     # -- routing --------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -103,7 +103,7 @@ class DistrictSpider(scrapy.Spider):
         stats = self.crawler.stats
         if stats is not None and stats.get_value("newsbot/previous_run_interrupted"):
             self.stop_at_known = False
-        self.known_stop = self.crawler.settings.getint("NEWSBOT_KNOWN_STOP", 10)
+        self.known_stop = self.crawler.settings.getint("NEWSBOT_KNOWN_STOP", 3)
         logger.info(
             "incremental run: %d articles of %s already stored%s",
             len(self.known),
