@@ -1,20 +1,25 @@
 """The SQLite store: one row per article URL, written in batched transactions under WAL.
 
 The schema is created and migrated by code (``PRAGMA user_version`` holds its version), so an old
-database file is brought up to date the first time a newer newsbot opens it.
+database file is brought up to date the first time a newer newsbot opens it. Schema v2 adds
+full-text search (``articles_fts``), near-duplicate links (``duplicate_of``, ``article_bands``)
+and the operators' run log (``crawl_runs``); docs/analysts.md documents every table.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from newsbot import neardup
 from newsbot.items import FIELDS, LIST_FIELDS
 from newsbot.urls import url_key
 
@@ -22,6 +27,17 @@ logger = logging.getLogger(__name__)
 
 #: Columns beside the DESIGN.md fields.
 BOOKKEEPING = ("url_key", "first_seen_at", "last_seen_at")
+
+
+def _fold_sql(column: str) -> str:
+    """SQL that reads «ё» as «е»: FTS5's unicode61 does not (ё is a letter, not е + diacritic)."""
+    return f"replace(replace({column}, 'ё', 'е'), 'Ё', 'Е')"
+
+
+_FTS_COLUMNS = ("title", "lead", "text")
+_FTS_NEW = ", ".join([*(_fold_sql(f"new.{c}") for c in _FTS_COLUMNS), "new.search_lemmas"])
+_FTS_OLD = ", ".join([*(_fold_sql(f"old.{c}") for c in _FTS_COLUMNS), "old.search_lemmas"])
+_V1_COLUMNS = ", ".join([*FIELDS, *BOOKKEEPING])
 
 # Each entry brings the schema from version i to i+1; never edit a released step, add one.
 MIGRATIONS: tuple[str, ...] = (
@@ -53,8 +69,93 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_site ON articles (site);
     CREATE INDEX articles_content_hash ON articles (content_hash);
     """,
+    # v2: an explicit integer key (VACUUM may renumber an implicit rowid, which FTS5 keys on),
+    # full-text search, near-duplicate links and buckets, the crawl run log.
+    f"""
+    CREATE TABLE articles_v2 (
+        url           TEXT NOT NULL UNIQUE,
+        site          TEXT NOT NULL DEFAULT '',
+        title         TEXT NOT NULL DEFAULT '',
+        published_at  TEXT,
+        modified_at   TEXT,
+        author        TEXT NOT NULL DEFAULT '',
+        lead          TEXT NOT NULL DEFAULT '',
+        text          TEXT NOT NULL DEFAULT '',
+        image_url     TEXT NOT NULL DEFAULT '',
+        image_caption TEXT NOT NULL DEFAULT '',
+        photo_credit  TEXT NOT NULL DEFAULT '',
+        tags          TEXT NOT NULL DEFAULT '[]',
+        categories    TEXT NOT NULL DEFAULT '[]',
+        districts     TEXT NOT NULL DEFAULT '[]',
+        word_count    INTEGER NOT NULL DEFAULT 0,
+        content_hash  TEXT NOT NULL DEFAULT '',
+        scraped_at    TEXT NOT NULL,
+        url_key       TEXT NOT NULL UNIQUE,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL,
+        duplicate_of  TEXT,
+        search_lemmas TEXT NOT NULL DEFAULT '',
+        id            INTEGER PRIMARY KEY
+    );
+    INSERT INTO articles_v2 ({_V1_COLUMNS}, id)
+        SELECT {_V1_COLUMNS}, rowid FROM articles ORDER BY rowid;
+    DROP TABLE articles;
+    ALTER TABLE articles_v2 RENAME TO articles;
+    CREATE INDEX articles_published_at ON articles (published_at);
+    CREATE INDEX articles_site ON articles (site);
+    CREATE INDEX articles_content_hash ON articles (content_hash);
+    CREATE INDEX articles_duplicate_of ON articles (duplicate_of);
+    CREATE VIEW articles_fts_source AS
+        SELECT id, {_fold_sql("title")} AS title, {_fold_sql("lead")} AS lead,
+               {_fold_sql("text")} AS text, search_lemmas AS lemmas
+        FROM articles;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, lead, text, lemmas,
+        content = 'articles_fts_source', content_rowid = 'id',
+        tokenize = "unicode61 remove_diacritics 2"
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, lead, text, lemmas) VALUES (new.id, {_FTS_NEW});
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, lead, text, lemmas)
+            VALUES ('delete', old.id, {_FTS_OLD});
+        DELETE FROM article_bands WHERE article_id = old.id;
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, lead, text, search_lemmas
+    ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, lead, text, lemmas)
+            VALUES ('delete', old.id, {_FTS_OLD});
+        INSERT INTO articles_fts (rowid, title, lead, text, lemmas) VALUES (new.id, {_FTS_NEW});
+    END;
+    INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+    CREATE TABLE article_bands (
+        band       INTEGER NOT NULL,
+        bucket     INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (band, bucket, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_bands_article ON article_bands (article_id);
+    CREATE TABLE store_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE crawl_runs (
+        id          INTEGER PRIMARY KEY,
+        spider      TEXT NOT NULL,
+        site        TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        status      TEXT NOT NULL DEFAULT 'running',
+        summary     TEXT NOT NULL DEFAULT '{{}}'
+    );
+    CREATE INDEX crawl_runs_site_spider ON crawl_runs (site, spider, id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Rows fetched per round trip when a step walks the whole table.
+_CHUNK = 500
 
 
 @dataclass
@@ -62,12 +163,83 @@ class UpsertCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Of the new and updated rows, how many were linked to an earlier copy (``duplicate_of``).
+    near_duplicates: int = 0
 
 
 def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+# -- search helpers ----------------------------------------------------------------------------
+_WORD = re.compile(r"\w+")
+_FTS_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
+_PLAIN_QUERY = re.compile(r"[\w\s-]+")
+
+
+def fold(text: str) -> str:
+    """«ё» → «е», as the FTS index stores it; apply to queries before MATCH."""
+    return text.replace("ё", "е").replace("Ё", "Е")
+
+
+@cache
+def _morph() -> Any:
+    from newsbot.districts import morph_analyzer
+
+    return morph_analyzer()
+
+
+@lru_cache(maxsize=200_000)
+def word_lemmas(word: str) -> tuple[str, ...]:
+    """Every dictionary form pymorphy3 offers for a lower-case word, folded, except the word."""
+    morph = _morph()
+    if morph is None or word.isdigit():
+        return ()
+    folded = fold(word)
+    found = {fold(p.normal_form) for p in morph.parse(word)}
+    found.discard(folded)
+    return tuple(sorted(found))
+
+
+def lemmas_of(*texts: str | None) -> str:
+    """The ``lemmas`` FTS column: dictionary forms of the inflected words, in text order.
+
+    Words already in dictionary form are left out (the text columns hold them), which keeps the
+    column about half the size of the text.
+    """
+    out: list[str] = []
+    for text in texts:
+        for word in _WORD.findall((text or "").casefold()):
+            out.extend(word_lemmas(word))
+    return " ".join(out)
+
+
+def fts_query(query: str, *, lemmatize: bool = True) -> str:
+    """An FTS5 MATCH expression for a user's query, folded like the index.
+
+    A plain query (words only) matches each word in any grammatical form: ``школы`` becomes
+    ``("школы" OR "школа")``, and since the index holds the dictionary form of every inflected
+    word, that finds «школа», «школы», «школе», «школу». Anything else (quotes, ``*``,
+    ``AND``/``OR``/``NOT``/``NEAR``, column filters) is FTS5 syntax and passes through folded.
+    """
+    folded = fold(query.strip())
+    if not lemmatize or not _PLAIN_QUERY.fullmatch(folded) or _FTS_OPERATORS.search(folded):
+        return folded
+    terms = []
+    for token in folded.split():
+        parts = _WORD.findall(token.casefold())
+        if not parts:
+            continue
+        if len(parts) > 1:  # «Выхино-Жулебино»: the tokenizer splits it, so it is a phrase
+            terms.append('"' + " ".join(parts) + '"')
+            continue
+        alternatives = [parts[0], *word_lemmas(parts[0])]
+        quoted = [f'"{a}"' for a in alternatives]
+        terms.append(quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")")
+    return " AND ".join(terms)
+
+
+# -- rows --------------------------------------------------------------------------------------
 def _to_row(item: Mapping[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for name in FIELDS:
@@ -97,6 +269,24 @@ def row_to_item(row: sqlite3.Row | Mapping[str, Any]) -> dict[str, Any]:
             value = "" if name != "word_count" else 0
         item[name] = value
     return item
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements; ``CREATE TRIGGER … END;`` holds inner semicolons."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
+
+
+def _order_key(row: sqlite3.Row | Mapping[str, Any]) -> tuple[str, int]:
+    """Which copy of a story came first: earliest published, then earliest stored."""
+    return (row["published_at"] or "9999", int(row["id"]))
 
 
 class ArticleStore:
@@ -133,55 +323,232 @@ class ArticleStore:
             logger.info("migrating %s to schema v%d", self.path, version + 1)
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                for statement in MIGRATIONS[version].split(";\n"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+                for statement in _statements(MIGRATIONS[version]):
+                    self.conn.execute(statement)
+                backfill = _BACKFILLS.get(version + 1)
+                if backfill is not None:
+                    backfill(self)
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
                 self.conn.execute("COMMIT")
             except Exception:
                 self.conn.execute("ROLLBACK")
                 raise
+        if self._meta("neardup_scheme") != neardup.SCHEME:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._rebuild_bands()
+                self.conn.execute("COMMIT")
+            except Exception:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM store_meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _backfill_v2(self) -> None:
+        """Old rows get their lemmas (FTS follows by trigger) and near-duplicate buckets."""
+        self._walk(
+            "SELECT id, title, lead, text FROM articles",
+            lambda row: self.conn.execute(
+                "UPDATE articles SET search_lemmas = ? WHERE id = ?",
+                (lemmas_of(row["title"], row["lead"], row["text"]), row["id"]),
+            ),
+        )
+        self._rebuild_bands()
+        # Link old copies; whatever the order, each group ends up pointing at its first copy.
+        self._walk(
+            "SELECT id, url, text, published_at FROM articles",
+            lambda row: self._link_near_duplicate(row["id"], row["url"], row),
+        )
+
+    def _walk(self, sql: str, step: Callable[[sqlite3.Row], Any]) -> None:
+        """Apply ``step`` to every row of ``sql`` (which selects ``id``), a page at a time."""
+        last = -1
+        while True:
+            page = self.conn.execute(
+                f"SELECT * FROM ({sql}) AS w WHERE w.id > ? ORDER BY w.id LIMIT {_CHUNK}", (last,)
+            ).fetchall()
+            if not page:
+                return
+            for row in page:
+                step(row)
+            last = page[-1]["id"]
+
+    def _rebuild_bands(self) -> None:
+        self.conn.execute("DELETE FROM article_bands")
+        self._walk(
+            "SELECT id, text FROM articles",
+            lambda row: self._store_bands(row["id"], neardup.shingles(row["text"])),
+        )
+        self.conn.execute(
+            "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('neardup_scheme', ?)",
+            (neardup.SCHEME,),
+        )
+
+    # -- near-duplicates ------------------------------------------------------------------
+    def _store_bands(self, article_id: int, shingle_set: frozenset[str]) -> list[tuple[int, int]]:
+        self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+        keys = neardup.band_keys(shingle_set)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO article_bands (band, bucket, article_id) VALUES (?, ?, ?)",
+            [(band, bucket, article_id) for band, bucket in keys],
+        )
+        return keys
+
+    def _link_near_duplicate(
+        self, article_id: int, url: str, me: sqlite3.Row | Mapping[str, Any]
+    ) -> bool:
+        """Point this row, or the group it joins, at the group's first copy. True if linked."""
+        mine = neardup.shingles(me["text"])
+        if not mine:
+            return False
+        candidates: set[int] = set()
+        for band, bucket in neardup.band_keys(mine):
+            candidates.update(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT article_id FROM article_bands WHERE band = ? AND bucket = ?",
+                    (band, bucket),
+                )
+            )
+        candidates.discard(article_id)
+        best: tuple[float, sqlite3.Row] | None = None
+        for cid in sorted(candidates):
+            other = self.conn.execute(
+                "SELECT id, url, text, published_at, duplicate_of FROM articles WHERE id = ?",
+                (cid,),
+            ).fetchone()
+            if other is None or other["duplicate_of"] == url:
+                continue
+            score = neardup.jaccard(mine, neardup.shingles(other["text"]))
+            if score >= neardup.THRESHOLD and (best is None or score > best[0]):
+                best = (score, other)
+        if best is None:
+            return False
+        other = best[1]
+        root_url = other["duplicate_of"] or other["url"]
+        root = self.conn.execute(
+            "SELECT id, url, published_at FROM articles WHERE url = ?", (root_url,)
+        ).fetchone()
+        me_key = {"published_at": me["published_at"], "id": article_id}
+        if root is not None and _order_key(me_key) < _order_key(root):
+            self._attach(root["url"], url)  # this row is older: it becomes the first copy
+        else:
+            self._attach(url, root_url)
+        logger.debug("near-duplicate: %s ~ %s (J=%.2f)", url, other["url"], best[0])
+        return True
+
+    def _attach(self, url: str, root_url: str) -> None:
+        """Make ``url`` and every copy that pointed at it point at ``root_url``."""
+        self.conn.execute(
+            "UPDATE articles SET duplicate_of = ? WHERE url = ? OR duplicate_of = ?",
+            (root_url, url, url),
+        )
+        self.conn.execute("UPDATE articles SET duplicate_of = NULL WHERE url = ?", (root_url,))
+
+    def _detach(self, article_id: int, url: str) -> None:
+        """Before re-linking an edited row: its copies regroup under the eldest of them."""
+        self.conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (article_id,))
+        copies = self.conn.execute(
+            "SELECT id, url, published_at FROM articles WHERE duplicate_of = ?", (url,)
+        ).fetchall()
+        if copies:
+            first = min(copies, key=_order_key)
+            self._attach(url, first["url"])
+            self.conn.execute("UPDATE articles SET duplicate_of = NULL WHERE id = ?", (article_id,))
 
     # -- writes ---------------------------------------------------------------------------
     def upsert_many(
         self, items: Iterable[Mapping[str, Any]], seen_at: str | None = None
     ) -> UpsertCounts:
-        """Insert new URLs, update changed ones, touch unchanged ones: one transaction."""
+        """Insert new URLs, update changed ones, touch unchanged ones: one transaction.
+
+        A row counts as changed when any DESIGN.md field but ``scraped_at`` differs. New and
+        changed rows get their search lemmas and near-duplicate buckets in the same transaction.
+        """
         seen_at = seen_at or utc_now()
+        rows = [_to_row(item) for item in items]
         counts = UpsertCounts()
-        columns = [*FIELDS, "url_key"]
+        columns = [*FIELDS, "url_key", "search_lemmas"]
+        compared = [c for c in FIELDS if c != "scraped_at"]
         updates = ", ".join(f"{c} = :{c}" for c in columns if c not in ("url", "url_key"))
+        names = ", ".join([*columns, "first_seen_at", "last_seen_at"])
+        values = ", ".join([f":{c}" for c in columns] + [":seen_at", ":seen_at"])
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for item in items:
-                row = _to_row(item)
+            for row in rows:
                 old = self.conn.execute(
-                    "SELECT url, content_hash, title FROM articles WHERE url_key = ?",
+                    f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?",
                     (row["url_key"],),
                 ).fetchone()
                 row["seen_at"] = seen_at
-                if old is None:
-                    names = ", ".join([*columns, "first_seen_at", "last_seen_at"])
-                    values = ", ".join([f":{c}" for c in columns] + [":seen_at", ":seen_at"])
-                    self.conn.execute(f"INSERT INTO articles ({names}) VALUES ({values})", row)
-                    counts.new += 1
-                elif old["content_hash"] == row["content_hash"] and old["title"] == row["title"]:
+                if old is not None and all(old[c] == row[c] for c in compared):
                     self.conn.execute(
-                        "UPDATE articles SET last_seen_at = :seen_at WHERE url_key = :url_key", row
+                        "UPDATE articles SET last_seen_at = :seen_at WHERE id = :id",
+                        {"seen_at": seen_at, "id": old["id"]},
                     )
                     counts.unchanged += 1
+                    continue
+                row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
+                if old is None:
+                    cursor = self.conn.execute(
+                        f"INSERT INTO articles ({names}) VALUES ({values})", row
+                    )
+                    article_id = int(cursor.lastrowid or 0)
+                    counts.new += 1
                 else:
+                    article_id = old["id"]
                     self.conn.execute(
                         f"UPDATE articles SET url = :url, {updates}, last_seen_at = :seen_at"
-                        " WHERE url_key = :url_key",
-                        row,
+                        " WHERE id = :id",
+                        {**row, "id": article_id},
                     )
+                    if old["url"] != row["url"]:
+                        self.conn.execute(
+                            "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?",
+                            (row["url"], old["url"]),
+                        )
                     counts.updated += 1
+                    if old["text"] == row["text"]:
+                        continue
+                    self._detach(article_id, row["url"])
+                self._store_bands(article_id, neardup.shingles(row["text"]))
+                if self._link_near_duplicate(article_id, row["url"], row):
+                    counts.near_duplicates += 1
             self.conn.execute("COMMIT")
         except Exception:
             self.conn.execute("ROLLBACK")
             raise
         return counts
+
+    # -- crawl runs -----------------------------------------------------------------------
+    def start_run(self, spider: str, site: str) -> int:
+        """Record a crawl run as started ('running'); returns its id for ``finish_run``."""
+        cursor = self.conn.execute(
+            "INSERT INTO crawl_runs (spider, site, started_at, status) VALUES (?, ?, ?, 'running')",
+            (spider, site, utc_now()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, summary: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE crawl_runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+            (
+                utc_now(),
+                status,
+                json.dumps(dict(summary), ensure_ascii=False, sort_keys=True, default=str),
+                run_id,
+            ),
+        )
+
+    def last_run(self, site: str, spider: str = "district") -> sqlite3.Row | None:
+        """The most recently started run for this site and spider, whatever its status."""
+        row: sqlite3.Row | None = self.conn.execute(
+            "SELECT * FROM crawl_runs WHERE site = ? AND spider = ? ORDER BY id DESC LIMIT 1",
+            (site, spider),
+        ).fetchone()
+        return row
 
     # -- reads ----------------------------------------------------------------------------
     def url_for_hash(self, content_hash: str) -> str | None:
@@ -205,5 +572,20 @@ class ArticleStore:
         for row in self.conn.execute("SELECT * FROM articles ORDER BY published_at, url"):
             yield row_to_item(row)
 
+    def search(self, query: str, *, lemmatize: bool = True) -> list[str]:
+        """URLs whose title, lead or text match ``query`` (see ``fts_query``), best first."""
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT a.url FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid"
+                " WHERE articles_fts MATCH ? ORDER BY rank",
+                (fts_query(query, lemmatize=lemmatize),),
+            )
+        ]
+
     def close(self) -> None:
         self.conn.close()
+
+
+#: Python steps run inside a migration's transaction, after its SQL, keyed by target version.
+_BACKFILLS: dict[int, Callable[[ArticleStore], None]] = {2: ArticleStore._backfill_v2}

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scrapy.exceptions import DropItem
 
+from newsbot import neardup
 from newsbot.items import FIELDS
 from newsbot.pipelines.dedup import DedupPipeline
 from newsbot.pipelines.store import SQLitePipeline
-from newsbot.store import SCHEMA_VERSION, ArticleStore
+from newsbot.store import MIGRATIONS, SCHEMA_VERSION, ArticleStore, fts_query
+from tests.conftest import ROOT
 
 
 def article(n: int, **over: Any) -> dict[str, Any]:
@@ -137,3 +144,214 @@ def test_store_pipeline_batches_and_flushes_on_close(tmp_path: Path) -> None:
     pipe.close_spider()
     assert reader.count() == 4
     reader.close()
+
+
+# -- schema v2: migration from a real v1 file ---------------------------------------------------
+V1_STORY = (
+    "В районе Люблино после капитального ремонта открылся корпус школы на улице Судакова. "
+    "В здании оборудовали двадцать два учебных кабинета, библиотеку и спортивный зал. "
+    "Ремонт шёл полтора года, его провели по городской программе капитального ремонта."
+)
+
+
+def make_v1(path: Path, rows: list[dict[str, Any]]) -> None:
+    """A database exactly as newsbot with schema v1 left it."""
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    for n, row in enumerate(rows):
+        values = {**row, "tags": json.dumps(row["tags"], ensure_ascii=False)}
+        values.update(
+            categories=json.dumps(row["categories"], ensure_ascii=False),
+            districts=json.dumps(row["districts"], ensure_ascii=False),
+            url_key=row["url"].rstrip("/"),
+            first_seen_at=f"2024-01-0{n + 1}T00:00:00+00:00",
+            last_seen_at="2024-02-01T00:00:00+00:00",
+        )
+        names = ", ".join(values)
+        conn.execute(
+            f"INSERT INTO articles ({names}) VALUES ({', '.join(':' + k for k in values)})", values
+        )
+    conn.commit()
+    conn.close()
+
+
+def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    old_rows = [
+        article(1, title="Ёлку нарядили в Люблине", text=V1_STORY),
+        article(2, text=V1_STORY.replace("Ремонт шёл полтора года", "Работы заняли два года")),
+        article(3, text="Совсем другая заметка о парке в Кузьминках."),
+    ]
+    make_v1(path, old_rows)
+    store = ArticleStore(path)
+    assert store.version == SCHEMA_VERSION == 2
+    assert list(store.iter_items()) == old_rows
+    seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
+    assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
+    # FTS holds the old rows, lemmas included; the copy is linked; the run log exists.
+    assert store.search("елка") == [old_rows[0]["url"]]
+    assert set(store.search("школа")) == {old_rows[0]["url"], old_rows[1]["url"]}
+    dup = store.conn.execute(
+        "SELECT duplicate_of FROM articles WHERE url = ?", (old_rows[1]["url"],)
+    )
+    assert dup.fetchone()[0] == old_rows[0]["url"]
+    assert store.conn.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0] == 0
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()
+    again = ArticleStore(path)  # opening a current file changes nothing
+    assert again.version == SCHEMA_VERSION and again.count() == 3
+    again.close()
+
+
+def test_schema_v2_objects(tmp_path: Path) -> None:
+    store = ArticleStore(tmp_path / "news.db")
+    names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
+    assert {"articles_fts", "article_bands", "crawl_runs", "articles_duplicate_of"} <= names
+    cols = [r[1] for r in store.conn.execute("PRAGMA table_info(articles)")]
+    assert cols[len(FIELDS) :] == [
+        "url_key", "first_seen_at", "last_seen_at", "duplicate_of", "search_lemmas", "id"
+    ]  # fmt: skip
+    store.close()
+
+
+# -- full-text search ---------------------------------------------------------------------------
+@pytest.fixture
+def searchable(tmp_path: Path) -> ArticleStore:
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many(
+        [
+            article(1, title="Ёлку нарядили в Люблине", text="Во дворе школы № 5 поставили ёлку."),
+            article(2, title="Парк в Кузьминках", text="В Кузьминках открыли новую школу.",
+                    lead="Выхино-Жулебино ждёт такой же"),
+            article(3, title="Мой край", text="Рассказ о районе Марьино и его жителях."),
+        ]
+    )  # fmt: skip
+    return store
+
+
+def urls(store: ArticleStore, query: str, **kw: Any) -> set[int]:
+    return {int(u.rsplit("-", 1)[1]) for u in store.search(query, **kw)}
+
+
+def test_fts_reads_yo_as_ye_both_ways(searchable: ArticleStore) -> None:
+    assert urls(searchable, "елку") == urls(searchable, "ёлку") == {1}
+    assert urls(searchable, "нарядили ЁЛКУ") == {1}
+
+
+def test_fts_finds_inflected_forms_through_lemmas(searchable: ArticleStore) -> None:
+    assert urls(searchable, "школа") == {1, 2}  # «школы», «школу»
+    assert urls(searchable, "Люблино") == {1}  # «в Люблине»
+    assert urls(searchable, "Кузьминки") == {2}  # «в Кузьминках»
+    assert urls(searchable, "Люблин*") == {1}  # a prefix query: FTS syntax passes through
+    assert urls(searchable, "Выхино-Жулебино") == {2}  # hyphenated: a phrase
+
+
+def test_fts_does_not_stem_without_lemmas_nor_match_inside_words(searchable: ArticleStore) -> None:
+    # Without the query's own lemma, an inflected query word finds only that exact form.
+    assert urls(searchable, "школе", lemmatize=False) == set()
+    assert urls(searchable, "школе") == {1, 2}
+    assert urls(searchable, "{title lead text}: Люблино") == set()  # surface text only
+    assert urls(searchable, "блин") == set()  # no substring matches
+    assert urls(searchable, "мои", lemmatize=False) == set()  # «й» stays «й»: «мой» ≠ «мои»
+    assert urls(searchable, "мой") == {3}
+
+
+def test_fts_follows_updates_and_touches(searchable: ArticleStore) -> None:
+    searchable.upsert_many([article(1, title="Праздник", text="Во дворе поставили сосну.")])
+    assert urls(searchable, "елка") == set()
+    assert urls(searchable, "сосна") == {1}
+    searchable.conn.execute("DELETE FROM articles WHERE url = ?", (article(2)["url"],))
+    assert urls(searchable, "Кузьминки") == set()
+    searchable.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def test_fts_query_rewrites_plain_words_only() -> None:
+    assert fts_query("школы") == '("школы" OR "школа")'
+    assert fts_query("Люблин*") == "Люблин*"
+    assert fts_query('"ёлка" OR парк') == '"елка" OR парк'
+
+
+def test_upsert_counts_a_change_in_any_field_but_scraped_at(tmp_path: Path) -> None:
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many([article(1)])
+    counts = store.upsert_many([article(1, scraped_at="2025-01-01T00:00:00+00:00")])
+    assert (counts.updated, counts.unchanged) == (0, 1)
+    counts = store.upsert_many([article(1, tags=["Люблино"])])
+    assert (counts.updated, counts.unchanged) == (1, 0)
+    assert next(store.iter_items())["tags"] == ["Люблино"]
+    store.close()
+
+
+# -- crawl runs ---------------------------------------------------------------------------------
+def test_crawl_runs_are_recorded(tmp_path: Path) -> None:
+    store = ArticleStore(tmp_path / "news.db")
+    assert store.last_run("uv-kurier.ru") is None
+    first = store.start_run("district", "uv-kurier.ru")
+    store.finish_run(first, "ok", {"new": 3, "errors": 0})
+    second = store.start_run("district", "uv-kurier.ru")
+    store.start_run("district", "tekgazeta.ru")
+    run = store.last_run("uv-kurier.ru")
+    assert run is not None and run["id"] == second and run["status"] == "running"
+    done = store.conn.execute("SELECT * FROM crawl_runs WHERE id = ?", (first,)).fetchone()
+    assert done["finished_at"] and json.loads(done["summary"]) == {"errors": 0, "new": 3}
+    assert store.last_run("uv-kurier.ru", spider="sitemap") is None
+    store.close()
+
+
+# -- crash safety -------------------------------------------------------------------------------
+WRITER = """
+import sys
+from newsbot.store import ArticleStore
+path, batch = sys.argv[1], int(sys.argv[2])
+store = ArticleStore(path)
+n = 0
+while True:
+    items = []
+    for i in range(n * batch, (n + 1) * batch):
+        text = f"Заметка номер {i}. " + " ".join(f"слово{i}x{k}" for k in range(300))
+        items.append({"url": f"https://uv-kurier.ru/a-{i}", "site": "uv-kurier.ru",
+                      "title": f"Заголовок {i}", "text": text, "word_count": 302,
+                      "content_hash": f"h{i}", "tags": [f"t{i}"],
+                      "scraped_at": "2024-01-01T00:00:00+00:00"})
+    store.upsert_many(items)
+    n += 1
+    print(n, flush=True)
+"""
+
+
+def test_kill_during_writes_leaves_only_whole_batches(tmp_path: Path) -> None:
+    path, batch = tmp_path / "news.db", 7
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), str(batch)],
+        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:  # let a few batches commit, then kill in the middle of one
+            if int(line) >= 4:
+                break
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    count = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    assert count >= 4 * batch and count % batch == 0
+    for url, title, text, tags, key in conn.execute(
+        "SELECT url, title, text, tags, url_key FROM articles"
+    ):
+        i = int(url.rsplit("-", 1)[1])
+        assert title == f"Заголовок {i}" and text.startswith(f"Заметка номер {i}. ")
+        assert text.endswith(f"слово{i}x299") and json.loads(tags) == [f"t{i}"] and key
+    assert conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0] == count * (
+        neardup.BANDS
+    )
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    conn.close()
+    store = ArticleStore(path)  # and the writer's successor opens it normally
+    assert store.count() == count
+    store.close()

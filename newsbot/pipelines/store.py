@@ -1,4 +1,9 @@
-"""Store: items into SQLite in batched transactions (one row per URL; a re-crawl updates it)."""
+"""Store: items into SQLite in batched transactions (one row per URL; a re-crawl updates it).
+
+Near-duplicates (an edited republication) are linked by the store itself (``duplicate_of``),
+so the check covers this run and every earlier one; stats count them as
+``newsbot/store/near_duplicates``.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +71,7 @@ class SQLitePipeline:
         if not self.buffer or self.store is None:
             return
         counts = self.store.upsert_many(self.buffer)
-        for name in ("new", "updated", "unchanged"):
+        for name in ("new", "updated", "unchanged", "near_duplicates"):
             value = getattr(counts, name)
             setattr(self.totals, name, getattr(self.totals, name) + value)
             if self.stats is not None and value:
@@ -83,9 +88,10 @@ class SQLitePipeline:
                 self.store.close()
                 self.store = None
         logger.info(
-            "SQLite %s: %d new, %d updated, %d unchanged",
+            "SQLite %s: %d new, %d updated, %d unchanged; %d linked as near-duplicates",
             self.path,
             self.totals.new,
             self.totals.updated,
             self.totals.unchanged,
+            self.totals.near_duplicates,
         )

@@ -1,0 +1,129 @@
+"""Near-duplicates: an edited republication is linked to the first copy, other stories are not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsbot import neardup
+from newsbot.store import ArticleStore
+from tests.conftest import FIXTURES
+
+REFERENCE = json.loads(
+    (FIXTURES / "pages" / "uv_kurier_reference_article.expected.json").read_text(encoding="utf-8")
+)
+STORY = REFERENCE["text"]
+# The same story republished: one sentence reworded, a photo credit line added at the end.
+EDITED = STORY.replace(
+    "По словам Собянина, столичное здравоохранение в этом году приступает к следующему этапу",
+    "Как подчеркнул Сергей Собянин, городская медицина уже в этом году переходит к новому этапу",
+).replace("искусственного интеллекта.", "искусственного интеллекта.\n\nФото: Е. Самарин, mos.ru")
+
+SCHOOL = (
+    "В районе Люблино после капитального ремонта открылся корпус школы № 1387 на улице Судакова. "
+    "В здании оборудовали 22 учебных кабинета, библиотеку, столовую на 200 мест и спортивный "
+    "зал. Ремонт шёл полтора года, его провели по программе капитального ремонта школ. "
+    "По словам директора, в новом корпусе будут учиться ученики начальных классов. "
+    "Во дворе школы обустроили стадион с беговыми дорожками и площадку для воркаута."
+)
+# Another story on the same topic, with the okrug's stock phrases: must NOT match.
+OTHER_SCHOOL = (
+    "В районе Марьино открылась новая школа на 1100 мест на улице Перерва. "
+    "В здании оборудовали 48 учебных кабинетов, два спортивных зала, бассейн и актовый зал. "
+    "Строительство вели по адресной инвестиционной программе Москвы. "
+    "Как рассказали в управе, первыми в школу придут ученики пятых и шестых классов. "
+    "Рядом со школой открыли сквер и парковку для автомобилей родителей."
+)
+
+
+def item(n: int, text: str, published: str = "2024-03-01T10:00:00+03:00") -> dict[str, Any]:
+    return {
+        "url": f"https://uv-kurier.ru/story-{n}",
+        "site": "uv-kurier.ru",
+        "title": f"Новость {n}",
+        "published_at": published,
+        "text": text,
+        "content_hash": f"hash-{n}",
+        "scraped_at": "2024-03-02T00:00:00+00:00",
+    }
+
+
+def links(store: ArticleStore) -> dict[str, str | None]:
+    return {r[0]: r[1] for r in store.conn.execute("SELECT url, duplicate_of FROM articles")}
+
+
+def test_edited_copy_is_similar_and_shares_a_bucket() -> None:
+    score = neardup.similarity(STORY, EDITED)
+    assert neardup.THRESHOLD <= score < 1.0
+    a = set(neardup.band_keys(neardup.shingles(STORY)))
+    b = set(neardup.band_keys(neardup.shingles(EDITED)))
+    assert a & b
+
+
+def test_same_topic_different_story_does_not_match() -> None:
+    assert neardup.similarity(SCHOOL, OTHER_SCHOOL) < 0.1
+    a = set(neardup.band_keys(neardup.shingles(SCHOOL)))
+    assert not a & set(neardup.band_keys(neardup.shingles(OTHER_SCHOOL)))
+
+
+def test_short_texts_are_never_near_duplicates() -> None:
+    assert neardup.shingles("Фоторепортаж с праздника.") == frozenset()
+    assert neardup.similarity("Фоторепортаж.", "Фоторепортаж.") == 0.0
+
+
+def test_store_links_the_copy_within_one_batch(tmp_path: Path) -> None:
+    store = ArticleStore(tmp_path / "news.db")
+    counts = store.upsert_many([item(1, STORY), item(2, EDITED), item(3, SCHOOL)])
+    assert (counts.new, counts.near_duplicates) == (3, 1)
+    assert links(store) == {
+        "https://uv-kurier.ru/story-1": None,
+        "https://uv-kurier.ru/story-2": "https://uv-kurier.ru/story-1",
+        "https://uv-kurier.ru/story-3": None,
+    }
+    assert store.count() == 3  # recorded, not dropped
+    store.close()
+
+
+def test_store_links_against_earlier_runs_and_points_at_the_first_published(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "news.db"
+    store = ArticleStore(path)
+    # The listing is walked newest first: the republication arrives before the original.
+    store.upsert_many([item(2, EDITED, "2024-03-05T10:00:00+03:00"), item(3, OTHER_SCHOOL)])
+    store.close()
+    store = ArticleStore(path)
+    store.upsert_many([item(1, STORY, "2024-03-01T10:00:00+03:00"), item(4, SCHOOL)])
+    third = STORY.replace("пленарное заседание", "большое пленарное заседание")
+    store.upsert_many([item(5, third, "2024-03-09T10:00:00+03:00")])
+    first = "https://uv-kurier.ru/story-1"
+    assert links(store) == {
+        first: None,
+        "https://uv-kurier.ru/story-2": first,
+        "https://uv-kurier.ru/story-3": None,
+        "https://uv-kurier.ru/story-4": None,
+        "https://uv-kurier.ru/story-5": first,
+    }
+    store.close()
+
+
+def test_editing_a_copy_into_another_story_unlinks_it(tmp_path: Path) -> None:
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many([item(1, STORY), item(2, EDITED)])
+    store.upsert_many([item(2, OTHER_SCHOOL)])
+    assert links(store)["https://uv-kurier.ru/story-2"] is None
+    buckets = store.conn.execute(
+        "SELECT COUNT(*) FROM article_bands WHERE article_id = 2"
+    ).fetchone()[0]
+    assert buckets == neardup.BANDS
+    store.close()
+
+
+@pytest.mark.parametrize("text", [STORY, SCHOOL])
+def test_bands_are_stable_across_calls(text: str) -> None:
+    shingle_set = neardup.shingles(text)
+    assert neardup.band_keys(shingle_set) == neardup.band_keys(shingle_set)
+    assert len(neardup.band_keys(shingle_set)) == neardup.BANDS
