@@ -202,7 +202,7 @@ DROP_TAGS: frozenset[str] = frozenset(
         "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math",
         "canvas", "video", "audio", "source", "track", "picture", "img", "map", "form", "button",
         "input", "select", "option", "textarea", "label", "figure", "figcaption", "head",
-        "title", "meta", "link", "base", "nav", "dialog",
+        "title", "meta", "link", "base", "nav", "dialog", "aside",
     }
 )  # fmt: skip
 
@@ -223,7 +223,7 @@ BOILERPLATE_TOKENS: frozenset[str] = frozenset(
         "subscribe", "subscription", "newsletter", "related", "relatedposts", "yarpp",
         "readalso", "readmore", "comments", "comment", "respond", "advert", "advertisement",
         "adv", "ads", "ad", "adfox", "adsense", "banner", "banners", "gallery", "caption",
-        "breadcrumbs", "breadcrumb",
+        "breadcrumbs", "breadcrumb", "postmetadata", "meta",
     }
 )  # fmt: skip
 

@@ -88,9 +88,10 @@ _CREDIT = re.compile(
     r"^(?P<caption>.*?)[\s.,;]*\b(?:Фото|Фотография|Фото и видео)\s*(?::|—|–|-)\s*(?P<credit>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
+_PHOTO_WORD = re.compile(r"\b(?:Фото|Фотография)\s*[:—–-]", re.IGNORECASE)
 _BYLINE_PARAGRAPH = re.compile(r"^(?:Опубликовано|Дата публикации)\b", re.IGNORECASE)
 _FURNITURE_PARAGRAPH = re.compile(
-    r"^(?:Теги|Метки|Рубрики?|Поделиться|Поделитесь|Tags)\s*:?(?:\s|$)", re.IGNORECASE
+    r"^(?:Теги|Метки|Рубрик[аи]?|Поделиться|Поделитесь|Tags)\s*:?(?:\s|$)", re.IGNORECASE
 )
 _NON_ARTICLE_OG = frozenset({"website", "profile", "object", "book", "music.song", "video.other"})
 _NON_ARTICLE_BODY_CLASSES = frozenset(
@@ -186,6 +187,55 @@ def _title(sel: Selector, meta: PageMetadata) -> str:
     return re.split(r"\s+[|—–-]\s+(?=[^|—–-]+$)", page_title)[0] if page_title else ""
 
 
+def _inside(node: Selector, container: Selector | None) -> bool:
+    if container is None:
+        return False
+    target = container.root
+    return any(anc is target for anc in node.root.iterancestors()) or node.root is target
+
+
+def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
+    """A standfirst by its usual class names, else the element that shows the description.
+
+    ``og:description`` alone is not a lead (themes fill it with the first sentence); it is
+    one when the page also prints it, outside the body, as its own element.
+    """
+    found = _first_text(sel, _LEAD_SELECTORS)
+    if found:
+        return found
+    for css in ("[class*='subtitle']", "[class*='sub-title']", "[class*='lead']"):
+        for node in sel.css(css):
+            text = clean_inline(text_of(node))
+            if 10 <= len(text) <= 400 and not in_furniture(node) and node.root.tag != "body":
+                return text
+    description = clean_inline(
+        as_text(meta.article.get("description")) or meta.first("og:description", "description")
+    )
+    if len(description) < 10:
+        return ""
+    for node in sel.xpath("//body//*[self::p or self::h2 or self::h3 or self::div or self::span]"):
+        if clean_inline(text_of(node)) != description or in_furniture(node):
+            continue
+        if not _inside(node, container):  # the body's own first sentence is not a lead
+            return description
+    return ""
+
+
+def _scope(sel: Selector, container: Selector | None) -> Selector:
+    """The article's own block: the body container's nearest ancestor that holds the title."""
+    if container is None:
+        return sel
+    node = container
+    for _ in range(4):
+        if node.xpath(".//h1"):
+            return node
+        parent = node.xpath("..")
+        if not parent or parent[0].root.tag in ("body", "html"):
+            break
+        node = parent[0]
+    return node
+
+
 def _body_container(sel: Selector) -> Selector | None:
     """The node holding the article's paragraphs: a known container, else the densest block."""
     for css in _BODY_SELECTORS:
@@ -214,27 +264,48 @@ def split_caption(caption: str) -> tuple[str, str]:
     return clean_inline(match.group("caption")).rstrip(" .,;"), clean_inline(match.group("credit"))
 
 
-def _caption(sel: Selector) -> str:
+def _caption(sel: Selector, scope: Selector) -> str:
     for node in sel.xpath(_CAPTION_XPATH):
         if in_furniture(node):
             continue
         value = clean_inline(text_of(node))
         if value:
             return value
+    # Themes without <figcaption>: a short element with "caption" in its class, or one that
+    # reads «… Фото: …», in the article's own block.
+    for node in scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//div[not(*)]"):
+        value = clean_inline(text_of(node))
+        if not value or len(value) > 300 or in_furniture(node):
+            continue
+        if "caption" in (node.attrib.get("class") or "") or _PHOTO_WORD.search(value):
+            return value
     return ""
 
 
-def _image(sel: Selector, meta: PageMetadata, base: str) -> str:
+def _content_image(img: Selector) -> str:
+    """The image's URL unless it is a logo, icon, avatar, tracking pixel or inline data."""
+    url = img.attrib.get("data-src") or img.attrib.get("data-lazy-src") or img.attrib.get("src")
+    if not url or url.startswith("data:") or in_furniture(img):
+        return ""
+    hints = " ".join(img.attrib.get(k, "") for k in ("class", "src", "alt", "id")).lower()
+    if any(word in hints for word in ("logo", "icon", "avatar", "emoji", "pixel", "counter")):
+        return ""
+    for dim in ("width", "height"):
+        value = img.attrib.get(dim, "")
+        if value.isdigit() and int(value) < 100:
+            return ""
+    return url
+
+
+def _image(sel: Selector, meta: PageMetadata, scope: Selector, base: str) -> str:
     url = meta.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
     url = url or as_url(meta.article.get("image"))
     if not url:
-        for img in sel.xpath("//figure//img | //*[contains(@class,'wp-caption')]//img"):
-            if in_furniture(img):
-                continue
-            url = img.attrib.get("data-src") or img.attrib.get("src") or ""
-            if url and not url.startswith("data:"):
+        images = sel.xpath("//figure//img | //*[contains(@class,'wp-caption')]//img")
+        for img in [*images, *scope.xpath(".//img")]:
+            url = _content_image(img)
+            if url:
                 break
-            url = ""
     return clean_url(url, base) if url else ""
 
 
@@ -266,33 +337,43 @@ def _dedup(values: list[str]) -> list[str]:
 
 
 def _is_article(sel: Selector, meta: PageMetadata, published: str) -> tuple[bool, str, list[str]]:
-    """Whether the page is one article rather than a listing or a static page."""
+    """Whether the page is one article rather than a listing or a static page.
+
+    Strong signals (a JSON-LD Article, ``article:published_time``, WordPress ``single`` body
+    class, ``itemprop=articleBody``) settle it. ``og:type=article`` and a date are weak: themes
+    put both on archives too, so they count only when nothing says "listing".
+    """
     signals: list[str] = []
     og_type = meta.first("og:type").lower()
     body_classes = set((sel.xpath("//body/@class").get() or "").lower().split())
     if meta.article:
         signals.append("jsonld")
-    if og_type == "article":
-        signals.append("og:type")
     if meta.first("article:published_time"):
         signals.append("article:published_time")
-    if "single" in body_classes or "single-post" in body_classes:
+    if body_classes & {"single", "single-post"}:
         signals.append("wp:single")
     if sel.css("[itemprop='articleBody']"):
         signals.append("articleBody")
+    strong = list(signals)
+    if og_type == "article":
+        signals.append("og:type")
     if published:
         signals.append("date")
+    if strong:
+        return True, "", signals
     non_article: list[str] = []
     if og_type in _NON_ARTICLE_OG:
         non_article.append(f"og:type={og_type}")
-    if meta.jsonld_types & COLLECTION_TYPES and not meta.article:
+    if meta.jsonld_types & COLLECTION_TYPES:
         non_article.append("jsonld:" + ",".join(sorted(meta.jsonld_types & COLLECTION_TYPES)))
-    if body_classes & _NON_ARTICLE_BODY_CLASSES and "single" not in body_classes:
+    if body_classes & _NON_ARTICLE_BODY_CLASSES:
         non_article.append("wp:" + ",".join(sorted(body_classes & _NON_ARTICLE_BODY_CLASSES)))
-    strong = [s for s in signals if s != "date"]
-    if non_article and not strong:
+    cards = [n for n in sel.xpath("//article") if not in_furniture(n)]
+    if len(cards) >= 3:
+        non_article.append(f"{len(cards)} article cards")
+    if non_article:
         return False, "not an article (" + "; ".join(non_article) + ")", signals
-    if not published and not strong:
+    if not published and og_type != "article":
         return False, "not an article (no date and no article markup)", signals
     return True, "", signals
 
@@ -363,10 +444,9 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
         or meta.first("author", "article:author")
         or _first_text(sel, ("[rel~='author']", "[itemprop='author']", ".byline", ".author"))
     )
-    lead = _first_text(sel, _LEAD_SELECTORS) or clean_inline(
-        as_text(art.get("alternativeHeadline"))
-    )
-    raw_caption = _caption(sel)
+    lead = _lead(sel, meta, container) or clean_inline(as_text(art.get("alternativeHeadline")))
+    scope = _scope(sel, container)
+    raw_caption = _caption(sel, scope)
 
     text = html_to_text(container.root) if container is not None else ""
     text, inline_captions = _clean_paragraphs(text, {title, lead, raw_caption} - {""})
@@ -395,7 +475,7 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
         "author": clean_inline(author),
         "lead": lead,
         "text": text,
-        "image_url": _image(sel, meta, final_url or url),
+        "image_url": _image(sel, meta, scope, final_url or url),
         "image_caption": image_caption,
         "photo_credit": photo_credit,
         "tags": _dedup(tags),
