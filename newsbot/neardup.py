@@ -20,8 +20,6 @@ import logging
 import re
 from collections.abc import Iterable
 
-from datasketch import MinHash
-
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -80,6 +78,8 @@ def band_keys(shingle_set: frozenset[str]) -> list[tuple[int, int]]:
     """``(band, bucket)`` pairs of the MinHash signature: texts sharing a pair are candidates."""
     if not shingle_set:
         return []
+    from datasketch import MinHash  # imports scipy (~1 s): only writers pay for it
+
     mh = MinHash(num_perm=NUM_PERM, seed=SEED)
     mh.update_batch([s.encode("utf-8") for s in sorted(shingle_set)])
     values = mh.hashvalues

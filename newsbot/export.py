@@ -1,0 +1,480 @@
+"""Exports of the store for analysts: CSV (Excel-safe), JSON Lines and Parquet, streamed.
+
+Rows come from one cursor a chunk at a time and go straight to the writer, so memory stays flat
+whatever the size of the store. The database keeps every text verbatim; only the CSV writer
+neutralises cells a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import json
+import logging
+import os
+import re
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from newsbot.districts import DISTRICTS
+from newsbot.items import FIELDS, LIST_FIELDS
+from newsbot.store import fts_query
+
+logger = logging.getLogger(__name__)
+
+#: The DESIGN.md fields, then the store's bookkeeping an analyst needs: the near-duplicate link
+#: (filter ``duplicate_of`` empty for one row per story) and when the row was first/last crawled.
+EXPORT_COLUMNS: tuple[str, ...] = (*FIELDS, "duplicate_of", "first_seen_at", "last_seen_at")
+FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
+#: As newsbot.exporters.LIST_SEPARATOR (a test keeps them equal); importing that module would
+#: import Scrapy, a second of start-up for every command.
+LIST_SEPARATOR = "; "
+_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_EXTENSIONS[".pq"] = "parquet"
+
+#: Cells starting with these are formulas to Excel/LibreOffice (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MOSCOW = ZoneInfo("Europe/Moscow")
+_MOSCOW_DATES = ("published_at", "modified_at")
+_UTC_DATES = ("scraped_at", "first_seen_at", "last_seen_at")
+CHUNK_ROWS = 1000
+PARQUET_BATCH_ROWS = 5000
+
+
+class ExportError(ValueError):
+    """A bad argument or an unusable database: the CLI prints it and exits with status 2."""
+
+
+# -- filters -----------------------------------------------------------------------------------
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def date_bound(value: str, *, end: bool = False) -> str:
+    """A user's date as a bound comparable with the stored Moscow-time ISO strings.
+
+    ``2023``, ``2023-09`` or ``2023-09-05`` name a whole period (Moscow days): as ``since`` its
+    first day, as ``until`` the first day after it (compared with ``<``, so inclusive). A full
+    ISO datetime is converted to Moscow time and compared as is.
+    """
+    text = value.strip()
+    match = _PARTIAL_DATE.fullmatch(text)
+    try:
+        if match:
+            year, month, day = (int(g) if g else None for g in match.groups())
+            start = date(year or 1, month or 1, day or 1)
+            if not end:
+                return start.isoformat()
+            if day:
+                nxt = date.fromordinal(start.toordinal() + 1)
+            elif month:
+                last = calendar.monthrange(start.year, start.month)[1]
+                nxt = date.fromordinal(start.toordinal() + last)
+            else:
+                nxt = date(start.year + 1, 1, 1)
+            return nxt.isoformat()
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ExportError(f"not a date: {value!r} (use 2023-09-05, 2023-09 or ISO 8601)") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=MOSCOW)
+    return moment.astimezone(MOSCOW).isoformat(timespec="seconds")
+
+
+def canonical_district(name: str) -> str:
+    wanted = name.strip().casefold().replace("ё", "е")
+    for district in DISTRICTS:
+        if district.casefold() == wanted:
+            return district
+    raise ExportError(f"unknown district {name!r}; one of: {', '.join(DISTRICTS)}")
+
+
+@dataclass
+class Filters:
+    """Which rows to export: every criterion given must hold."""
+
+    since: str | None = None
+    until: str | None = None
+    sites: Sequence[str] = field(default_factory=tuple)
+    districts: Sequence[str] = field(default_factory=tuple)
+    search: str | None = None
+    unique: bool = False  # leave out near-duplicates (rows with duplicate_of set)
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if self.since:
+            clauses.append("articles.published_at >= ?")
+            args.append(date_bound(self.since))
+        if self.until:
+            bound = date_bound(self.until, end=True)
+            is_date = bool(_PARTIAL_DATE.fullmatch(self.until.strip()))
+            clauses.append(f"articles.published_at {'<' if is_date else '<='} ?")
+            args.append(bound)
+        if self.sites:
+            clauses.append(f"articles.site IN ({', '.join('?' * len(self.sites))})")
+            args.extend(s.strip().lower() for s in self.sites)
+        for name in self.districts:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM json_each(articles.districts) AS d WHERE d.value = ?)"
+            )
+            args.append(canonical_district(name))
+        if self.search:
+            clauses.append(
+                "articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            )
+            args.append(fts_query(self.search))
+        if self.unique:
+            clauses.append("articles.duplicate_of IS NULL")
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def check_search(conn: sqlite3.Connection, query: str) -> None:
+    """Fail before any output is written when the FTS query does not parse."""
+    try:
+        conn.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT 1",
+            (fts_query(query),),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise ExportError(f"bad --search query {query!r}: {exc}") from exc
+
+
+# -- rows --------------------------------------------------------------------------------------
+def count_rows(conn: sqlite3.Connection, filters: Filters) -> int:
+    where, args = filters.where()
+    return int(conn.execute(f"SELECT COUNT(*) FROM articles{where}", args).fetchone()[0])
+
+
+def iter_rows(
+    conn: sqlite3.Connection,
+    filters: Filters | None = None,
+    columns: Sequence[str] = EXPORT_COLUMNS,
+    chunk: int = CHUNK_ROWS,
+) -> Iterator[dict[str, Any]]:
+    """Typed rows (lists as lists, word_count int, missing dates None), oldest first."""
+    where, args = (filters or Filters()).where()
+    names = ", ".join(f"articles.{c}" for c in columns)
+    cursor = conn.execute(
+        f"SELECT {names} FROM articles{where} ORDER BY articles.published_at, articles.id", args
+    )
+    while True:
+        batch = cursor.fetchmany(chunk)
+        if not batch:
+            return
+        for values in batch:
+            row = dict(zip(columns, values, strict=True))
+            for name in LIST_FIELDS.intersection(columns):
+                row[name] = json.loads(row[name]) if row[name] else []
+            for name in (*_MOSCOW_DATES, "duplicate_of"):
+                if name in row and not row[name]:
+                    row[name] = None
+            yield row
+
+
+# -- writers -----------------------------------------------------------------------------------
+def neutralise(cell: str) -> str:
+    """Prefix a would-be formula with a single quote (OWASP); other text is left alone."""
+    return "'" + cell if cell.startswith(FORMULA_PREFIXES) else cell
+
+
+def csv_cell(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name in LIST_FIELDS and isinstance(value, list | tuple):
+        value = LIST_SEPARATOR.join(str(v) for v in value)
+    return neutralise(str(value)) if isinstance(value, str) else str(value)
+
+
+def write_csv(
+    rows: Iterable[dict[str, Any]], out: IO[bytes], columns: Sequence[str], *, bom: bool = True
+) -> int:
+    """CSV for Excel: UTF-8 (with BOM unless told not), CRLF, header, formulas neutralised."""
+    if bom:
+        out.write("\ufeff".encode())
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    n = 0
+    batch: list[list[str]] = []
+    for row in rows:
+        batch.append([csv_cell(c, row.get(c)) for c in columns])
+        n += 1
+        if len(batch) >= CHUNK_ROWS:
+            writer.writerows(batch)
+            batch.clear()
+    writer.writerows(batch)
+    text.flush()
+    text.detach()
+    return n
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[bytes], columns: Sequence[str]) -> int:
+    """One JSON object per line, UTF-8 as is, lists as arrays, missing dates as null."""
+    n = 0
+    lines: list[str] = []
+    for row in rows:
+        lines.append(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False))
+        n += 1
+        if len(lines) >= CHUNK_ROWS:
+            out.write(("\n".join(lines) + "\n").encode("utf-8"))
+            lines.clear()
+    if lines:
+        out.write(("\n".join(lines) + "\n").encode("utf-8"))
+    return n
+
+
+def parquet_schema(columns: Sequence[str]) -> Any:
+    """Typed columns: lists as list<string>, word_count int32, dates as timestamps."""
+    import pyarrow as pa
+
+    def column_type(name: str) -> Any:
+        if name in LIST_FIELDS:
+            return pa.list_(pa.string())
+        if name == "word_count":
+            return pa.int32()
+        if name in _MOSCOW_DATES:
+            return pa.timestamp("s", tz="Europe/Moscow")
+        if name in _UTC_DATES:
+            return pa.timestamp("s", tz="UTC")
+        return pa.string()
+
+    return pa.schema([(c, column_type(c)) for c in columns])
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        logger.warning("not an ISO date, exported as null: %r", value)
+        return None
+
+
+def write_parquet(
+    rows: Iterable[dict[str, Any]],
+    out: IO[bytes],
+    columns: Sequence[str],
+    batch_rows: int = PARQUET_BATCH_ROWS,
+) -> int:
+    """Parquet (zstd), one row group per ``batch_rows`` rows, written as they come."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema(columns)
+    dates = [c for c in columns if c in _MOSCOW_DATES or c in _UTC_DATES]
+    n = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        batch: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            for row in batch:
+                for name in dates:
+                    row[name] = _timestamp(row.get(name))
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+            batch.clear()
+
+        for row in rows:
+            batch.append(row)
+            n += 1
+            if len(batch) >= batch_rows:
+                flush()
+        if batch:
+            flush()
+        if n == 0:
+            writer.write_table(schema.empty_table())
+    return n
+
+
+# -- the command -------------------------------------------------------------------------------
+def format_for(output: str | None, fmt: str | None = None) -> str:
+    """The format asked for, else the one the output's extension names, else CSV."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise ExportError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
+        return fmt
+    if output and output != "-":
+        return _EXTENSIONS.get(Path(output).suffix.lower(), "csv")
+    return "csv"
+
+
+def open_store(db: str | Path) -> sqlite3.Connection:
+    """A read-only connection to a current store; an older schema is migrated first."""
+    from newsbot.store import SCHEMA_VERSION, ArticleStore
+
+    path = Path(db)
+    if not path.is_file():
+        raise ExportError(f"no database at {path}")
+    try:
+        store = ArticleStore(path, readonly=True)
+        version = store.version
+        if 0 < version < SCHEMA_VERSION:
+            store.close()
+            ArticleStore(path).close()  # brings the file up to date, then read only
+            store = ArticleStore(path, readonly=True)
+            version = store.version
+    except sqlite3.DatabaseError as exc:
+        raise ExportError(f"cannot read {path} as SQLite: {exc}") from exc
+    if version == 0 or "articles" not in {
+        r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }:
+        store.close()
+        raise ExportError(f"{path} is not a newsbot store (no articles table)")
+    if version > SCHEMA_VERSION:
+        store.close()
+        raise ExportError(f"{path} has schema v{version}, newer than this newsbot")
+    return store.conn
+
+
+def export(
+    conn: sqlite3.Connection,
+    output: str | Path,
+    fmt: str = "csv",
+    filters: Filters | None = None,
+    *,
+    columns: Sequence[str] = EXPORT_COLUMNS,
+    bom: bool = True,
+    progress: bool = False,
+) -> int:
+    """Write the filtered rows to ``output`` (a path, or ``-`` for stdout); returns the count.
+
+    A file is written beside its target and renamed when complete, so a failed export never
+    leaves a truncated file under the requested name.
+    """
+    filters = filters or Filters()
+    unknown = [c for c in columns if c not in EXPORT_COLUMNS]
+    if unknown:
+        raise ExportError(f"unknown column(s): {', '.join(unknown)}")
+    if filters.search:
+        check_search(conn, filters.search)
+    filters.where()  # validates dates and districts before anything is written
+    rows: Iterable[dict[str, Any]] = iter_rows(conn, filters, columns)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=count_rows(conn, filters), unit="rows", file=sys.stderr, leave=False)
+        rows = _counting(rows, bar)
+    try:
+        if str(output) == "-":
+            return _write(rows, sys.stdout.buffer, fmt, columns, bom)
+        target = Path(output)
+        partial = target.with_name(target.name + ".part")
+        try:
+            with partial.open("wb") as fh:
+                n = _write(rows, fh, fmt, columns, bom)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return n
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _counting(rows: Iterable[dict[str, Any]], bar: Any) -> Iterator[dict[str, Any]]:
+    for i, row in enumerate(rows, 1):
+        yield row
+        if i % 500 == 0:
+            bar.update(500)
+    bar.update(bar.total - bar.n if bar.total else 0)
+
+
+def _write(
+    rows: Iterable[dict[str, Any]], out: IO[bytes], fmt: str, columns: Sequence[str], bom: bool
+) -> int:
+    if fmt == "csv":
+        n = write_csv(rows, out, columns, bom=bom)
+    elif fmt == "jsonl":
+        n = write_jsonl(rows, out, columns)
+    else:
+        n = write_parquet(rows, out, columns)
+    out.flush()
+    return n
+
+
+# -- stats -------------------------------------------------------------------------------------
+def _filled_sql(name: str) -> str:
+    if name in LIST_FIELDS:
+        return f"SUM({name} NOT IN ('', '[]'))"
+    if name == "word_count":
+        return "SUM(word_count > 0)"
+    return f"SUM(COALESCE({name}, '') != '')"
+
+
+def collect_stats(conn: sqlite3.Connection, filters: Filters | None = None) -> dict[str, Any]:
+    """Counts an analyst checks first: total, by month, by district, by tag, fill rates."""
+    filters = filters or Filters()
+    if filters.search:
+        check_search(conn, filters.search)
+    where, args = filters.where()
+    base = f"SELECT * FROM articles{where}"
+    fills = ", ".join(_filled_sql(c) for c in FIELDS)
+    head = conn.execute(
+        f"SELECT COUNT(*), SUM(duplicate_of IS NOT NULL), MIN(published_at), MAX(published_at),"
+        f" {fills} FROM ({base}) AS articles",
+        args,
+    ).fetchone()
+    total = int(head[0])
+
+    def grouped(sql: str) -> list[tuple[str, int]]:
+        return [(r[0], int(r[1])) for r in conn.execute(sql, args)]
+
+    return {
+        "articles": total,
+        "near_duplicates": int(head[1] or 0),
+        "published_from": head[2],
+        "published_to": head[3],
+        "by_month": grouped(
+            f"SELECT COALESCE(substr(published_at, 1, 7), '(no date)') AS m, COUNT(*)"
+            f" FROM ({base}) GROUP BY m ORDER BY m"
+        ),
+        "by_district": grouped(
+            f"SELECT d.value, COUNT(*) AS n FROM ({base}) AS a, json_each(a.districts) AS d"
+            " GROUP BY d.value ORDER BY n DESC, d.value"
+        ),
+        "by_tag": grouped(
+            f"SELECT t.value, COUNT(*) AS n FROM ({base}) AS a, json_each(a.tags) AS t"
+            " GROUP BY t.value ORDER BY n DESC, t.value"
+        ),
+        "fill_rate": {name: (int(head[4 + i] or 0), total) for i, name in enumerate(FIELDS)},
+    }
+
+
+def format_stats(stats: dict[str, Any], top: int = 20) -> str:
+    """Plain-text report; ``top`` limits the tag list (0: all)."""
+    total = stats["articles"]
+    lines = [
+        f"articles: {total}",
+        f"near-duplicates (duplicate_of set): {stats['near_duplicates']}",
+        f"published: {stats['published_from'] or '-'} .. {stats['published_to'] or '-'}",
+    ]
+
+    def table(title: str, pairs: list[tuple[str, int]], limit: int = 0) -> None:
+        lines.append("")
+        lines.append(f"{title}:")
+        if not pairs:
+            lines.append("  (none)")
+        shown = pairs[:limit] if limit else pairs
+        width = max((len(k) for k, _ in shown), default=0)
+        for key, n in shown:
+            lines.append(f"  {key:<{width}}  {n:>7}")
+        if len(shown) < len(pairs):
+            lines.append(f"  … {len(pairs) - len(shown)} more (--top 0 shows all)")
+
+    table("by month", stats["by_month"])
+    table("by district", stats["by_district"])
+    table("by tag", stats["by_tag"], top)
+    lines.append("")
+    lines.append("fill rate:")
+    for name, (filled, n) in stats["fill_rate"].items():
+        rate = 100.0 * filled / n if n else 0.0
+        lines.append(f"  {name:<13}  {rate:6.1f}%  ({filled}/{n})")
+    return "\n".join(lines) + "\n"

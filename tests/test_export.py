@@ -1,0 +1,255 @@
+"""Exports: each format read back gives the stored rows; CSV is Excel-safe; filters; stats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from newsbot.export import (
+    EXPORT_COLUMNS,
+    ExportError,
+    Filters,
+    collect_stats,
+    date_bound,
+    export,
+    format_for,
+    format_stats,
+    iter_rows,
+    neutralise,
+    open_store,
+)
+from newsbot.exporters import LIST_SEPARATOR
+from newsbot.items import LIST_FIELDS
+from newsbot.store import ArticleStore
+from tests.test_neardup import EDITED, STORY
+from tests.test_store import article
+
+FORMULAS = {
+    "title": '=HYPERLINK("http://evil";"click")',
+    "lead": "+7 (495) 123-45-67",
+    "author": "@SUM(A1:A9)",
+    "text": "- Первая реплика диалога.\n\nВторой абзац.",
+    "image_caption": "\tcaption",
+    "photo_credit": "\rcredit",
+}
+
+
+def rows() -> list[dict[str, Any]]:
+    return [
+        article(1, title="Ёлка в Люблине", text=STORY, districts=["Люблино"]),
+        article(2, published_at="2024-02-10T09:00:00+03:00", text=EDITED, districts=[]),
+        article(3, published_at="2023-09-05T12:57:00+03:00", site="tekgazeta.ru",
+                districts=["Текстильщики", "Печатники"], tags=[], **FORMULAS),
+        article(4, published_at="", text="Без даты.", tags=["ЖКХ"], districts=[]),
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "news.db"
+    store = ArticleStore(path)
+    store.upsert_many(rows(), seen_at="2024-03-01T00:00:00+00:00")
+    store.close()
+    return path
+
+
+def stored(path: Path) -> list[dict[str, Any]]:
+    conn = open_store(path)
+    out = list(iter_rows(conn))
+    conn.close()
+    return out
+
+
+def test_rows_are_typed_and_ordered_with_bookkeeping(db: Path) -> None:
+    out = stored(db)
+    assert [r["url"].rsplit("-", 1)[1] for r in out] == ["4", "3", "1", "2"]  # NULL date first
+    assert list(out[0]) == list(EXPORT_COLUMNS)
+    assert out[0]["published_at"] is None and out[0]["tags"] == ["ЖКХ"]
+    assert out[3]["duplicate_of"] == out[2]["url"]  # the edited copy
+    assert out[1]["first_seen_at"] == "2024-03-01T00:00:00+00:00"
+    assert isinstance(out[1]["word_count"], int)
+
+
+def test_csv_round_trip_with_bom_lists_and_neutralised_formulas(db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    conn = open_store(db)
+    assert export(conn, target, "csv") == 4
+    conn.close()
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with target.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == list(EXPORT_COLUMNS)
+        back = list(reader)
+    for want, got in zip(stored(db), back, strict=True):
+        for name in EXPORT_COLUMNS:
+            value = want[name]
+            if name in LIST_FIELDS:
+                value = LIST_SEPARATOR.join(value)
+            elif value is None:
+                value = ""
+            value = str(value)
+            if name in FORMULAS and want["url"].endswith("-3"):
+                assert got[name] == "'" + value, name  # neutralised in CSV ...
+            else:
+                assert got[name] == value, name
+    # ... and verbatim in the database.
+    formula_row = next(r for r in stored(db) if r["url"].endswith("-3"))
+    assert {k: formula_row[k] for k in FORMULAS} == FORMULAS
+
+
+def test_csv_without_bom(db: Path, tmp_path: Path) -> None:
+    conn = open_store(db)
+    export(conn, tmp_path / "a.csv", "csv", bom=False)
+    conn.close()
+    assert (tmp_path / "a.csv").read_bytes().startswith(b"url,site,")
+
+
+def test_jsonl_round_trip_keeps_text_verbatim(db: Path, tmp_path: Path) -> None:
+    conn = open_store(db)
+    export(conn, tmp_path / "a.jsonl", "jsonl")
+    conn.close()
+    lines = (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
+    back = [json.loads(line) for line in lines]
+    assert back == stored(db)
+    assert "Ёлка" in lines[2]  # not \\u-escaped
+    assert back[1]["title"] == FORMULAS["title"]
+
+
+def test_parquet_round_trip_with_types(db: Path, tmp_path: Path) -> None:
+    conn = open_store(db)
+    export(conn, tmp_path / "a.parquet", "parquet")
+    conn.close()
+    table = pq.read_table(tmp_path / "a.parquet")
+    assert table.schema.names == list(EXPORT_COLUMNS)
+    assert str(table.schema.field("tags").type) == "list<element: string>"
+    assert str(table.schema.field("word_count").type) == "int32"
+    assert "Europe/Moscow" in str(table.schema.field("published_at").type)
+    back = table.to_pylist()
+    for row in back:
+        for name, value in row.items():
+            if hasattr(value, "isoformat"):
+                row[name] = value.isoformat()
+    assert back == stored(db)
+
+
+def test_empty_parquet_still_has_the_schema(db: Path, tmp_path: Path) -> None:
+    conn = open_store(db)
+    assert export(conn, tmp_path / "e.parquet", "parquet", Filters(sites=["x"])) == 0
+    conn.close()
+    table = pq.read_table(tmp_path / "e.parquet")
+    assert table.num_rows == 0 and table.schema.names == list(EXPORT_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(since="2024-01"), {"1", "2"}),
+        (Filters(until="2024-01-01"), {"1", "3"}),  # a whole day, inclusive
+        (Filters(since="2023-09-05", until="2023-09"), {"3"}),
+        (Filters(since="2024-02-10T06:00:00+00:00"), {"2"}),  # 09:00 Moscow
+        (Filters(sites=["TEKGAZETA.RU"]), {"3"}),
+        (Filters(districts=["люблино"]), {"1"}),
+        (Filters(districts=["Текстильщики", "Печатники"]), {"3"}),
+        (Filters(search="ёлка"), {"1"}),
+        (Filters(search="Собянин"), {"1", "2"}),
+        (Filters(search="Собянин", unique=True), {"1"}),
+        (Filters(search="собянин NOT Ёлка"), {"2"}),
+    ],
+)
+def test_filters(db: Path, filters: Filters, expected: set[str]) -> None:
+    conn = open_store(db)
+    got = {r["url"].rsplit("-", 1)[1] for r in iter_rows(conn, filters)}
+    conn.close()
+    assert got == expected
+
+
+def test_bad_arguments_fail_before_writing(db: Path, tmp_path: Path) -> None:
+    conn = open_store(db)
+    for filters in (
+        Filters(search='"unclosed'),
+        Filters(since="yesterday-ish"),
+        Filters(districts=["Арбат"]),
+    ):
+        with pytest.raises(ExportError):
+            export(conn, tmp_path / "x.csv", "csv", filters)
+    with pytest.raises(ExportError, match="unknown column"):
+        export(conn, tmp_path / "x.csv", "csv", columns=("url", "nope"))
+    conn.close()
+    assert not list(tmp_path.glob("x.csv*"))
+    with pytest.raises(ExportError, match="no database"):
+        open_store(tmp_path / "missing.db")
+    (tmp_path / "junk.db").write_bytes(b"not sqlite at all, just text" * 100)
+    with pytest.raises(ExportError):
+        open_store(tmp_path / "junk.db")
+
+
+def test_old_store_is_migrated_on_open(tmp_path: Path) -> None:
+    from tests.test_store import make_v1
+
+    make_v1(tmp_path / "v1.db", [article(1)])
+    conn = open_store(tmp_path / "v1.db")
+    assert [r["url"] for r in iter_rows(conn, Filters(search="новость"))] == [article(1)["url"]]
+    conn.close()
+
+
+def test_list_separator_is_the_feed_exporters() -> None:
+    from newsbot import export, exporters
+
+    assert export.LIST_SEPARATOR == exporters.LIST_SEPARATOR
+
+
+def test_neutralise() -> None:
+    for cell in ("=1+2", "+1", "-1", "@x", "\tx", "\rx"):
+        assert neutralise(cell) == "'" + cell
+    for cell in ("", "Москва", "1-2", "a=b", " =1"):
+        assert neutralise(cell) == cell
+
+
+def test_date_bounds_and_formats() -> None:
+    assert date_bound("2023") == "2023-01-01"
+    assert date_bound("2023", end=True) == "2024-01-01"
+    assert date_bound("2024-02", end=True) == "2024-03-01"
+    assert date_bound("2023-12-31", end=True) == "2024-01-01"
+    assert date_bound("2023-09-05T10:00") == "2023-09-05T10:00:00+03:00"
+    assert format_for("a.parquet") == "parquet"
+    assert format_for("a.ndjson") == "jsonl"
+    assert format_for("a.txt") == format_for("-") == "csv"
+    assert format_for("a.csv", "jsonl") == "jsonl"
+
+
+def test_stats(db: Path) -> None:
+    conn = open_store(db)
+    stats = collect_stats(conn)
+    assert stats["articles"] == 4 and stats["near_duplicates"] == 1
+    assert stats["by_month"] == [("(no date)", 1), ("2023-09", 1), ("2024-01", 1), ("2024-02", 1)]
+    assert stats["by_district"] == [("Люблино", 1), ("Печатники", 1), ("Текстильщики", 1)]
+    assert stats["by_tag"][0] == ("Люблино", 2)
+    assert stats["fill_rate"]["published_at"] == (3, 4)
+    assert stats["fill_rate"]["tags"] == (3, 4)
+    assert stats["fill_rate"]["url"] == (4, 4)
+    text = format_stats(stats, top=1)
+    assert "articles: 4" in text and "  2023-09" in text and "more (--top 0" in text
+    assert "published_at     75.0%  (3/4)" in text
+    only = collect_stats(conn, Filters(sites=["tekgazeta.ru"]))
+    assert only["articles"] == 1 and only["by_tag"] == []
+    conn.close()
+
+
+def test_csv_writer_streams_in_chunks() -> None:
+    from newsbot.export import write_csv
+
+    def many() -> Any:
+        for n in range(2500):
+            yield {"url": f"u{n}", "tags": ["a", "b"]}
+
+    out = io.BytesIO()
+    assert write_csv(many(), out, ("url", "tags"), bom=False) == 2500
+    lines = out.getvalue().decode().splitlines()
+    assert lines[0] == "url,tags" and lines[-1] == "u2499,a; b" and len(lines) == 2501
