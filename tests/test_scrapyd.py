@@ -282,7 +282,8 @@ def test_scrapyd_runs_the_deployed_spider_against_the_replica(
     egg: Path, scrapyd: Scrapyd, tmp_path: Path
 ) -> None:
     added = scrapyd.upload_egg(PROJECT, "1", egg)
-    assert added["status"] == "ok", added
+    hint = ENTRY_POINT_FIX if "get_entry_info" in str(added.get("message")) else ""
+    assert added["status"] == "ok", f"{hint}\n{added}"
     assert added["spiders"] == 1, added
     assert scrapyd.get("listspiders.json", project=PROJECT)["spiders"] == ["district"]
 
