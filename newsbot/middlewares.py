@@ -43,7 +43,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
-        result = super().process_response(request, response, spider)
+        result = super().process_response(request, response)
         if isinstance(result, Request) and result is not request:
             attempt = result.meta.get("retry_times", 1)
             header = response.headers.get(b"Retry-After")

@@ -32,7 +32,7 @@ class RotatingLogFile:
         s = crawler.settings
         path = s.get("NEWSBOT_LOG_FILE")
         if not path:
-            raise NotConfigured("NEWSBOT_LOG_FILE is not set: Scrapy's logging only")
+            raise NotConfigured  # the default: Scrapy's own logging, and no warning about it
         ext = cls(
             Path(path),
             max_bytes=s.getint("NEWSBOT_LOG_MAX_BYTES", 10 * 1024 * 1024),
