@@ -95,8 +95,7 @@ def test_incremental_runs_cost_only_what_is_new(tmp_path: Path) -> None:
         assert listing_paths(paths) == ["/"]
         assert len(db_urls(db)) == N_ARTICLES + 2
     print(
-        f"\nrequests: first run {first_count}, nothing new {nothing_new_count}, "
-        f"2 new {len(paths)}"
+        f"\nrequests: first run {first_count}, nothing new {nothing_new_count}, 2 new {len(paths)}"
     )
 
 
