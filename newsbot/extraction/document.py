@@ -31,10 +31,74 @@ def in_furniture(node: Selector) -> bool:
     return bool(root.xpath(FURNITURE_XPATH)) if hasattr(root, "xpath") else False
 
 
+# Letters that Russian text almost never holds but UTF-8 read as cp1251 (or the reverse)
+# is full of: «Р°Р±», «СЃ», «Ð°», «Ã».
+_SUSPECT = frozenset("ЃѓЂђЉљЊњЌќЋћЏџЎўЈјҐґЇїЄєЅѕІі‚„†‡€‰‹›™¤¦§¬®°±µ¶·ÐÑÃÂ")
+_SAMPLE = 100_000
+_FALLBACK_ENCODINGS = ("utf-8", "cp1251", "koi8-r")
+
+
+def _russian_score(text: str) -> float:
+    """Higher for text that reads as Russian: lowercase Cyrillic, no mojibake, no U+FFFD."""
+    lower = upper = suspect = bad = 0
+    for ch in text[:_SAMPLE]:
+        if "а" <= ch <= "я" or ch == "ё":
+            lower += 1
+        elif "А" <= ch <= "Я" or ch == "Ё":
+            upper += 1
+        if ch in _SUSPECT or "\u2500" <= ch <= "\u259f":  # mojibake, KOI8 box drawing
+            suspect += 1
+        elif ch == "\ufffd":
+            bad += 1
+    return lower - 0.5 * upper - 3 * suspect - 10 * bad
+
+
+def looks_misdecoded(text: str) -> bool:
+    """Replacement characters, mojibake, or more capitals than small letters in Cyrillic."""
+    sample = text[:_SAMPLE]
+    if "\ufffd" in sample:
+        return True
+    lower = sum(1 for ch in sample if "а" <= ch <= "я")
+    upper = sum(1 for ch in sample if "А" <= ch <= "Я")
+    suspect = sum(1 for ch in sample if ch in _SUSPECT or "\u2500" <= ch <= "\u259f")
+    return (suspect > 20 and suspect > 0.02 * (lower + upper)) or (upper > 50 and upper > lower)
+
+
+def repair_decoding(body: bytes, text: str, encoding: str) -> tuple[str, str]:
+    """Re-decode a page whose declared charset is wrong (a cp1251 page served as UTF-8 …).
+
+    Only when the first decoding looks broken; then the candidate that reads most like Russian
+    wins. Returns (text, encoding) — unchanged when nothing better is found.
+    """
+    if not body or not looks_misdecoded(text):
+        return text, encoding
+    try:  # valid multi-byte UTF-8 is next to impossible by accident: trust it first
+        decoded = body.decode("utf-8")
+        if not decoded.isascii() and not looks_misdecoded(decoded):
+            if encoding != "utf-8":
+                logger.info("page declared %s but reads as utf-8: re-decoded", encoding)
+            return decoded, "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = (text, encoding, _russian_score(text))
+    for candidate in _FALLBACK_ENCODINGS:
+        try:
+            decoded = body.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        score = _russian_score(decoded)
+        if score > best[2]:
+            best = (decoded, candidate, score)
+    if best[1] != encoding:
+        logger.info("page declared %s but reads as %s: re-decoded", encoding, best[1])
+    return best[0], best[1]
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """(text, encoding) by HTTP header, BOM, then ``<meta charset>``, as browsers do."""
+    """(text, encoding) by HTTP header, BOM, then ``<meta charset>``, as browsers do; a page
+    whose declaration is wrong is re-decoded (see ``repair_decoding``)."""
     encoding, text = html_to_unicode(content_type, body)
-    return text, encoding
+    return repair_decoding(body, text, encoding)
 
 
 def make_selector(html: str | bytes | Selector, content_type: str | None = None) -> Selector:

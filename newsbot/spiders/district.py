@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from newsbot.dates import parse_date
 from newsbot.extraction import extract_article, extract_listing
+from newsbot.extraction.document import repair_decoding
 from newsbot.items import ArticleItem
 from newsbot.profiles import SiteProfile, get_profile
 from newsbot.store import ArticleStore, utc_now
@@ -124,6 +125,16 @@ class DistrictSpider(scrapy.Spider):
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsbot/{key}", count)
 
+    def _text(self, response: TextResponse) -> str:
+        """The page's text, re-decoded when its declared charset is plainly wrong."""
+        text, encoding = repair_decoding(response.body, response.text, response.encoding)
+        if encoding != response.encoding:
+            logger.warning(
+                "%s declared %s but is %s: re-decoded", response.url, response.encoding, encoding
+            )
+            self._inc("encoding_repaired")
+        return text
+
     def _older_than_since(self, raw: str) -> bool:
         if self.since is None or not raw:
             return False
@@ -142,7 +153,7 @@ class DistrictSpider(scrapy.Spider):
             self._inc("listing/not_html")
             return
         self._inc("listing/pages")
-        listing = extract_listing(response.text, response.url, self.profile.is_article_url)
+        listing = extract_listing(self._text(response), response.url, self.profile.is_article_url)
         if not listing.entries:
             logger.warning("listing %s holds no article links", response.url)
             self._inc("listing/empty")
@@ -209,7 +220,7 @@ class DistrictSpider(scrapy.Spider):
             self._inc("article/not_html")
             return
         self._inc("article/pages")
-        result = extract_article(response.text, response.url)
+        result = extract_article(self._text(response), response.url)
         if not result.is_article:
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(f"article/skipped/{result.code}")
