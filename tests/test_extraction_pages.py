@@ -51,6 +51,11 @@ def test_saved_page_fields(expected_path: Path) -> None:
     for name in CHECKED:
         if name in expected:
             assert row[name] == expected[name], f"{expected_path.name}: {name}"
+    # Where exact text is hard to pin down (tables, lists), fixtures state fragments instead.
+    for fragment in expected.get("_text_contains", []):
+        assert fragment in row["text"], f"{expected_path.name}: text lacks {fragment!r}"
+    for fragment in expected.get("_text_excludes", []):
+        assert fragment not in row["text"], f"{expected_path.name}: text holds {fragment!r}"
 
 
 def test_fixture_set_is_not_empty() -> None:
