@@ -203,6 +203,9 @@ DROP_TAGS: frozenset[str] = frozenset(
         "canvas", "video", "audio", "source", "track", "picture", "img", "map", "form", "button",
         "input", "select", "option", "textarea", "label", "figure", "figcaption", "head",
         "title", "meta", "link", "base", "nav", "dialog", "aside",
+        # AMP components: ads, embeds and their placeholder/fallback texts are not the article.
+        "amp-ad", "amp-embed", "amp-iframe", "amp-analytics", "amp-pixel", "amp-sticky-ad",
+        "amp-video", "amp-youtube", "amp-img", "amp-social-share", "amp-list",
     }
 )  # fmt: skip
 
@@ -213,6 +216,7 @@ _BOILERPLATE_WHOLE: frozenset[str] = frozenset(
         "addtoany", "a2a_kit", "ya-share2", "jp-relatedposts", "yarpp-related", "read-also",
         "readmore", "read-more", "more-link", "screen-reader-text", "sr-only", "visually-hidden",
         "adsbygoogle", "post-navigation", "nav-links", "wp-block-embed", "wp-block-gallery",
+        "td-a-rec",
     }
 )  # fmt: skip
 
@@ -223,7 +227,7 @@ BOILERPLATE_TOKENS: frozenset[str] = frozenset(
         "subscribe", "subscription", "newsletter", "related", "relatedposts", "yarpp",
         "readalso", "readmore", "comments", "comment", "respond", "advert", "advertisement",
         "adv", "ads", "ad", "adfox", "adsense", "banner", "banners", "gallery", "caption",
-        "breadcrumbs", "breadcrumb", "postmetadata", "meta",
+        "breadcrumbs", "breadcrumb", "postmetadata", "meta", "adspot", "adblock",
     }
 )  # fmt: skip
 
@@ -301,6 +305,8 @@ def is_boilerplate(el: Any) -> bool:
     if ident and _attr_is_boilerplate(ident):
         return True
     if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return True
+    if "placeholder" in attrib or "fallback" in attrib:  # AMP's loading / no-JS stand-ins
         return True
     style = attrib.get("style")
     return bool(style and _DISPLAY_NONE_RE.search(style))
@@ -434,7 +440,9 @@ def _classify_children(parent: Any, children: list[Any]) -> list[int]:
                 sib_level = _HEADINGS.get(sib.tag) if isinstance(sib.tag, str) else None
                 if sib_level is not None and sib_level <= level and not _is_link_dominated(sib):
                     break  # the next section of the same rank: the article goes on
-            elif not _is_related_like(children, j):
+            # Related items (lists, link-heavy blocks, dates) end at the first ordinary
+            # paragraph: a «Читайте также» box in mid-article does not swallow the rest.
+            if not _is_related_like(children, j):
                 break
             verdict[j] = 2
             j += 1

@@ -9,6 +9,7 @@ normalisation belong to the clean pipeline.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -84,11 +85,29 @@ _MODIFIED_DATE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _BYLINE_AUTHOR = re.compile(r"(?:Текст|Автор)\s*:\s*(?P<author>[^|\n]{2,120})", re.IGNORECASE)
+#: Where a byline's name ends: «Олег Соколов в 22.01.2024 @ 16:05 В рубрике …».
+_AUTHOR_END = re.compile(
+    r"\s+(?:в|,)?\s*\d{1,2}[.:\s]\d|\s+В рубрике|\s+Фото\b|,\s*\d|\s+\d{1,2}\s+[А-Яа-я]{3,}",
+    re.IGNORECASE,
+)
+_AUTHOR_SELECTORS = (
+    ".wp-block-post-author-name",
+    "[rel~='author']",
+    "[itemprop='author'] [itemprop='name']",
+    "[itemprop='author']",
+    ".byline .author",
+    ".author-name",
+    ".post-author",
+    ".entry-author",
+    ".byline",
+    ".author",
+)
 _CREDIT = re.compile(
     r"^(?P<caption>.*?)[\s.,;]*\b(?:Фото|Фотография|Фото и видео)\s*(?::|—|–|-)\s*(?P<credit>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 _PHOTO_WORD = re.compile(r"\b(?:Фото|Фотография)\s*[:—–-]", re.IGNORECASE)
+_RUBRIC = re.compile(r"(?:В рубрике|Рубрика:)\s*(?P<rubric>[^|\n]{2,60}?)\s*(?:\||$)", re.I | re.M)
 _BYLINE_PARAGRAPH = re.compile(r"^(?:Опубликовано|Дата публикации)\b", re.IGNORECASE)
 _FURNITURE_PARAGRAPH = re.compile(
     r"^(?:Теги|Метки|Рубрик[аи]?|Поделиться|Поделитесь|Tags)\s*:?(?:\s|$)", re.IGNORECASE
@@ -165,6 +184,50 @@ def _time_datetime(sel: Selector, kind: str) -> str:
     return ""
 
 
+_HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}\.\d{1,2}\.\d\d(?!\d)")
+_NEAR_TITLE = 25  # text nodes either side of the headline searched for its date
+
+
+def _date_near_title(nodes: list[str], title: str) -> str:
+    """The dated line closest to the headline in reading order (bylines sit next to titles;
+    sidebars, top bars and comments sit further away)."""
+    if not title:
+        return ""
+    folded = title.casefold()
+    anchor = next(
+        (
+            i
+            for i, t in enumerate(nodes)
+            if len(t) > 10 and (t.casefold() in folded or folded in t.casefold())
+        ),
+        None,
+    )
+    if anchor is None:
+        return ""
+    best: tuple[int, str] | None = None
+    for i in range(max(0, anchor - _NEAR_TITLE), min(len(nodes), anchor + _NEAR_TITLE + 1)):
+        text = nodes[i]
+        if i == anchor or len(text) > 120 or not _HAS_YEAR.search(text):
+            continue
+        text = text.replace(" @ ", " в ")  # WP-Print: «22.01.2024 @ 16:05»
+        if parse_date(text) is None:
+            continue
+        distance = (abs(i - anchor), i < anchor)  # ties: after the title wins
+        if best is None or distance < best[0]:
+            best = (distance, text)
+    return best[1] if best else ""
+
+
+def _prefer_timed(machine: str, visible: str) -> str:
+    """A date-only machine stamp yields to the visible line of the same day with its time."""
+    if not machine or ":" in machine or not visible:
+        return machine
+    day, timed = parse_date(machine), parse_date(visible)
+    if day and timed and day.date() == timed.date() and (timed.hour or timed.minute):
+        return visible
+    return machine
+
+
 def _visible(pattern: re.Pattern[str], text: str, group: str) -> str:
     for match in pattern.finditer(text):
         value = clean_inline(match.group(group))
@@ -173,18 +236,63 @@ def _visible(pattern: re.Pattern[str], text: str, group: str) -> str:
     return ""
 
 
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|»«—–-]|::)\s+")
+
+
+def _site_names(sel: Selector, meta: PageMetadata) -> set[str]:
+    """The outlet's own names, as the page states them (to cut them off titles)."""
+    names = {meta.first("og:site_name"), meta.first("application-name")}
+    publisher = meta.article.get("publisher")
+    names.update(as_names(publisher) if publisher else [])
+    names.update(clean_inline(t) for t in sel.css(".site-title ::text, .logo ::text").getall())
+    return {clean_inline(n).casefold() for n in names if n and len(clean_inline(n)) > 2}
+
+
+def _strip_site_name(title: str, names: set[str], visible: set[str]) -> str:
+    """«Headline - Site» / «Site » Headline» -> «Headline», keeping dashes inside headlines."""
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) == 1:
+        return title
+    for part in parts:  # a part the page also prints on its own is the headline
+        if part.casefold() in visible and part.casefold() not in names:
+            return part
+    while len(parts) > 1 and parts[-1].casefold() in names:
+        parts.pop()
+    while len(parts) > 1 and parts[0].casefold() in names:
+        parts.pop(0)
+    if len(parts) == len(_TITLE_SEPARATOR.split(title)):
+        return title
+    # Rebuild from the original string so the headline's own separators survive.
+    first, last = parts[0], parts[-1]
+    return title[title.index(first) : title.rindex(last) + len(last)]
+
+
 def _title(sel: Selector, meta: PageMetadata) -> str:
-    candidates = [
-        clean_inline(as_text(meta.article.get("headline"))),
-        clean_inline(meta.first("og:title")),
-        _first_text(sel, _TITLE_SELECTORS),
+    """Structured headline first; else the heading that the page's <title> names; else h1."""
+    names = _site_names(sel, meta)
+    headings = [
+        clean_inline(text_of(n))
+        for n in sel.xpath(
+            "//body//*[self::h1 or self::h2 or self::h3 or contains(@id, 'itle')"
+            " or contains(@class, 'title') or contains(@class, 'headline')]"
+        )
+        if not in_furniture(n)
     ]
-    page_title = clean_inline(sel.xpath("string(//title)").get())
-    for value in candidates:
+    visible = {h.casefold() for h in headings if h}
+    for raw in (as_text(meta.article.get("headline")), meta.first("og:title")):
+        value = clean_inline(html.unescape(raw))
         if value:
-            return value
-    # "<headline> - <site name>": the part before the last separator.
-    return re.split(r"\s+[|—–-]\s+(?=[^|—–-]+$)", page_title)[0] if page_title else ""
+            return _strip_site_name(value, names, visible)
+    page_title = clean_inline(sel.xpath("string(//title)").get())
+    if page_title:
+        parts = [page_title, *_TITLE_SEPARATOR.split(page_title)]
+        for part in parts:
+            if part.casefold() in visible and part.casefold() not in names:
+                return part
+    found = _first_text(sel, _TITLE_SELECTORS)
+    if found:
+        return _strip_site_name(found, names, set())
+    return _strip_site_name(page_title, names, visible) if page_title else ""
 
 
 def _inside(node: Selector, container: Selector | None) -> bool:
@@ -203,7 +311,14 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     found = _first_text(sel, _LEAD_SELECTORS)
     if found:
         return found
-    for css in ("[class*='subtitle']", "[class*='sub-title']", "[class*='lead']"):
+    for css in (
+        "[class*='subtitle']",
+        "[class*='sub-title']",
+        "[class*='lead']",
+        "[class*='standfirst']",
+        "[class*='entry-summary']",
+        "[class*='post-excerpt']",
+    ):
         for node in sel.css(css):
             text = clean_inline(text_of(node))
             if 10 <= len(text) <= 400 and not in_furniture(node) and node.root.tag != "body":
@@ -236,6 +351,26 @@ def _scope(sel: Selector, container: Selector | None) -> Selector:
     return node
 
 
+_INLINE = frozenset(
+    {"a", "b", "strong", "i", "em", "span", "u", "font", "br", "sup", "sub", "small"}
+)
+
+
+def _own_text_length(el: Any) -> int:
+    """Characters an element holds itself: its <p> children, bare text and inline children.
+
+    Text in nested blocks belongs to those blocks, so the densest block is the body itself,
+    whether its paragraphs are <p>s or text split by <br><br> (Bitrix, old CMSes).
+    """
+    size = len((el.text or "").strip())
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "p" or tag in _INLINE:
+            size += len(" ".join(child.itertext()).strip())
+        size += len((child.tail or "").strip())
+    return size
+
+
 def _body_container(sel: Selector) -> Selector | None:
     """The node holding the article's paragraphs: a known container, else the densest block."""
     for css in _BODY_SELECTORS:
@@ -244,15 +379,20 @@ def _body_container(sel: Selector) -> Selector | None:
                 continue
             if len(clean_inline(text_of(node))) >= _MIN_BODY_CHARS:
                 return node
-    best: Selector | None = None
+    best: Any = None
     best_score = 0
-    for node in sel.xpath("//body//*[p]"):
-        if in_furniture(node):
+    body = sel.xpath("//body")
+    if not body:
+        return None
+    for el in body[0].root.iter():
+        if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in ("script", "style"):
             continue
-        score = sum(len(clean_inline(text_of(p))) for p in node.xpath("./p"))
-        if score > best_score:
-            best, best_score = node, score
-    return best if best_score >= _MIN_BODY_CHARS else None
+        score = _own_text_length(el)
+        if score > best_score and not el.xpath(FURNITURE_XPATH):
+            best, best_score = el, score
+    if best is None or best_score < _MIN_BODY_CHARS:
+        return None
+    return Selector(root=best, type="html")
 
 
 def split_caption(caption: str) -> tuple[str, str]:
@@ -273,7 +413,7 @@ def _caption(sel: Selector, scope: Selector) -> str:
             return value
     # Themes without <figcaption>: a short element with "caption" in its class, or one that
     # reads «… Фото: …», in the article's own block.
-    for node in scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//div[not(*)]"):
+    for node in scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//*[not(*)]"):
         value = clean_inline(text_of(node))
         if not value or len(value) > 300 or in_furniture(node):
             continue
@@ -309,15 +449,51 @@ def _image(sel: Selector, meta: PageMetadata, scope: Selector, base: str) -> str
     return clean_url(url, base) if url else ""
 
 
-def _list_from_links(sel: Selector, rel: str, exclude_rel: str | None = None) -> list[str]:
+_CATEGORY_HREF = re.compile(r"/(?:category|rubric|rubrika|rubriki|razdel|section)/", re.I)
+
+
+def _list_from_links(sel: Selector, kind: str) -> list[str]:
+    """Tag or category names from WordPress ``rel="tag"`` / ``rel="category tag"`` links.
+
+    Block themes mark category links ``rel="tag"`` too; their ``/category/`` href tells them
+    apart.
+    """
     names: list[str] = []
     for a in sel.xpath("//a[@rel]"):
         rels = a.attrib.get("rel", "").lower().split()
-        if rel not in rels or (exclude_rel and exclude_rel in rels) or in_furniture(a):
+        if ("tag" not in rels and "category" not in rels) or in_furniture(a):
+            continue
+        is_category = "category" in rels or bool(_CATEGORY_HREF.search(a.attrib.get("href", "")))
+        if is_category != (kind == "category"):
             continue
         name = clean_inline(text_of(a))
         if name and name not in names:
             names.append(name)
+    return names
+
+
+_TAG_TOKENS = frozenset({"tag", "tags", "метки", "keywords"})
+_CATEGORY_TOKENS = frozenset({"category", "categories", "cat", "rubric", "rubrics", "rubrika"})
+_CLASS_TOKEN = re.compile(r"[\s_-]+")
+
+
+def _list_from_boxes(scope: Selector, kind: str) -> list[str]:
+    """Links inside a box whose class names tags or rubrics (``ul.tdb-tags``, ``cat-links``).
+
+    Whole class tokens only: ``tagdiv-type`` or ``tagline`` are not tag boxes.
+    """
+    wanted = _TAG_TOKENS if kind == "tag" else _CATEGORY_TOKENS
+    names: list[str] = []
+    for box in scope.xpath(".//*[@class]"):
+        tokens = set(_CLASS_TOKEN.split(box.attrib["class"].lower()))
+        if not tokens & wanted or in_furniture(box) or box.root.tag == "body":
+            continue
+        if kind == "tag" and tokens & _CATEGORY_TOKENS:
+            continue
+        for a in box.xpath("descendant-or-self::a"):
+            name = clean_inline(text_of(a))
+            if name and name not in names and len(name) < 80:
+                names.append(name)
     return names
 
 
@@ -378,13 +554,18 @@ def _is_article(sel: Selector, meta: PageMetadata, published: str) -> tuple[bool
     return True, "", signals
 
 
+def _is_date_line(flat: str) -> bool:
+    """A paragraph that is only a date stamp («05.09.2023», «12 марта 2024 г., 10:15»)."""
+    return len(flat) <= 40 and len(flat.split()) <= 6 and parse_date(flat) is not None
+
+
 def _clean_paragraphs(text: str, drop: set[str]) -> tuple[str, list[str]]:
-    """Body paragraphs minus byline, repeated title/caption/lead and furniture lines."""
+    """Body paragraphs minus byline, date stamps, repeated title/caption/lead, furniture."""
     kept: list[str] = []
     captions: list[str] = []
     for para in text.split("\n\n"):
         flat = clean_inline(para)
-        if not flat or flat in drop or _BYLINE_PARAGRAPH.match(flat):
+        if not flat or flat in drop or _BYLINE_PARAGRAPH.match(flat) or _is_date_line(flat):
             continue
         if _FURNITURE_PARAGRAPH.match(flat) and len(flat) < 300:
             continue
@@ -416,20 +597,25 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
     final_url = canonical if canonical and same_site(canonical, page_url) else page_url
 
     container = _body_container(sel)
-    scope_text = "\n".join(
+    nodes = [
         clean_inline(t)
         for t in sel.xpath(
-            f"//body//text()[not(ancestor::script) and not(ancestor::style)]"
+            "//body//text()[not(ancestor::script) and not(ancestor::style)]"
             f"[not({FURNITURE_XPATH.replace('ancestor-or-self', 'ancestor')})]"
         ).getall()
         if t.strip()
-    )
-    published = _first_date(
+    ]
+    scope_text = "\n".join(nodes)
+    title = _title(sel, meta)
+    byline_date = _visible(_BYLINE_DATE, scope_text, "date")
+    near_title = "" if byline_date else _date_near_title(nodes, title)
+    machine = _first_date(
         as_text(art.get("datePublished")),
         meta.first("article:published_time", "datepublished", "pubdate", "publish-date"),
         _time_datetime(sel, "published"),
-        _visible(_BYLINE_DATE, scope_text, "date"),
-        as_text(art.get("dateCreated")),
+    )
+    published = _prefer_timed(machine, byline_date or near_title) or _first_date(
+        byline_date, near_title, as_text(art.get("dateCreated"))
     )
     modified = _first_date(
         as_text(art.get("dateModified")),
@@ -437,13 +623,14 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
         _time_datetime(sel, "modified"),
         _visible(_MODIFIED_DATE, scope_text, "date"),
     )
-    title = _title(sel, meta)
     author = (
-        _visible(_BYLINE_AUTHOR, scope_text, "author")
-        or ", ".join(as_names(art.get("author")))
+        _AUTHOR_END.split(_visible(_BYLINE_AUTHOR, scope_text, "author"), maxsplit=1)[0]
+        or ", ".join(html.unescape(n) for n in as_names(art.get("author")))
         or meta.first("author", "article:author")
-        or _first_text(sel, ("[rel~='author']", "[itemprop='author']", ".byline", ".author"))
+        or _first_text(sel, _AUTHOR_SELECTORS)
     )
+    if author.lower().startswith(("http://", "https://")):
+        author = ""  # article:author is often a profile URL, not a name
     lead = _lead(sel, meta, container) or clean_inline(as_text(art.get("alternativeHeadline")))
     scope = _scope(sel, container)
     raw_caption = _caption(sel, scope)
@@ -457,12 +644,15 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
     tags = (
         _keywords(art.get("keywords"))
         or meta.all("article:tag")
-        or _list_from_links(sel, "tag", exclude_rel="category")
+        or _list_from_links(sel, "tag")
+        or _list_from_boxes(scope, "tag")
     )
     categories = (
         _keywords(art.get("articleSection"))
         or meta.all("article:section")
         or _list_from_links(sel, "category")
+        or _list_from_boxes(scope, "category")
+        or [_visible(_RUBRIC, scope_text, "rubric")]
     )
 
     is_article, reason, signals = _is_article(sel, meta, published)
