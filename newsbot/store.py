@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -156,6 +157,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Rows fetched per round trip when a step walks the whole table.
 _CHUNK = 500
+#: Near-duplicate candidates confirmed by exact similarity, per new or edited row.
+_MAX_CANDIDATES = 20
 
 
 @dataclass
@@ -403,18 +406,20 @@ class ArticleStore:
         mine = neardup.shingles(me["text"])
         if not mine:
             return False
-        candidates: set[int] = set()
+        hits: Counter[int] = Counter()
         for band, bucket in neardup.band_keys(mine):
-            candidates.update(
+            hits.update(
                 r[0]
                 for r in self.conn.execute(
                     "SELECT article_id FROM article_bands WHERE band = ? AND bucket = ?",
                     (band, bucket),
                 )
             )
-        candidates.discard(article_id)
+        hits.pop(article_id, None)
+        # More shared buckets, more likely similar: a big group of copies costs a bounded check.
+        candidates = sorted(hits, key=lambda cid: (-hits[cid], cid))[:_MAX_CANDIDATES]
         best: tuple[float, sqlite3.Row] | None = None
-        for cid in sorted(candidates):
+        for cid in candidates:
             other = self.conn.execute(
                 "SELECT id, url, text, published_at, duplicate_of FROM articles WHERE id = ?",
                 (cid,),

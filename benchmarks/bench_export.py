@@ -1,0 +1,172 @@
+"""Benchmark the store and the exports; prints figures, asserts nothing.
+
+    python benchmarks/bench_export.py --rows 1000000 --db /tmp/bench.db   # exports
+    python benchmarks/bench_export.py --store 2000                         # upsert cost
+
+Exports: a synthetic store of ``--rows`` articles (Russian-looking text built from the replica's
+sentences, FTS kept by the triggers as in real use) is exported to each format by the real
+``python -m newsbot export`` under ``/usr/bin/time -v``: wall time and peak RSS per format.
+
+Store: ``--store N`` articles go through ``ArticleStore.upsert_many`` in batches of 20, as the
+crawl does, timing the search lemmas (pymorphy3) and near-duplicate buckets (MinHash) apart,
+and measuring how much space the lemma column adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newsbot import neardup  # noqa: E402
+from newsbot.items import FIELDS  # noqa: E402
+from newsbot.store import ArticleStore, lemmas_of  # noqa: E402
+
+REPLICA = ROOT / "tests" / "replica" / "articles.json"
+TAGS = ["ЖКХ", "здравоохранение", "школа", "транспорт", "спорт", "культура", "озеленение"]
+DISTRICTS = ["Люблино", "Марьино", "Капотня", "Кузьминки", "Печатники", "Некрасовка"]
+
+
+def sentences() -> list[str]:
+    data = json.loads(REPLICA.read_text(encoding="utf-8"))
+    text = " ".join(str(p) for a in data["articles"] for p in a["paragraphs"])
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if len(s) > 30]
+
+
+def synthetic(n: int, pool: list[str], rng: random.Random) -> dict[str, object]:
+    year, month, day = 2015 + n % 11, 1 + n % 12, 1 + n % 28
+    body = " ".join(rng.sample(pool, k=min(len(pool), 8)))
+    body += f" Номер заметки {n}, код {rng.randrange(10**9)}."
+    return {
+        "url": f"https://uv-kurier.ru/{year}/{month:02d}/{day:02d}/story-{n}",
+        "site": "uv-kurier.ru",
+        "title": f"Новость номер {n}: " + pool[n % len(pool)][:60],
+        "published_at": f"{year}-{month:02d}-{day:02d}T{n % 24:02d}:00:00+03:00",
+        "modified_at": "",
+        "author": "Юго-Восточный Курьер",
+        "lead": pool[(n * 7) % len(pool)] if n % 3 else "",
+        "text": body,
+        "image_url": f"https://uv-kurier.ru/wp-content/uploads/{n}.jpg",
+        "image_caption": "Фото к новости",
+        "photo_credit": "Е. Самарин",
+        "tags": rng.sample(TAGS, k=2),
+        "categories": ["Новости"],
+        "districts": rng.sample(DISTRICTS, k=n % 3),
+        "word_count": len(body.split()),
+        "content_hash": f"{n:064x}",
+        "scraped_at": "2026-01-01T00:00:00+00:00",
+    }
+
+
+def build(db: Path, rows: int) -> None:
+    """Rows straight into SQL (the triggers still keep FTS): no lemmas, no buckets."""
+    store = ArticleStore(db)
+    store.close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    pool, rng = sentences(), random.Random(1)
+    names = [*FIELDS, "url_key", "first_seen_at", "last_seen_at"]
+    sql = f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    started = time.perf_counter()
+    for start in range(0, rows, 10_000):
+        batch = []
+        for n in range(start, min(rows, start + 10_000)):
+            item = synthetic(n, pool, rng)
+            values = [
+                json.dumps(item[f], ensure_ascii=False) if isinstance(item[f], list) else item[f]
+                for f in FIELDS
+            ]
+            values[FIELDS.index("modified_at")] = None
+            batch.append([*values, item["url"], item["scraped_at"], item["scraped_at"]])
+        conn.execute("BEGIN")
+        conn.executemany(sql, batch)
+        conn.execute("COMMIT")
+    conn.close()
+    took = time.perf_counter() - started
+    print(f"built {rows} rows in {took:.1f} s; {db.stat().st_size / 2**20:.0f} MiB")
+
+
+def bench_exports(db: Path, rows: int) -> None:
+    if not db.exists():
+        build(db, rows)
+    out_dir = db.parent
+    for fmt in ("csv", "jsonl", "parquet"):
+        target = out_dir / f"bench-export.{fmt}"
+        cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "newsbot", "export", "--db", str(db)]
+        cmd += ["--no-progress", "-o", str(target)]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+        wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", proc.stderr)
+        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        size = target.stat().st_size / 2**20
+        print(
+            f"export {fmt:8s} wall {wall.group(1) if wall else '?'}  "
+            f"peak RSS {int(rss.group(1)) / 1024 if rss else 0:.0f} MiB  file {size:.0f} MiB"
+        )
+        target.unlink()
+    cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "newsbot", "export", "--db", str(db)]
+    cmd += ["--no-progress", "--search", "школа", "--district", "Люблино", "-o", "/dev/null"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", proc.stderr)
+    print(f"export csv --search школа --district Люблино: wall {wall.group(1) if wall else '?'}")
+
+
+def bench_store(n: int, db: Path) -> None:
+    pool, rng = sentences(), random.Random(2)
+    items = [synthetic(i, pool, rng) for i in range(n)]
+    # Every tenth item is an edited republication of the one before.
+    for i in range(10, n, 10):
+        items[i]["text"] = str(items[i - 1]["text"]).replace("Номер", "Заметка под номером")
+    started = time.perf_counter()
+    lemma_time = 0.0
+    for item in items:
+        t = time.perf_counter()
+        lemmas_of(str(item["title"]), str(item["lead"]), str(item["text"]))
+        lemma_time += time.perf_counter() - t
+    t = time.perf_counter()
+    for item in items:
+        neardup.band_keys(neardup.shingles(str(item["text"])))
+    band_time = time.perf_counter() - t
+    lemmas_of.__globals__["word_lemmas"].cache_clear()
+    db.unlink(missing_ok=True)
+    store = ArticleStore(db)
+    t = time.perf_counter()
+    linked = 0
+    for start in range(0, n, 20):
+        linked += store.upsert_many(items[start : start + 20]).near_duplicates
+    upsert = time.perf_counter() - t
+    text_bytes, lemma_bytes = store.conn.execute(
+        "SELECT SUM(length(title) + length(lead) + length(text)), SUM(length(search_lemmas))"
+        " FROM articles"
+    ).fetchone()
+    store.close()
+    print(f"upsert_many: {n} articles in {upsert:.1f} s ({n / upsert:.0f}/s), {linked} linked")
+    print(f"  of which lemmas (cold cache) ~{lemma_time:.1f} s, MinHash buckets ~{band_time:.1f} s")
+    print(f"  lemma column: {lemma_bytes / text_bytes:.0%} of the text's characters")
+    print(f"  db {db.stat().st_size / 2**20:.1f} MiB total (WAL aside)")
+    del started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/newsbot-bench.db"))
+    parser.add_argument("--store", type=int, default=0, help="bench upserts of N articles")
+    args = parser.parse_args()
+    if args.store:
+        bench_store(args.store, args.db.with_name("newsbot-bench-store.db"))
+    else:
+        bench_exports(args.db, args.rows)
+
+
+if __name__ == "__main__":
+    main()
