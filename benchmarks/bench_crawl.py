@@ -1,0 +1,586 @@
+"""The full newsbot crawl against bare Scrapy fetching the same pages; prints figures only.
+
+    python benchmarks/bench_crawl.py [--articles N] [--repeats R] [--per-page K] [--profile]
+
+Why: DESIGN.md asks that extraction and the pipelines cost little on top of fetching. This
+builds a bigger replica (the committed one plus N synthetic articles written with
+``tests/replica/build.py``), serves it on 127.0.0.1 and runs, R times each in alternating order,
+as separate processes with the same concurrency:
+
+* **newsbot**: ``scrapy crawl district`` from the repo root (project settings, all pipelines,
+  a fresh SQLite store and CSV feed each run);
+* **bare**: :class:`BareSpider` from this file through ``scrapy runspider``, started in a temp
+  dir with no ``scrapy.cfg`` and no ``SCRAPY_SETTINGS_MODULE`` (Scrapy's defaults, no
+  pipelines). It fetches exactly the pages newsbot fetched, in the same dependency order (an
+  article is requested once the listing page that links it has arrived; the next listing once
+  the previous one has), from a plan read off an untimed newsbot warm-up run's DEBUG log, and
+  drops every response.
+
+Each child is reaped with ``os.wait4`` for its own peak RSS and CPU time (no parsing of
+``/usr/bin/time``; same figure); pages are counted in the server's request log, and every run
+must fetch the same multiset of paths as the warm-up. Then what newsbot adds per page is timed
+in-process: extraction + cleaning of every article page and, repeatedly, of the typical one
+(the median page), the spider's charset check, a listing page and the store's upsert.
+``--profile`` adds one newsbot crawl under cProfile and prints its top costs. With the defaults
+the whole run takes about two minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+ROOT = Path(__file__).resolve().parent.parent
+
+logger = logging.getLogger(__name__)
+
+#: Same for both kinds of run, on the command line as ``-s`` flags.
+COMMON_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "0",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "CONCURRENT_REQUESTS": "16",
+    "LOG_LEVEL": "WARNING",
+}
+#: Bare Scrapy's defaults differ from newsbot.settings here; fetching the same pages needs these.
+BARE_SETTINGS = {
+    "ROBOTSTXT_OBEY": "True",  # newsbot obeys robots.txt, so it fetches /robots.txt too
+    "ITEM_PIPELINES": "{}",
+    "TELNETCONSOLE_ENABLED": "False",
+}
+CHILD_TIMEOUT = 300.0
+CRAWLED_LINE = re.compile(r"Crawled \((\d+)\) <GET (\S+)>.*?\(referer: (\S+)\)")
+
+
+# --------------------------------------------------------------------------- the bare spider
+
+
+class BareSpider(scrapy.Spider):
+    """Follows a fixed plan (page -> pages it leads to) and ignores every response's content."""
+
+    name = "bench_bare"
+
+    def __init__(self, plan: str = "", report: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        data = json.loads(Path(plan).read_text(encoding="utf-8"))
+        self.start_url: str = data["start"]
+        self.children: dict[str, list[str]] = data["children"]
+        self.report = report
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield scrapy.Request(self.start_url, dont_filter=True)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        for url in self.children.get(response.url, ()):
+            yield scrapy.Request(url, dont_filter=True)
+
+    def closed(self, reason: str) -> None:
+        # Proof that the run really was bare: Scrapy's bot name, no pipelines, no items.
+        if not self.report or self.crawler is None or self.crawler.stats is None:
+            return
+        settings = self.crawler.settings
+        stats = self.crawler.stats
+        doc = {
+            "BOT_NAME": settings.get("BOT_NAME"),
+            "ITEM_PIPELINES": dict(settings.getdict("ITEM_PIPELINES")),
+            "responses": stats.get_value("downloader/response_count", 0),
+            "items": stats.get_value("item_scraped_count", 0),
+            "reason": reason,
+        }
+        Path(self.report).write_text(json.dumps(doc), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the site
+
+DISTRICTS = (  # name, locative as a headline writes it, slug
+    ("Люблино", "в Люблине", "lyubline"),
+    ("Марьино", "в Марьине", "marine"),
+    ("Капотня", "в Капотне", "kapotne"),
+    ("Кузьминки", "в Кузьминках", "kuzminkah"),
+    ("Печатники", "в Печатниках", "pechatnikah"),
+    ("Некрасовка", "в Некрасовке", "nekrasovke"),
+    ("Текстильщики", "в Текстильщиках", "tekstilshhikah"),
+    ("Лефортово", "в Лефортове", "lefortove"),
+    ("Выхино-Жулебино", "в Выхине-Жулебине", "vyhine-zhulebine"),
+    ("Рязанский", "в Рязанском районе", "ryazanskom-rajone"),
+    ("Нижегородский", "в Нижегородском районе", "nizhegorodskom-rajone"),
+    ("Южнопортовый", "в Южнопортовом районе", "yuzhnoportovom-rajone"),
+)
+SUBJECTS = (  # predicate, slug, tag
+    ("открыли новую библиотеку", "otkryli-novuyu-biblioteku", ("культура", "kultura")),
+    ("благоустроят сквер у пруда", "blagoustroyat-skver-u-pruda", ("парки", "parki")),
+    ("отремонтируют поликлинику", "otremontiruyut-polikliniku", ("медицина", "meditsina")),
+    ("провели общий субботник", "proveli-obshhij-subbotnik", ("экология", "ekologiya")),
+    ("появится спортивная площадка", "poyavitsya-sportivnaya-ploshhadka", ("спорт", "sport")),
+    ("заменят лифты в жилых домах", "zamenyat-lifty-v-zhilyh-domah", ("ЖКХ", "zhkh")),
+    ("изменится маршрут автобуса", "izmenitsya-marshrut-avtobusa", ("транспорт", "transport")),
+    ("прошёл праздник двора", "proshyol-prazdnik-dvora", ("праздники", "prazdniki")),
+    ("открылся центр госуслуг", "otkrylsya-tsentr-gosuslug", ("госуслуги", "gosuslugi")),
+)
+CATEGORIES = (
+    ("Новости", "novosti"),
+    ("Город", "gorod"),
+    ("Благоустройство", "blagoustrojstvo"),
+    ("Транспорт", "transport"),
+    ("Здравоохранение", "zdravoohranenie"),
+)
+LEADS = (
+    "",
+    "",
+    "Работы планируют завершить до конца года",
+    "Жители смогут предложить свои идеи на портале «Активный гражданин»",
+    "",
+    "Подробности рассказали в управе района",
+)
+AUTHORS = ("Ирина Соколова", "Анна Иванова", "Юго-Восточный Курьер", "Дмитрий Орлов")
+
+
+def synthetic_articles(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """``count`` articles older than the committed ones, with texts reused from the replica.
+
+    Body paragraphs come from ``articles.json`` (the reference article's real text among them);
+    an opening paragraph of its own keeps every text unique, so the dedup step drops nothing.
+    """
+    from tests.replica import build
+
+    listed, _private = build.load_articles()
+    paragraphs = [p for art in listed for p in art["paragraphs"]]
+    rng = random.Random(seed)
+    moment = datetime(2023, 4, 1, 18, 0)
+    slugs: Counter[str] = Counter()
+    out = []
+    for i in range(count):
+        name, where, d_slug = DISTRICTS[i % len(DISTRICTS)]
+        predicate, s_slug, tag = SUBJECTS[(i // len(DISTRICTS) + i) % len(SUBJECTS)]
+        base_slug = f"{s_slug}-{d_slug}" if i % 2 else f"{d_slug}-{s_slug}"
+        slugs[base_slug] += 1
+        slug = base_slug if slugs[base_slug] == 1 else f"{base_slug}-{slugs[base_slug]}"
+        moment -= timedelta(hours=rng.randint(8, 40), minutes=rng.randint(0, 59))
+        title = f"{where[0].upper()}{where[1:]} {predicate}"
+        opening = (
+            f"{title}. Об этом сообщили в управе района {name} {moment:%d.%m.%Y}. "
+            f"В работах участвуют {rng.randint(3, 90)} специалистов, "
+            f"а на проект потратят {rng.randint(2, 400)} млн рублей."
+        )
+        body = [opening, *rng.sample(paragraphs, rng.randint(2, 5))]
+        features: dict[str, Any] = {}
+        if i % 10 == 3:
+            features["figure_in_content"] = True
+        if i % 10 == 7:
+            features["jsonld"] = False
+        out.append(
+            build.make_article(
+                slug,
+                f"{moment:%Y-%m-%dT%H:%M}",
+                title,
+                body,
+                lead=LEADS[i % len(LEADS)],
+                author=AUTHORS[i % len(AUTHORS)],
+                categories=[CATEGORIES[i % len(CATEGORIES)]],
+                tags=[(name, d_slug), tag],
+                image_caption=title,
+                photo_credit="пресс-служба управы района",
+                districts=[name],
+                post_id=40000 + i,
+                features=features,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- running children
+
+
+@dataclass
+class Run:
+    kind: str
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the child
+    max_rss_mb: float
+    pages: int
+    returncode: int
+    server_cpu: float  # this process's CPU over the run: the replica server's threads
+
+
+def run_child(
+    cmd: Sequence[str], cwd: Path, env: dict[str, str], log: Path
+) -> tuple[float, Any, int]:
+    """Wall time, the child's own rusage (peak RSS, CPU) and its exit code."""
+    with log.open("wb") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        timer = threading.Timer(CHILD_TIMEOUT, proc.kill)
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
+    return wall, usage, proc.returncode
+
+
+def settings_flags(settings: dict[str, str]) -> list[str]:
+    return [flag for key, value in settings.items() for flag in ("-s", f"{key}={value}")]
+
+
+class Bench:
+    """The server, the temp dir and the two ways of crawling it."""
+
+    def __init__(self, server: Any, tmp: Path) -> None:
+        self.server = server
+        self.tmp = tmp
+        self.count = 0
+        self.plan_path = tmp / "plan.json"
+        self.expected: Counter[str] = Counter()
+
+    def _paths_since(self, mark: int) -> list[str]:
+        return self.server.paths_requested()[mark:]
+
+    def newsbot_cmd(self, tag: str, log_level: str = "WARNING") -> list[str]:
+        settings = {
+            **COMMON_SETTINGS,
+            "LOG_LEVEL": log_level,
+            "SQLITE_PATH": str(self.tmp / f"{tag}.db"),
+            "NEWSBOT_SUMMARY_PATH": str(self.tmp / f"{tag}.summary.json"),
+        }
+        return [
+            *("-m", "scrapy", "crawl", "district"),
+            *("-a", f"start_url={self.server.base_url}/"),
+            *("-O", str(self.tmp / f"{tag}.csv")),
+            *settings_flags(settings),
+        ]
+
+    def newsbot_env(self) -> dict[str, str]:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env.pop("SCRAPY_SETTINGS_MODULE", None)  # scrapy.cfg in the repo root names it
+        return env
+
+    def run(self, kind: str) -> Run:
+        self.count += 1
+        tag = f"{kind}-{self.count}"
+        mark = len(self.server.paths_requested())
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        if kind == "newsbot":
+            cmd = [sys.executable, *self.newsbot_cmd(tag)]
+            wall, usage, code = run_child(cmd, ROOT, self.newsbot_env(), self.tmp / f"{tag}.log")
+        else:
+            cwd = self.tmp / "bare"  # no scrapy.cfg here or above: Scrapy's defaults only
+            cwd.mkdir(exist_ok=True)
+            report = self.tmp / f"{tag}.report.json"
+            cmd = [
+                *(sys.executable, "-m", "scrapy", "runspider", str(Path(__file__).resolve())),
+                *("-a", f"plan={self.plan_path}", "-a", f"report={report}"),
+                *settings_flags({**COMMON_SETTINGS, **BARE_SETTINGS}),
+            ]
+            drop = ("SCRAPY_SETTINGS_MODULE", "PYTHONPATH")
+            env = {k: v for k, v in os.environ.items() if k not in drop}
+            wall, usage, code = run_child(cmd, cwd, env, self.tmp / f"{tag}.log")
+            self._check_bare(report, tag)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        server_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        paths = self._paths_since(mark)
+        if code != 0:
+            print(f"  ! {tag} exited {code}; log: {self.tmp / (tag + '.log')}", file=sys.stderr)
+        if Counter(paths) != self.expected:
+            diff = (Counter(paths) - self.expected) + (self.expected - Counter(paths))
+            raise SystemExit(f"{tag} fetched other pages than the warm-up: {dict(diff)}")
+        return Run(
+            kind,
+            wall,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,  # KiB on Linux
+            len(paths),
+            code,
+            server_cpu,
+        )
+
+    def _check_bare(self, report: Path, tag: str) -> None:
+        if not report.is_file():
+            raise SystemExit(f"{tag} wrote no report; log: {self.tmp / (tag + '.log')}")
+        doc = json.loads(report.read_text(encoding="utf-8"))
+        if doc["BOT_NAME"] != "scrapybot" or doc["ITEM_PIPELINES"] or doc["items"]:
+            raise SystemExit(f"{tag} was not bare Scrapy: {doc}")
+
+    def warm_up(self) -> dict[str, Any]:
+        """One untimed newsbot run at DEBUG: the pages it fetches and who linked each."""
+        mark = len(self.server.paths_requested())
+        log = self.tmp / "warmup.log"
+        cmd = [sys.executable, *self.newsbot_cmd("warmup", log_level="DEBUG")]
+        wall, _usage, code = run_child(cmd, ROOT, self.newsbot_env(), log)
+        if code != 0:
+            raise SystemExit(f"warm-up newsbot run exited {code}; see {log}")
+        self.expected = Counter(self._paths_since(mark))
+        errors = sum(status >= 400 for _m, _p, status in self.server.requests[mark:])
+        start = f"{self.server.base_url}/"
+        children: dict[str, list[str]] = {}
+        fetched = 0
+        for _status, url, referer in CRAWLED_LINE.findall(log.read_text(encoding="utf-8")):
+            if url.endswith("/robots.txt"):
+                continue
+            fetched += 1
+            if url != start:
+                children.setdefault(referer, []).append(url)
+        # Articles first, the next listing page last: the order newsbot yields them in.
+        for urls in children.values():
+            urls.sort(key=lambda u: u in children)
+        self.plan_path.write_text(json.dumps({"start": start, "children": children}), "utf-8")
+        summary_path = self.tmp / "warmup.summary.json"
+        summary = json.loads(summary_path.read_text("utf-8")) if summary_path.is_file() else {}
+        return {
+            "wall": wall,
+            "planned": fetched,
+            "listings": len(children),
+            "errors": errors,
+            "summary": summary,
+        }
+
+
+# --------------------------------------------------------------------------- in-process costs
+
+
+def median_ms(fn: Any, calls: int) -> float:
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
+    """What newsbot does per page on top of fetching, timed in this process.
+
+    Every article page through extract + clean, two passes (the first pays the lazy loads:
+    pymorphy3's dictionaries, dateparser), the second timed page by page. The page with the
+    median time of that pass is the typical page: its extraction, cleaning and the spider's
+    charset check are then each timed as the median of ``calls`` calls. The cleaned rows go into
+    a fresh store in batches of 20, as the store pipeline writes them.
+    """
+    from newsbot.extraction import extract_article, extract_listing
+    from newsbot.extraction.document import repair_decoding
+    from newsbot.pipelines.clean import clean_item
+    from newsbot.profiles import get_profile
+    from newsbot.store import ArticleStore
+    from tests.replica import build
+
+    stamp = "2026-01-01T00:00:00+00:00"
+    pages = sorted(p for p in site.glob("20*/*/*/*/index.html") if "attachment" not in p.parts)
+    docs = [
+        (p.read_bytes(), build.ORIGIN + "/" + p.parent.relative_to(site).as_posix()) for p in pages
+    ]
+    costs: dict[str, Any] = {"pages": len(docs)}
+
+    rows: list[dict[str, Any]] = []
+    timed: list[tuple[float, int, bool]] = []  # seconds, index, has a lead
+    for attempt in ("cold", "timed"):
+        rows.clear()
+        timed.clear()
+        for i, (body, url) in enumerate(docs):
+            start = time.perf_counter()
+            result = extract_article(body.decode("utf-8"), url)
+            row = clean_item({**result.fields, "scraped_at": stamp})[0]
+            timed.append((time.perf_counter() - start, i, bool(row["lead"])))
+            rows.append(row)
+        if attempt == "cold":
+            costs["cold_pass_ms"] = sum(t for t, _i, _lead in timed) * 1000 / len(docs)
+    timed.sort()
+    costs["all_pages_ms"] = timed[len(timed) // 2][0] * 1000
+    for has_lead, key in ((True, "with_lead_ms"), (False, "without_lead_ms")):
+        some = [t for t, _i, lead in timed if lead == has_lead]
+        costs[key] = statistics.median(some) * 1000 if some else float("nan")
+
+    body, url = docs[timed[len(timed) // 2][1]]
+    html = body.decode("utf-8")
+    fields = {**extract_article(html, url).fields, "scraped_at": stamp}
+    costs.update(page=url, bytes=len(body))
+    costs["repair_ms"] = median_ms(lambda: repair_decoding(body, html, "utf-8"), calls)
+    costs["extract_ms"] = median_ms(lambda: extract_article(html, url), calls)
+    costs["clean_ms"] = median_ms(lambda: clean_item(fields), calls)
+
+    listing_html = (site / "page" / "2" / "index.html").read_text(encoding="utf-8")
+    listing_url = build.ORIGIN + "/page/2/"
+    is_article_url = get_profile(listing_url).is_article_url
+    costs["listing_ms"] = median_ms(
+        lambda: extract_listing(listing_html, listing_url, is_article_url), max(20, calls // 4)
+    )
+
+    scratch = ArticleStore(tmp / "warmup-inprocess.db")  # loads the lemmatizer first
+    scratch.upsert_many(rows[:20])
+    scratch.close()
+    store = ArticleStore(tmp / "inprocess.db")
+    start = time.perf_counter()
+    for i in range(0, len(rows), 20):
+        store.upsert_many(rows[i : i + 20])
+    costs["store_ms"] = (time.perf_counter() - start) * 1000 / len(rows)
+    store.close()
+    return costs
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def profile_once(bench: Bench, top: int) -> None:
+    """One newsbot crawl under cProfile; the top functions by own time and by newsbot totals."""
+    import pstats
+
+    prof = bench.tmp / "newsbot.prof"
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *bench.newsbot_cmd("profile")]
+    wall, _usage, code = run_child(cmd, ROOT, bench.newsbot_env(), bench.tmp / "profile.log")
+    print(f"\ncProfile of one newsbot crawl ({wall:.1f} s under the profiler, exit {code})")
+    stats = pstats.Stats(str(prof))
+    rows = []
+    for (file, line, func), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append((tottime, cumtime, calls, f"{short_path(file)}:{line}({func})"))
+    print(f"  top {top} by own time:       own s    cum s      calls  function")
+    for tottime, cumtime, calls, where in sorted(rows, reverse=True)[:top]:
+        print(f"  {tottime:30.2f} {cumtime:8.2f} {calls:10d}  {where}")
+    ours = [r for r in rows if "newsbot/" in r[3] or r[3].startswith("newsbot")]
+    print(f"  top {top} newsbot functions by cumulative time:")
+    for tottime, cumtime, calls, where in sorted(ours, key=lambda r: r[1], reverse=True)[:top]:
+        print(f"  {tottime:30.2f} {cumtime:8.2f} {calls:10d}  {where}")
+
+
+def short_path(file: str) -> str:
+    for marker in ("site-packages/", str(ROOT) + "/"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
+
+
+# --------------------------------------------------------------------------- report
+
+
+def print_table(runs: list[Run], costs: dict[str, Any], warm: dict[str, Any]) -> None:
+    def med(kind: str, attr: str) -> float:
+        return statistics.median(getattr(r, attr) for r in runs if r.kind == kind)
+
+    pages = {k: med(k, "pages") for k in ("bare", "newsbot")}
+    rows = {}
+    for kind in ("bare", "newsbot"):
+        wall = med(kind, "wall")
+        rows[kind] = (wall, pages[kind] / wall, med(kind, "cpu"), med(kind, "max_rss_mb"))
+    n_runs = sum(r.kind == "bare" for r in runs)
+    print(
+        f"\nmedians of {n_runs} runs each; {int(pages['newsbot'])} pages per run "
+        f"(robots.txt + {warm['listings']} listing pages + article pages; "
+        f"{warm['errors']} answer 404)"
+    )
+    print(f"{'':16}{'wall s':>10}{'pages/s':>10}{'CPU s':>10}{'peak RSS MB':>14}")
+    for kind, label in (("bare", "bare Scrapy"), ("newsbot", "newsbot")):
+        wall, rate, cpu, rss = rows[kind]
+        print(f"{label:16}{wall:10.2f}{rate:10.0f}{cpu:10.2f}{rss:14.0f}")
+    b, n = rows["bare"], rows["newsbot"]
+    print(
+        f"{'newsbot / bare':16}{n[0] / b[0]:10.2f}{n[1] / b[1]:10.2f}{n[2] / b[2]:10.2f}"
+        f"{n[3] / b[3]:14.2f}"
+    )
+    print("\nall runs (order as run):")
+    for r in runs:
+        print(
+            f"  {r.kind:8} wall {r.wall:6.2f} s  CPU {r.cpu:6.2f} s  RSS {r.max_rss_mb:5.0f} MB"
+            f"  pages {r.pages}  exit {r.returncode}  server CPU {r.server_cpu:5.2f} s"
+        )
+
+    n_pages = pages["newsbot"]
+    pipe = costs["extract_ms"] + costs["clean_ms"]
+    total = pipe + costs["repair_ms"] + costs["store_ms"]
+    print(f"\nper article page, in-process, ms (typical page: median of {costs['pages']}):")
+    print(f"  {costs['page']} ({costs['bytes']} B)")
+    print(f"  extract_article           {costs['extract_ms']:7.2f}  (median of repeated calls)")
+    print(f"  clean_item                {costs['clean_ms']:7.2f}")
+    print(f"  extract + clean           {pipe:7.2f}")
+    print(
+        f"  extract + clean, all pages{costs['all_pages_ms']:7.2f}  (median; pages with a lead "
+        f"{costs['with_lead_ms']:.2f}, without {costs['without_lead_ms']:.2f})"
+    )
+    print(f"  repair_decoding (spider)  {costs['repair_ms']:7.2f}  (charset check, every page)")
+    print(f"  store upsert, per row     {costs['store_ms']:7.2f}  (lemmas, near-dup buckets)")
+    print(f"  all of the above          {total:7.2f}")
+    print(f"  extract_listing           {costs['listing_ms']:7.2f}  (per listing page)")
+    print(f"  first pass, mean          {costs['cold_pass_ms']:7.2f}  (with lazy loads)")
+    print("per page, from the crawls (startup included):")
+    print(f"  bare wall time / page     {b[0] / n_pages * 1000:7.2f} ms")
+    print(f"  bare CPU / page           {b[2] / n_pages * 1000:7.2f} ms")
+    print(f"  newsbot CPU / page        {n[2] / n_pages * 1000:7.2f} ms")
+    print(f"  newsbot − bare CPU / page {(n[2] - b[2]) / n_pages * 1000:7.2f} ms")
+    explained = (total * costs["pages"] + costs["listing_ms"] * warm["listings"]) / n_pages
+    print(f"  of which in-process above {explained:7.2f} ms  (spread over every fetched page)")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=300, help="synthetic articles to add")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each kind")
+    parser.add_argument("--per-page", type=int, default=10, help="articles per listing page")
+    parser.add_argument("--calls", type=int, default=200, help="in-process calls to time")
+    parser.add_argument("--profile", action="store_true", help="also cProfile one newsbot crawl")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, CSV, DB)")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))  # tests.replica and newsbot, imported where used
+    tmp = Path(tempfile.mkdtemp(prefix="bench_crawl-"))
+    try:
+        bench_all(args, tmp)
+    finally:
+        if args.keep:
+            print(f"\nkept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_all(args: argparse.Namespace, tmp: Path) -> None:
+    from tests.replica import build
+    from tests.replica.server import ReplicaServer
+
+    site = tmp / "site"
+    doc = build.build_site(site, synthetic_articles(args.articles), per_page=args.per_page)
+    print(
+        f"replica: {len(doc['articles'])} articles, {len(doc['listing_pages'])} listing pages "
+        f"({args.per_page} per page) in {site}"
+    )
+    with ReplicaServer(site, fail_once=()) as server:
+        bench = Bench(server, tmp)
+        warm = bench.warm_up()
+        summary = warm["summary"]
+        print(
+            f"warm-up newsbot run: {sum(bench.expected.values())} requests, "
+            f"{warm['planned']} pages in the bare plan, {warm['wall']:.1f} s at DEBUG; "
+            f"summary: {summary.get('pages_fetched', '?')} pages, "
+            f"{summary.get('articles', {}).get('new', '?')} new articles"
+        )
+        runs: list[Run] = []
+        for i in range(args.repeats):
+            order = ("newsbot", "bare") if i % 2 == 0 else ("bare", "newsbot")
+            for kind in order:
+                runs.append(bench.run(kind))
+                print(f"  run {len(runs)}: {kind:8} {runs[-1].wall:6.2f} s", flush=True)
+        if args.profile:
+            profile_once(bench, top=15)
+    costs = in_process_costs(site, args.calls, tmp)
+    print_table(runs, costs, warm)
+
+
+if __name__ == "__main__":
+    main()
