@@ -117,6 +117,7 @@ _NON_ARTICLE_BODY_CLASSES = frozenset(
     {"home", "blog", "archive", "category", "tag", "author", "search", "page", "error404"}
 )
 _MIN_BODY_CHARS = 80
+_SCAN_LIMIT = 2000  # elements a fallback search looks at before giving up (huge pages)
 
 
 @dataclass
@@ -328,8 +329,12 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     )
     if len(description) < 10:
         return ""
-    for node in sel.xpath("//body//*[self::p or self::h2 or self::h3 or self::div or self::span]"):
-        if clean_inline(text_of(node)) != description or in_furniture(node):
+    nodes = sel.xpath("//body//*[self::p or self::h2 or self::h3 or self::div or self::span]")
+    for node in nodes[:_SCAN_LIMIT]:
+        raw = node.root.text_content()
+        if len(raw) > 2 * len(description) + 50 or clean_inline(raw) != description:
+            continue
+        if in_furniture(node):
             continue
         if not _inside(node, container):  # the body's own first sentence is not a lead
             return description
@@ -413,11 +418,14 @@ def _caption(sel: Selector, scope: Selector) -> str:
             return value
     # Themes without <figcaption>: a short element with "caption" in its class, or one that
     # reads «… Фото: …», in the article's own block.
-    for node in scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//*[not(*)]"):
-        value = clean_inline(text_of(node))
-        if not value or len(value) > 300 or in_furniture(node):
+    candidates = scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//*[not(*)]")
+    for node in candidates[:_SCAN_LIMIT]:  # captions sit near the top; bound huge pages
+        raw = node.root.text_content() if hasattr(node.root, "text_content") else ""
+        if not raw or len(raw) > 600:
             continue
-        if "caption" in (node.attrib.get("class") or "") or _PHOTO_WORD.search(value):
+        value = clean_inline(raw)
+        is_caption = "caption" in (node.attrib.get("class") or "") or _PHOTO_WORD.search(value)
+        if is_caption and value and not in_furniture(node):
             return value
     return ""
 

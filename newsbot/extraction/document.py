@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
@@ -101,12 +102,28 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return repair_decoding(body, text, encoding)
 
 
+#: Characters of HTML read from one page (real article pages are well under 1 MB).
+MAX_HTML_CHARS = 2_000_000
+_BULKY = re.compile(
+    r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style[^>]*>.*?</style\s*>|<svg[^>]*>.*?</svg\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def make_selector(html: str | bytes | Selector, content_type: str | None = None) -> Selector:
     """A parsel Selector over the page; bytes are decoded by their declared charset."""
     if isinstance(html, Selector):
         return html
     if isinstance(html, bytes):
         html, _ = decode_html(html, content_type)
+    if len(html) > MAX_HTML_CHARS:
+        # Inline scripts and styles are what make real pages big; JSON-LD is kept.
+        html = _BULKY.sub("", html)
+    if len(html) > MAX_HTML_CHARS:
+        # No news page is this big; past it the page is junk or a trap, and reading all of it
+        # would stall the crawl. The head and the start of the body are what we need.
+        logger.warning("page of %d characters cut to %d", len(html), MAX_HTML_CHARS)
+        html = html[:MAX_HTML_CHARS]
     # lxml rejects strings that carry an XML encoding declaration and stray NULs.
     html = html.replace("\x00", "")
     if not html.strip():

@@ -1,0 +1,57 @@
+"""Bad input never raises out of extraction: it yields a non-article with a reason."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from newsbot.extraction import extract_article, extract_listing
+from newsbot.extraction.document import MAX_HTML_CHARS
+from newsbot.profiles import get_profile
+
+URL = "https://uv-kurier.ru/2024/01/01/x"
+rng = random.Random(7)
+JUNK: list[str | bytes] = [
+    "",
+    b"",
+    "   \n\t",
+    "\x00\x01\x02 binary",
+    bytes(rng.randrange(256) for _ in range(50_000)),
+    "<html><body>" + "<div>" * 3000 + "deep" + "</div>" * 3000 + "</body></html>",
+    "<html><head><title>Только разметка</title></head><body><div></div></body></html>",
+    "<?xml version='1.0' encoding='utf-8'?><rss><channel></channel></rss>",
+    "<html><body><p>" + "слово " * 500_000 + "</p></body></html>",
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>',
+    "<p>Опубликовано 32 Сен 2023 в 25:61 | Текст: Никто</p>",
+]
+
+
+@pytest.mark.parametrize("page", JUNK, ids=range(len(JUNK)))
+def test_junk_gives_a_reasoned_non_article(page: str | bytes) -> None:
+    result = extract_article(page, URL)
+    assert not result.is_article
+    assert result.code in {"not_article", "no_title", "no_text", "error"}
+    assert result.reason
+
+
+@pytest.mark.parametrize("page", JUNK, ids=range(len(JUNK)))
+def test_junk_listing_is_empty_not_an_exception(page: str | bytes) -> None:
+    listing = extract_listing(page, "https://uv-kurier.ru/", get_profile(URL).is_article_url)
+    assert listing.entries == []
+
+
+def test_oversized_page_is_cut_not_choked_on(caplog: pytest.LogCaptureFixture) -> None:
+    """A 5 MB page is read up to MAX_HTML_CHARS: the article's start still comes out."""
+    head = "<html><head><title>Большая страница</title></head><body><h1>Большая страница</h1>"
+    para = "<p>Текст абзаца номер один. " + "Длинное предложение о жизни района. " * 15 + "</p>"
+    body = "<div class='entry-content'>" + para * 10_000
+    page = head + "<script>var x = 1;</script>" * 10_000 + body + "</div></body></html>"
+    assert len(page) > 2 * MAX_HTML_CHARS
+    started = time.monotonic()
+    result = extract_article(page, URL)
+    print(f"{len(page) / 1e6:.1f} MB page: {time.monotonic() - started:.1f}s")
+    assert "cut to" in caplog.text
+    assert result.fields["title"] == "Большая страница"
+    assert result.fields["text"].startswith("Текст абзаца номер один.")
