@@ -18,7 +18,13 @@ from typing import Any
 from parsel import Selector
 
 from newsbot.dates import parse_date
-from newsbot.extraction.document import FURNITURE_XPATH, in_furniture, make_selector, text_of
+from newsbot.extraction.document import (
+    FURNITURE_XPATH,
+    in_furniture,
+    make_selector,
+    text_of,
+    visible_text_nodes,
+)
 from newsbot.extraction.metadata import (
     COLLECTION_TYPES,
     PageMetadata,
@@ -58,6 +64,14 @@ _LEAD_SELECTORS = (
     ".article__lead",
     ".standfirst",
     ".intro",
+)
+_LEAD_LOOSE_XPATH = (
+    "//body//*["
+    + " or ".join(
+        f"contains(@class, '{word}')"
+        for word in ("subtitle", "sub-title", "lead", "standfirst", "entry-summary", "post-excerpt")
+    )
+    + "]"
 )
 _TITLE_SELECTORS = (
     "[itemprop='headline']",
@@ -309,27 +323,25 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     ``og:description`` alone is not a lead (themes fill it with the first sentence); it is
     one when the page also prints it, outside the body, as its own element.
     """
-    found = _first_text(sel, _LEAD_SELECTORS)
+    found = _first_text(sel, (", ".join(_LEAD_SELECTORS),))  # one query, document order
     if found:
         return found
-    for css in (
-        "[class*='subtitle']",
-        "[class*='sub-title']",
-        "[class*='lead']",
-        "[class*='standfirst']",
-        "[class*='entry-summary']",
-        "[class*='post-excerpt']",
-    ):
-        for node in sel.css(css):
-            text = clean_inline(text_of(node))
-            if 10 <= len(text) <= 400 and not in_furniture(node) and node.root.tag != "body":
-                return text
+    # Looser class names, in one query (document order): «elementor-…-post-excerpt» & co.
+    for node in sel.xpath(_LEAD_LOOSE_XPATH):
+        text = clean_inline(text_of(node))
+        if 10 <= len(text) <= 400 and not in_furniture(node):
+            return text
     description = clean_inline(
         as_text(meta.article.get("description")) or meta.first("og:description", "description")
     )
     if len(description) < 10:
         return ""
-    nodes = sel.xpath("//body//*[self::p or self::h2 or self::h3 or self::div or self::span]")
+    # Only elements whose own text starts like the description (lxml does the scan in C).
+    nodes = sel.xpath(
+        "//body//*[self::p or self::h2 or self::h3 or self::div or self::span]"
+        "[starts-with(normalize-space(.), $start)]",
+        start=description[:24],
+    )
     for node in nodes[:_SCAN_LIMIT]:
         raw = node.root.text_content()
         if len(raw) > 2 * len(description) + 50 or clean_inline(raw) != description:
@@ -605,14 +617,8 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
     final_url = canonical if canonical and same_site(canonical, page_url) else page_url
 
     container = _body_container(sel)
-    nodes = [
-        clean_inline(t)
-        for t in sel.xpath(
-            "//body//text()[not(ancestor::script) and not(ancestor::style)]"
-            f"[not({FURNITURE_XPATH.replace('ancestor-or-self', 'ancestor')})]"
-        ).getall()
-        if t.strip()
-    ]
+    body = sel.xpath("//body")
+    nodes = [clean_inline(t) for t in visible_text_nodes(body[0].root)] if body else []
     scope_text = "\n".join(nodes)
     title = _title(sel, meta)
     byline_date = _visible(_BYLINE_DATE, scope_text, "date")

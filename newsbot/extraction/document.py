@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
@@ -24,6 +25,59 @@ FURNITURE_XPATH = (
     " or contains(@class, 'comment-list') or contains(@class, 'comment-respond')"
     " or @id = 'comments' or @id = 'respond']"
 )
+
+
+def _is_furniture_element(el: Any, in_article: bool) -> bool:
+    """FURNITURE_XPATH's test for one element (its ancestors are the caller's business)."""
+    tag = el.tag
+    if tag in ("aside", "nav", "form") or (tag == "footer" and not in_article):
+        return True
+    if tag in ("body", "html", "article", "main"):
+        return False
+    cls = el.get("class") or ""
+    ident = el.get("id") or ""
+    if not cls and not ident:
+        return False
+    tokens = cls.split()
+    return (
+        "widget" in tokens
+        or "widget-area" in tokens
+        or "sidebar" in cls
+        or "sidebar" in ident
+        or ident in ("secondary", "comments", "respond")
+        or "related" in cls
+        or "comments-area" in cls
+        or "comment-list" in cls
+        or "comment-respond" in cls
+    )
+
+
+def visible_text_nodes(root: Any) -> list[str]:
+    """Text pieces of the page in reading order, minus scripts, styles and page furniture.
+
+    One pass over the tree in Python: an XPath with the furniture test per text node costs
+    several times more on every page.
+    """
+    out: list[str] = []
+    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]  # (node, in_article, is_tail)
+    while stack:
+        el, in_article, is_tail = stack.pop()
+        if is_tail:
+            if el.tail and el.tail.strip():
+                out.append(el.tail)
+            continue
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag or tag in ("script", "style", "noscript", "template"):
+            continue
+        if _is_furniture_element(el, in_article):
+            continue
+        if el.text and el.text.strip():
+            out.append(el.text)
+        inside = in_article or tag == "article"
+        for child in reversed(el):
+            stack.append((child, in_article, True))  # the child's tail belongs to el
+            stack.append((child, inside, False))
+    return out
 
 
 def in_furniture(node: Selector) -> bool:
@@ -54,15 +108,26 @@ def _russian_score(text: str) -> float:
     return lower - 0.5 * upper - 3 * suspect - 10 * bad
 
 
+_LOWER = re.compile("[а-яё]")
+_UPPER = re.compile("[А-ЯЁ]")
+_SUSPECT_RE = re.compile("[" + re.escape("".join(sorted(_SUSPECT))) + "\u2500-\u259f]")
+_CHECK_SAMPLE = 20_000
+
+
 def looks_misdecoded(text: str) -> bool:
-    """Replacement characters, mojibake, or more capitals than small letters in Cyrillic."""
-    sample = text[:_SAMPLE]
+    """Replacement characters, mojibake, or more capitals than small letters in Cyrillic.
+
+    Runs on every page, so it counts with compiled regexes over a 20k-character sample.
+    """
+    sample = text[:_CHECK_SAMPLE]
     if "\ufffd" in sample:
         return True
-    lower = sum(1 for ch in sample if "а" <= ch <= "я")
-    upper = sum(1 for ch in sample if "А" <= ch <= "Я")
-    suspect = sum(1 for ch in sample if ch in _SUSPECT or "\u2500" <= ch <= "\u259f")
-    return (suspect > 20 and suspect > 0.02 * (lower + upper)) or (upper > 50 and upper > lower)
+    suspect = len(_SUSPECT_RE.findall(sample))
+    if suspect <= 20:
+        upper = len(_UPPER.findall(sample))
+        return upper > 50 and upper > len(_LOWER.findall(sample))
+    lower, upper = len(_LOWER.findall(sample)), len(_UPPER.findall(sample))
+    return suspect > 0.02 * (lower + upper) or (upper > 50 and upper > lower)
 
 
 def repair_decoding(body: bytes, text: str, encoding: str) -> tuple[str, str]:
