@@ -24,7 +24,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from newsbot.districts import DISTRICTS
-from newsbot.items import FIELDS, LIST_FIELDS
+from newsbot.fields import FIELDS, LIST_FIELDS, LIST_SEPARATOR
 from newsbot.store import fts_query
 
 logger = logging.getLogger(__name__)
@@ -33,9 +33,6 @@ logger = logging.getLogger(__name__)
 #: (filter ``duplicate_of`` empty for one row per story) and when the row was first/last crawled.
 EXPORT_COLUMNS: tuple[str, ...] = (*FIELDS, "duplicate_of", "first_seen_at", "last_seen_at")
 FORMATS: tuple[str, ...] = ("csv", "jsonl", "parquet")
-#: As newsbot.exporters.LIST_SEPARATOR (a test keeps them equal); importing that module would
-#: import Scrapy, a second of start-up for every command.
-LIST_SEPARATOR = "; "
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 _EXTENSIONS[".pq"] = "parquet"
 

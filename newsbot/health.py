@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsbot.items import FIELDS
+from newsbot.fields import FIELDS
 
 logger = logging.getLogger(__name__)
 

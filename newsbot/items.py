@@ -4,29 +4,9 @@ from __future__ import annotations
 
 import scrapy
 
-#: The DESIGN.md fields, in CSV header / SQLite column order.
-FIELDS: tuple[str, ...] = (
-    "url",
-    "site",
-    "title",
-    "published_at",
-    "modified_at",
-    "author",
-    "lead",
-    "text",
-    "image_url",
-    "image_caption",
-    "photo_credit",
-    "tags",
-    "categories",
-    "districts",
-    "word_count",
-    "content_hash",
-    "scraped_at",
-)
+from newsbot.fields import FIELDS, LIST_FIELDS
 
-#: Fields that hold lists (JSON arrays in SQLite, "; "-joined in CSV).
-LIST_FIELDS: frozenset[str] = frozenset({"tags", "categories", "districts"})
+__all__ = ["FIELDS", "LIST_FIELDS", "ArticleItem"]
 
 
 class ArticleItem(scrapy.Item):

@@ -6,7 +6,7 @@ Every setting the project adds is documented in the README (section "Settings").
 from __future__ import annotations
 
 from newsbot import __version__
-from newsbot.items import FIELDS
+from newsbot.fields import FIELDS
 
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]

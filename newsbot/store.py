@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbot import neardup
-from newsbot.items import FIELDS, LIST_FIELDS
+from newsbot.fields import FIELDS, LIST_FIELDS
 from newsbot.urls import url_key
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsbot.dates import now_moscow, parse_date, to_iso
 from newsbot.districts import find_districts
-from newsbot.items import FIELDS, LIST_FIELDS
+from newsbot.fields import FIELDS, LIST_FIELDS
 from newsbot.store import utc_now
 from newsbot.text import clean_inline, clean_text, content_hash, word_count
 from newsbot.urls import clean_url, site_of
