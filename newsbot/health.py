@@ -71,6 +71,7 @@ def assess(
     min_fill_rates: Mapping[str, float] | None = None,
     max_error_ratio: float = 0.2,
     min_items_for_fill_check: int = 3,
+    min_pages_for_article_check: int = 3,
 ) -> Health:
     """Judge a run from its stats. Thresholds come from settings; defaults suit hourly runs."""
     health = Health(fill_rates=fill_rates(stats))
@@ -84,7 +85,9 @@ def assess(
     items = int(stats.get("newsbot/items_cleaned", 0))
     links = int(stats.get("newsbot/listing/article_links", 0))
     known = int(stats.get("newsbot/listing/known", 0))
-    if article_pages and not items:
+    if article_pages >= min_pages_for_article_check and not items:
+        # One or two skipped pages (a static page whose URL looks like an article) are normal
+        # on undated-slug sites; a run of pages that all fail to read is a theme change.
         health.fail(EXIT_NO_ARTICLES, f"{article_pages} article pages gave no article")
     elif listing_pages and not links and not known and not stats.get("newsbot/listing/old"):
         health.fail(EXIT_NO_ARTICLES, "listing pages held no article links")

@@ -54,6 +54,18 @@ def test_article_pages_without_articles() -> None:
     assert assess(stats).exit_code == EXIT_NO_ARTICLES
 
 
+def test_one_skipped_static_page_is_not_a_theme_change() -> None:
+    stats = {
+        "newsbot/listing/pages": 1,
+        "newsbot/listing/known": 5,
+        "newsbot/listing/article_links": 1,
+        "newsbot/article/pages": 1,
+        "newsbot/article/skipped/not_article": 1,
+        "downloader/request_count": 3,
+    }
+    assert assess(stats).exit_code == EXIT_OK
+
+
 def test_listing_without_links() -> None:
     stats = {"newsbot/listing/pages": 1, "downloader/request_count": 2}
     assert assess(stats).exit_code == EXIT_NO_ARTICLES
