@@ -9,6 +9,8 @@ from typing import Any
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from newsbot.text import clean_inline
+
 logger = logging.getLogger(__name__)
 
 _CLASS = "concat(' ', normalize-space(@class), ' ')"
@@ -158,6 +160,20 @@ def repair_decoding(body: bytes, text: str, encoding: str) -> tuple[str, str]:
     if best[1] != encoding:
         logger.info("page declared %s but reads as %s: re-decoded", encoding, best[1])
     return best[0], best[1]
+
+
+#: Elements a fallback search looks at before giving up (bounds the work on huge pages).
+SCAN_LIMIT = 2000
+
+
+def first_match(pattern: re.Pattern[str], text: str, group: str) -> str:
+    """The first non-empty, normalised capture of ``group`` in the page's visible text."""
+
+    for match in pattern.finditer(text):
+        value = clean_inline(match.group(group))
+        if value:
+            return value
+    return ""
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:

@@ -1,0 +1,204 @@
+"""Who wrote what under which headline: title, lead (standfirst) and author."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from parsel import Selector
+
+from newsbot.extraction.document import SCAN_LIMIT, first_match, in_furniture, text_of
+from newsbot.extraction.metadata import PageMetadata, as_names, as_text
+from newsbot.text import clean_inline
+
+logger = logging.getLogger(__name__)
+
+_TITLE_SELECTORS = (
+    "[itemprop='headline']",
+    "h1.entry-title",
+    ".entry-title",
+    "article h1",
+    ".tdb-title-text",
+    ".post-title",
+    "h1",
+)
+
+_LEAD_SELECTORS = (
+    "[itemprop='alternativeHeadline']",
+    ".lead",
+    ".subtitle",
+    ".sub-title",
+    ".entry-subtitle",
+    ".post-subtitle",
+    ".td-post-sub-title",
+    ".article-lead",
+    ".article__lead",
+    ".standfirst",
+    ".intro",
+)
+
+_LEAD_LOOSE_XPATH = (
+    "//body//*["
+    + " or ".join(
+        f"contains(@class, '{word}')"
+        for word in ("subtitle", "sub-title", "lead", "standfirst", "entry-summary", "post-excerpt")
+    )
+    + "]"
+)
+
+_BYLINE_AUTHOR = re.compile(r"(?:Текст|Автор)\s*:\s*(?P<author>[^|\n]{2,120})", re.IGNORECASE)
+
+#: Where a byline's name ends: «Олег Соколов в 22.01.2024 @ 16:05 В рубрике …».
+_AUTHOR_END = re.compile(
+    r"\s+(?:в|,)?\s*\d{1,2}[.:\s]\d|\s+В рубрике|\s+Фото\b|,\s*\d|\s+\d{1,2}\s+[А-Яа-я]{3,}",
+    re.IGNORECASE,
+)
+
+_AUTHOR_SELECTORS = (
+    ".wp-block-post-author-name",
+    "[rel~='author']",
+    "[itemprop='author'] [itemprop='name']",
+    "[itemprop='author']",
+    ".byline .author",
+    ".author-name",
+    ".post-author",
+    ".entry-author",
+    ".byline",
+    ".author",
+)
+
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|»«—–-]|::)\s+")
+
+
+def _first_text(sel: Selector, css_list: tuple[str, ...]) -> str:
+    for css in css_list:
+        for node in sel.css(css):
+            if in_furniture(node):
+                continue
+            value = clean_inline(text_of(node))
+            if value:
+                return value
+    return ""
+
+
+def _site_names(sel: Selector, meta: PageMetadata) -> set[str]:
+    """The outlet's own names, as the page states them (to cut them off titles)."""
+    names = {meta.first("og:site_name"), meta.first("application-name")}
+    publisher = meta.article.get("publisher")
+    names.update(as_names(publisher) if publisher else [])
+    names.update(clean_inline(t) for t in sel.css(".site-title ::text, .logo ::text").getall())
+    return {clean_inline(n).casefold() for n in names if n and len(clean_inline(n)) > 2}
+
+
+def _strip_site_name(title: str, names: set[str], visible: set[str]) -> str:
+    """«Headline - Site» / «Site » Headline» -> «Headline», keeping dashes inside headlines."""
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) == 1:
+        return title
+    for part in parts:  # a part the page also prints on its own is the headline
+        if part.casefold() in visible and part.casefold() not in names:
+            return part
+    while len(parts) > 1 and parts[-1].casefold() in names:
+        parts.pop()
+    while len(parts) > 1 and parts[0].casefold() in names:
+        parts.pop(0)
+    if len(parts) == len(_TITLE_SEPARATOR.split(title)):
+        return title
+    # Rebuild from the original string so the headline's own separators survive.
+    first, last = parts[0], parts[-1]
+    return title[title.index(first) : title.rindex(last) + len(last)]
+
+
+def _title(sel: Selector, meta: PageMetadata) -> str:
+    """Structured headline first; else the heading that the page's <title> names; else h1."""
+    names = _site_names(sel, meta)
+    headings = [
+        clean_inline(text_of(n))
+        for n in sel.xpath(
+            "//body//*[self::h1 or self::h2 or self::h3 or contains(@id, 'itle')"
+            " or contains(@class, 'title') or contains(@class, 'headline')]"
+        )
+        if not in_furniture(n)
+    ]
+    visible = {h.casefold() for h in headings if h}
+    for raw in (as_text(meta.article.get("headline")), meta.first("og:title")):
+        value = clean_inline(html.unescape(raw))
+        if value:
+            return _strip_site_name(value, names, visible)
+    page_title = clean_inline(sel.xpath("string(//title)").get())
+    if page_title:
+        parts = [page_title, *_TITLE_SEPARATOR.split(page_title)]
+        for part in parts:
+            if part.casefold() in visible and part.casefold() not in names:
+                return part
+    found = _first_text(sel, _TITLE_SELECTORS)
+    if found:
+        return _strip_site_name(found, names, set())
+    return _strip_site_name(page_title, names, visible) if page_title else ""
+
+
+def _inside(node: Selector, container: Selector | None) -> bool:
+    if container is None:
+        return False
+    target = container.root
+    return any(anc is target for anc in node.root.iterancestors()) or node.root is target
+
+
+def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
+    """A standfirst by its usual class names, else the element that shows the description.
+
+    ``og:description`` alone is not a lead (themes fill it with the first sentence); it is
+    one when the page also prints it, outside the body, as its own element.
+    """
+    found = _first_text(sel, (", ".join(_LEAD_SELECTORS),))  # one query, document order
+    if found:
+        return found
+    # Looser class names, in one query (document order): «elementor-…-post-excerpt» & co.
+    for node in sel.xpath(_LEAD_LOOSE_XPATH):
+        text = clean_inline(text_of(node))
+        if 10 <= len(text) <= 400 and not in_furniture(node):
+            return text
+    description = clean_inline(
+        as_text(meta.article.get("description")) or meta.first("og:description", "description")
+    )
+    if len(description) < 10:
+        return ""
+    # Only elements whose own text starts like the description (lxml does the scan in C).
+    nodes = sel.xpath(
+        "//body//*[self::p or self::h2 or self::h3 or self::div or self::span]"
+        "[starts-with(normalize-space(.), $start)]",
+        start=description[:24],
+    )
+    for node in nodes[:SCAN_LIMIT]:
+        raw = node.root.text_content()
+        if len(raw) > 2 * len(description) + 50 or clean_inline(raw) != description:
+            continue
+        if in_furniture(node):
+            continue
+        if not _inside(node, container):  # the body's own first sentence is not a lead
+            return description
+    return ""
+
+
+def read_title(sel: Selector, meta: PageMetadata) -> str:
+    return _title(sel, meta)
+
+
+def read_lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
+    return _lead(sel, meta, container) or clean_inline(
+        as_text(meta.article.get("alternativeHeadline"))
+    )
+
+
+def read_author(sel: Selector, meta: PageMetadata, text: str) -> str:
+    """The byline («Текст: …», «Автор: …»), else JSON-LD / meta author, else author markup."""
+    author = (
+        _AUTHOR_END.split(first_match(_BYLINE_AUTHOR, text, "author"), maxsplit=1)[0]
+        or ", ".join(html.unescape(n) for n in as_names(meta.article.get("author")))
+        or meta.first("author", "article:author")
+        or _first_text(sel, _AUTHOR_SELECTORS)
+    )
+    if author.lower().startswith(("http://", "https://")):
+        return ""  # article:author is often a profile URL, not a name
+    return clean_inline(author)

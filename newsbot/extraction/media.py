@@ -1,0 +1,86 @@
+"""The main image, its caption and the photo credit after «Фото:»."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from parsel import Selector
+
+from newsbot.extraction.document import SCAN_LIMIT, in_furniture, text_of
+from newsbot.extraction.metadata import PageMetadata, as_url
+from newsbot.text import clean_inline
+from newsbot.urls import clean_url
+
+logger = logging.getLogger(__name__)
+
+_CAPTION_XPATH = (
+    "//figure//figcaption"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
+    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-element-caption ')]"
+    " | //*[@itemprop='caption']"
+)
+
+CREDIT = re.compile(
+    r"^(?P<caption>.*?)[\s.,;]*\b(?:Фото|Фотография|Фото и видео)\s*(?::|—|–|-)\s*(?P<credit>.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+_PHOTO_WORD = re.compile(r"\b(?:Фото|Фотография)\s*[:—–-]", re.IGNORECASE)
+
+
+def split_caption(caption: str) -> tuple[str, str]:
+    """«<caption>. Фото: <credit>» -> (caption, credit)."""
+    caption = clean_inline(caption)
+    match = CREDIT.match(caption)
+    if not match:
+        return caption.rstrip(" ."), ""
+    return clean_inline(match.group("caption")).rstrip(" .,;"), clean_inline(match.group("credit"))
+
+
+def read_caption(sel: Selector, scope: Selector) -> str:
+    for node in sel.xpath(_CAPTION_XPATH):
+        if in_furniture(node):
+            continue
+        value = clean_inline(text_of(node))
+        if value:
+            return value
+    # Themes without <figcaption>: a short element with "caption" in its class, or one that
+    # reads «… Фото: …», in the article's own block.
+    candidates = scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//*[not(*)]")
+    for node in candidates[:SCAN_LIMIT]:  # captions sit near the top; bound huge pages
+        raw = node.root.text_content() if hasattr(node.root, "text_content") else ""
+        if not raw or len(raw) > 600:
+            continue
+        value = clean_inline(raw)
+        is_caption = "caption" in (node.attrib.get("class") or "") or _PHOTO_WORD.search(value)
+        if is_caption and value and not in_furniture(node):
+            return value
+    return ""
+
+
+def _content_image(img: Selector) -> str:
+    """The image's URL unless it is a logo, icon, avatar, tracking pixel or inline data."""
+    url = img.attrib.get("data-src") or img.attrib.get("data-lazy-src") or img.attrib.get("src")
+    if not url or url.startswith("data:") or in_furniture(img):
+        return ""
+    hints = " ".join(img.attrib.get(k, "") for k in ("class", "src", "alt", "id")).lower()
+    if any(word in hints for word in ("logo", "icon", "avatar", "emoji", "pixel", "counter")):
+        return ""
+    for dim in ("width", "height"):
+        value = img.attrib.get(dim, "")
+        if value.isdigit() and int(value) < 100:
+            return ""
+    return url
+
+
+def read_image(sel: Selector, meta: PageMetadata, scope: Selector, base: str) -> str:
+    url = meta.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+    url = url or as_url(meta.article.get("image"))
+    if not url:
+        images = sel.xpath("//figure//img | //*[contains(@class,'wp-caption')]//img")
+        for img in [*images, *scope.xpath(".//img")]:
+            url = _content_image(img)
+            if url:
+                break
+    return clean_url(url, base) if url else ""
