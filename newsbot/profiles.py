@@ -22,6 +22,11 @@ class SiteProfile:
     article_path: re.Pattern[str]
     exclude_path: re.Pattern[str]
 
+    def is_excluded_url(self, url: str) -> bool:
+        """Paths that are never articles (archives, feeds, files, WordPress internals)."""
+        path = urlsplit(url).path or "/"
+        return path == "/" or bool(self.exclude_path.search(path))
+
     def is_article_url(self, url: str) -> bool:
         """Whether a link's path has the shape of this site's article permalinks."""
         path = urlsplit(url).path or "/"

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
 
 from parsel import Selector
 
@@ -34,6 +35,7 @@ class ListingEntry:
 class Listing:
     entries: list[ListingEntry] = field(default_factory=list)
     next_url: str = ""
+    structural: bool = False  # entries found by page structure, not by the profile's URL shape
 
 
 def _entry_date(link: Selector, article_links: Callable[[Selector], int]) -> str:
@@ -59,7 +61,31 @@ def _entry_date(link: Selector, article_links: Callable[[Selector], int]) -> str
     return date
 
 
+_NEXT_TEXT = re.compile(
+    r"^(?:следующая|следующие|далее|вперед|вперёд|ещё|еще|older posts|next|"
+    r"предыдущие записи|более старые записи|»|›|→|>>)(?:\s*(?:страница|записи|»|›|→))?$",
+    re.IGNORECASE,
+)
+_PAGE_PARAMS = ("page", "paged", "p", "PAGEN_1", "PAGEN_2", "start")
+
+
+def _page_number(url: str) -> int | None:
+    """The page number a listing URL names: ``/page/3/``, ``?page=3``, ``?PAGEN_1=3``."""
+    parts = urlsplit(url)
+    match = _PAGE_N.search(parts.path)
+    if match:
+        return int(match.group(1))
+    query = dict(parse_qsl(parts.query))
+    for name in _PAGE_PARAMS:
+        value = query.get(name, "")
+        if value.isdigit() and name != "p":  # ?p=123 is a WordPress post id
+            return int(value)
+    return None
+
+
 def _next_page(sel: Selector, base: str) -> str:
+    """``rel=next``, WordPress ``a.next.page-numbers``, an «Следующая»/«»» link, else the link
+    to page N+1 (``/page/N+1/`` or ``?page=N+1``)."""
     for xp in (
         "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
         "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
@@ -70,15 +96,26 @@ def _next_page(sel: Selector, base: str) -> str:
         href = sel.xpath(xp).get()
         if href:
             return clean_url(href, base)
-    # Numbered pagination only: /page/N+1/ linked from page N.
-    match = _PAGE_N.search(base.split("?", 1)[0])
-    current = int(match.group(1)) if match else 1
-    for href in sel.xpath("//a/@href").getall():
-        url = clean_url(href, base)
-        found = _PAGE_N.search(url.split("?", 1)[0])
-        if found and int(found.group(1)) == current + 1 and same_site(url, base):
+    current = _page_number(base) or 1
+    by_text = ""
+    for a in sel.xpath("//a[@href]"):
+        url = clean_url(a.attrib["href"], base)
+        if not url or not same_site(url, base) or url_key(url) == url_key(base):
+            continue
+        if _page_number(url) == current + 1:
             return url
-    return ""
+        label = clean_inline(" ".join(a.xpath(".//text()").getall()) or a.attrib.get("title", ""))
+        if not by_text and _NEXT_TEXT.match(label):
+            by_text = url
+    return by_text
+
+
+#: Where a theme puts its entries' links: headlines and post cards, not menus.
+_STRUCTURAL_LINKS = (
+    "//article//a[@href] | //h1//a[@href] | //h2//a[@href] | //h3//a[@href] | //h4//a[@href]"
+    " | //*[contains(@class, 'title') or contains(@class, 'entry') or contains(@class, 'news')"
+    " or contains(@class, 'post')]//a[@href]"
+)
 
 
 def extract_listing(
@@ -86,26 +123,62 @@ def extract_listing(
     url: str,
     is_article_url: Callable[[str], bool],
     content_type: str | None = None,
+    is_excluded_url: Callable[[str], bool] | None = None,
 ) -> Listing:
-    """Article links in page order, each once, with the date its entry shows."""
+    """Article links in page order, each once, with the date its entry shows.
+
+    Links are articles when the site profile says so by their URL. When no link on the page
+    has that shape (another theme, other permalinks), the headline and post-card links are
+    taken instead (``Listing.structural``), minus what ``is_excluded_url`` rules out.
+    """
     try:
         sel = make_selector(html, content_type)
     except Exception:
         logger.exception("unparseable listing %s", url)
         return Listing()
+    listing = Listing(next_url=_next_page(sel, url))
+    entries = _collect(sel, url, "//a[@href]", is_article_url)
+    if not [e for e in entries if not e.in_furniture] and is_excluded_url is not None:
+        base_key = url_key(url)
 
+        def looks_like_entry(target: str) -> bool:
+            path = urlsplit(target).path
+            return (
+                path.strip("/") != ""
+                and url_key(target) != base_key
+                and _page_number(target) is None
+                and not is_excluded_url(target)
+            )
+
+        structural = [
+            e for e in _collect(sel, url, _STRUCTURAL_LINKS, looks_like_entry) if not e.in_furniture
+        ]
+        if structural:
+            listing.structural = True
+            entries = structural
+    listing.entries = entries
+    return listing
+
+
+def _collect(
+    sel: Selector, url: str, links_xpath: str, accept: Callable[[str], bool]
+) -> list[ListingEntry]:
     def is_article(href: str) -> bool:
         target = clean_url(href, url)
-        return bool(target) and same_site(target, url) and is_article_url(target)
+        return bool(target) and same_site(target, url) and accept(target)
+
+    counts: dict[str, int] = {}
 
     def article_links(node: Selector) -> int:
-        return len(
-            {url_key(clean_url(h, url)) for h in node.xpath(".//a/@href").getall() if is_article(h)}
-        )
+        key = node.root.getroottree().getpath(node.root)  # id() of lxml proxies is reused
+        if key not in counts:
+            hrefs = node.xpath(".//a/@href").getall()
+            counts[key] = len({url_key(clean_url(h, url)) for h in hrefs if is_article(h)})
+        return counts[key]
 
-    listing = Listing(next_url=_next_page(sel, url))
+    entries: list[ListingEntry] = []
     seen: set[str] = set()
-    for a in sel.xpath("//a[@href]"):
+    for a in sel.xpath(links_xpath):
         href = a.attrib["href"]
         if not is_article(href):
             continue
@@ -114,11 +187,11 @@ def extract_listing(
         if key in seen:
             continue
         seen.add(key)
-        listing.entries.append(
+        entries.append(
             ListingEntry(
                 url=target,
                 date_text=_entry_date(a, article_links),
                 in_furniture=in_furniture(a),
             )
         )
-    return listing
+    return entries

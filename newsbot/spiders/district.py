@@ -153,7 +153,21 @@ class DistrictSpider(scrapy.Spider):
             self._inc("listing/not_html")
             return
         self._inc("listing/pages")
-        listing = extract_listing(self._text(response), response.url, self.profile.is_article_url)
+        listing = extract_listing(
+            self._text(response),
+            response.url,
+            self.profile.is_article_url,
+            is_excluded_url=self.profile.is_excluded_url,
+        )
+        if listing.structural:
+            logger.warning(
+                "listing %s: no link has the article URL shape of profile %r; "
+                "took %d headline links by page structure",
+                response.url,
+                self.profile.key,
+                len(listing.entries),
+            )
+            self._inc("listing/structural_fallback")
         if not listing.entries:
             logger.warning("listing %s holds no article links", response.url)
             self._inc("listing/empty")

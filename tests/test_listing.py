@@ -1,0 +1,96 @@
+"""Listing pages: which links are articles, the date beside each, and the next page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsbot.extraction import extract_listing
+from newsbot.profiles import get_profile
+from tests.replica.server import SITE_DIR
+
+PROFILE = get_profile("https://uv-kurier.ru/")
+BASE = "https://uv-kurier.ru"
+
+
+def listing(html: str, url: str = BASE + "/") -> object:
+    return extract_listing(
+        html, url, PROFILE.is_article_url, is_excluded_url=PROFILE.is_excluded_url
+    )
+
+
+def test_replica_page_two() -> None:
+    result = listing(
+        (SITE_DIR / "page/2/index.html").read_text(encoding="utf-8"), BASE + "/page/2/"
+    )
+    proper = [e for e in result.entries if not e.in_furniture]
+    assert result.next_url == BASE + "/page/3/"
+    assert not result.structural
+    assert [e.url.rsplit("/", 1)[-1][:24] for e in proper][:2] == [
+        "v-lefortove-otrestavriru",
+        "mezhdu-tekstilshhikami-i",
+    ]
+    assert all(e.date_text for e in proper)
+    assert any(e.in_furniture for e in result.entries)  # «Популярное» in the sidebar
+
+
+def test_tracking_and_fragment_duplicates_collapse() -> None:
+    html = (SITE_DIR / "index.html").read_text(encoding="utf-8")
+    urls = [e.url for e in listing(html).entries]
+    assert len(urls) == len(set(urls))
+    assert not [u for u in urls if "utm_" in u or "#" in u or "yclid" in u]
+
+
+@pytest.mark.parametrize(
+    ("links", "url", "expected"),
+    [
+        ('<a class="next page-numbers" href="/page/3/">»</a>', "/page/2/", "/page/3/"),
+        ('<a rel="next" href="/news/?page=5">x</a>', "/news/?page=4", "/news/?page=5"),
+        ('<a href="/news/?page=2">2</a><a href="/news/?page=3">3</a>', "/news/", "/news/?page=2"),
+        (
+            '<a href="/news/?PAGEN_1=3">3</a><a href="/news/?PAGEN_1=1">1</a>',
+            "/news/?PAGEN_1=2",
+            "/news/?PAGEN_1=3",
+        ),
+        ('<a href="/archive/older">Следующая страница</a>', "/", "/archive/older"),
+        ('<a href="/archive/older">Далее »</a>', "/", "/archive/older"),
+        ('<div class="nav-previous"><a href="/page/2/">Older posts</a></div>', "/", "/page/2/"),
+        ('<a href="/page/2/">2</a>', "/page/2/", ""),
+        ('<a href="https://other.example/page/2/">2</a>', "/", ""),
+        ('<a href="/?p=2">Новость</a>', "/", ""),
+    ],
+)
+def test_next_page_variants(links: str, url: str, expected: str) -> None:
+    result = listing(f"<html><body>{links}</body></html>", BASE + url)
+    assert result.next_url == (BASE + expected if expected else "")
+
+
+def test_other_permalinks_fall_back_to_headline_links() -> None:
+    """A theme whose article URLs do not have the profile's date shape still yields entries."""
+    html = """<html><body>
+      <nav><a href="/news/">Новости</a><a href="/o-nas/">О нас</a></nav>
+      <div class="news-list">
+        <div class="news-item"><h3><a href="/news/vo-dvorah-kapotni/">Во дворах Капотни</a></h3>
+          <span class="news-date">05.09.2023</span></div>
+        <div class="news-item"><h3><a href="/news/shkola-lyublino/">Школа в Люблине</a></h3>
+          <span class="news-date">04.09.2023</span></div>
+      </div>
+      <a href="/news/?PAGEN_1=2">Следующая</a>
+      <aside><h3><a href="/news/populyarnoe/">Популярное</a></h3></aside>
+      <h2><a href="/category/novosti/">Рубрика</a></h2>
+    </body></html>"""
+    result = listing(html, BASE + "/news/")
+    assert result.structural
+    assert [(e.url, e.date_text) for e in result.entries] == [
+        (BASE + "/news/vo-dvorah-kapotni/", "05.09.2023"),
+        (BASE + "/news/shkola-lyublino/", "04.09.2023"),
+    ]
+    assert result.next_url == BASE + "/news/?PAGEN_1=2"
+
+
+def test_fallback_stays_off_when_the_profile_matches(tmp_path: Path) -> None:
+    html = '<html><body><h2><a href="/2024/01/02/slug">A</a></h2><h2><a href="/o-nas/">B</a></h2>'
+    result = listing(html + "</body></html>")
+    assert not result.structural
+    assert [e.url for e in result.entries] == [BASE + "/2024/01/02/slug"]
