@@ -18,6 +18,7 @@ When several apply, the lowest number wins (the most basic failure explains the 
 from __future__ import annotations
 
 import logging
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +63,20 @@ def fill_rates(stats: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
+def usual_fill_rates(summaries: list[Mapping[str, Any]], min_items: int = 3) -> dict[str, float]:
+    """Per field, the median fill rate of earlier healthy runs that had enough items."""
+    per_field: dict[str, list[float]] = {}
+    for summary in summaries:
+        articles = summary.get("articles", {})
+        items = int(articles.get("new", 0)) + int(articles.get("updated", 0))
+        items += int(articles.get("unchanged", 0))
+        if items < min_items:
+            continue
+        for name, rate in (summary.get("fill_rates") or {}).items():
+            per_field.setdefault(name, []).append(float(rate))
+    return {name: statistics.median(rates) for name, rates in per_field.items() if rates}
+
+
 def prefixed(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)}
 
@@ -72,6 +87,8 @@ def assess(
     max_error_ratio: float = 0.2,
     min_items_for_fill_check: int = 3,
     min_pages_for_article_check: int = 3,
+    usual: Mapping[str, float] | None = None,
+    max_drop: float = 0.3,
 ) -> Health:
     """Judge a run from its stats. Thresholds come from settings; defaults suit hourly runs."""
     health = Health(fill_rates=fill_rates(stats))
@@ -106,5 +123,14 @@ def assess(
             if rate < floor:
                 health.fail(
                     EXIT_FILL_RATE, f"field {name} filled in {rate:.0%} of items (< {floor:.0%})"
+                )
+        # Any field, against its own history: a column a theme change emptied shows here even
+        # when no floor was set for it (image_url 100 % for months, then 10 %).
+        for name, before in (usual or {}).items():
+            rate = health.fill_rates.get(name)
+            if rate is not None and before - rate > max_drop:
+                health.fail(
+                    EXIT_FILL_RATE,
+                    f"field {name} filled in {rate:.0%} of items, usually {before:.0%}",
                 )
     return health

@@ -58,6 +58,7 @@ NEWSBOT_LOCK_PATH = ""  # default: SQLITE_PATH + ".lock"
 NEWSBOT_SUMMARY_PATH = "data/last_run.json"
 NEWSBOT_MIN_FILL_RATES = {"title": 0.99, "published_at": 0.95, "text": 0.95}
 NEWSBOT_MAX_ERROR_RATIO = 0.2
+NEWSBOT_MAX_FILL_DROP = 0.3  # a field this far below its usual fill rate makes a run unhealthy
 NEWSBOT_KNOWN_STOP = 3  # consecutive already-stored articles that end an incremental walk
 NEWSBOT_LOG_FILE = ""
 NEWSBOT_LOG_MAX_BYTES = 10 * 1024 * 1024

@@ -555,6 +555,23 @@ class ArticleStore:
         ).fetchone()
         return row
 
+    def recent_summaries(
+        self, site: str, spider: str = "district", status: str = "ok", limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """JSON summaries of the last finished runs with this status, newest first."""
+        rows = self.conn.execute(
+            "SELECT summary FROM crawl_runs WHERE site = ? AND spider = ? AND status = ?"
+            " AND finished_at IS NOT NULL AND summary IS NOT NULL ORDER BY id DESC LIMIT ?",
+            (site, spider, status, limit),
+        ).fetchall()
+        out: list[dict[str, Any]] = []
+        for row in rows:
+            try:
+                out.append(json.loads(row[0]))
+            except (TypeError, ValueError):
+                logger.warning("unreadable run summary in %s skipped", self.path)
+        return out
+
     # -- reads ----------------------------------------------------------------------------
     def url_for_hash(self, content_hash: str) -> str | None:
         if not content_hash:

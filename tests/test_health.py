@@ -13,6 +13,7 @@ from newsbot.health import (
     EXIT_OK,
     assess,
     fill_rates,
+    usual_fill_rates,
 )
 
 
@@ -101,3 +102,23 @@ def test_fill_rates_per_field() -> None:
     assert rates["lead"] == 0.25
     assert rates["title"] == 1.0
     assert fill_rates({}) == {}
+
+
+def test_usual_fill_rates_are_medians_of_runs_with_enough_items() -> None:
+    runs = [
+        {"articles": {"new": 10}, "fill_rates": {"image_url": 1.0, "lead": 0.5}},
+        {"articles": {"new": 2, "unchanged": 5}, "fill_rates": {"image_url": 0.9, "lead": 0.7}},
+        {"articles": {"new": 1}, "fill_rates": {"image_url": 0.0}},  # too small to count
+        {"articles": {"updated": 4}, "fill_rates": {"image_url": 0.8, "lead": 0.6}},
+    ]
+    assert usual_fill_rates(runs) == {"image_url": 0.9, "lead": 0.6}
+    assert usual_fill_rates([]) == {}
+
+
+def test_a_field_far_below_its_usual_rate_is_unhealthy() -> None:
+    stats = healthy(**{"newsbot/field_empty/image_url": 13})  # 1 of 14
+    health = assess(stats, usual={"image_url": 1.0, "lead": 0.6})
+    assert health.exit_code == EXIT_FILL_RATE
+    assert health.problems == ["field image_url filled in 7% of items, usually 100%"]
+    assert assess(stats, usual={"image_url": 0.2}).exit_code == EXIT_OK
+    assert assess(stats, usual={"image_url": 1.0}, max_drop=0.95).exit_code == EXIT_OK

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from newsbot.health import EXIT_LOCK_HELD, EXIT_NO_ARTICLES, EXIT_NO_LISTING
+from newsbot.health import EXIT_FILL_RATE, EXIT_LOCK_HELD, EXIT_NO_ARTICLES, EXIT_NO_LISTING
 from tests.conftest import FAST_SETTINGS, ROOT, run_crawl
 from tests.replica import build
 from tests.replica.server import SITE_DIR, ReplicaServer
@@ -211,6 +212,24 @@ def test_theme_change_that_empties_articles_exits_5_and_says_so(tmp_path: Path) 
     assert report["status"] == "unhealthy"
     assert report["exit_code"] == EXIT_NO_ARTICLES
     assert report["articles"]["dropped"]["skipped/not_article"] >= N_ARTICLES - 1
+
+
+def test_a_column_emptied_by_a_theme_change_is_noticed_against_its_history(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "site"
+    build.build_site(root, expected_file=tmp_path / "expected.json")
+    db = tmp_path / "news.db"
+    with ReplicaServer(root) as server:
+        assert run_crawl(server.base_url, tmp_path, db_path=db).returncode == 0
+        for page in root.glob("20*/*/*/*/index.html"):  # the theme drops its images
+            html = page.read_text(encoding="utf-8")
+            html = re.sub(r'<meta property="og:image[^>]*>|<img [^>]*>', "", html)
+            html = re.sub(r'"image":\s*(\{[^}]*\}|"[^"]*"|\[[^]]*\]),?', "", html)
+            page.write_text(html, encoding="utf-8")
+        rerun = run_crawl(server.base_url, tmp_path, "-a", "full=1", db_path=db)
+    assert rerun.returncode == EXIT_FILL_RATE, rerun.log[-3000:]
+    assert "unhealthy run: field image_url filled in 0% of items, usually 100%" in rerun.log
 
 
 def test_summary_json_and_log_line_of_a_healthy_run(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from newsbot.health import DEFAULT_MIN_FILL_RATES, Health, assess, prefixed
+from newsbot.health import DEFAULT_MIN_FILL_RATES, Health, assess, prefixed, usual_fill_rates
 from newsbot.store import ArticleStore
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,8 @@ class RunSummary:
         self.started = time.monotonic()
         self.run_id: int | None = None
         self.summary: dict[str, Any] = {}
+        self.usual: dict[str, float] = {}
+        self.max_drop = 0.3
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -84,6 +86,7 @@ class RunSummary:
             or None,
             max_error_ratio=s.getfloat("NEWSBOT_MAX_ERROR_RATIO", 0.2),
         )
+        ext.max_drop = s.getfloat("NEWSBOT_MAX_FILL_DROP", 0.3)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -110,13 +113,20 @@ class RunSummary:
                     previous["started_at"],
                 )
                 self._stats.set_value("newsbot/previous_run_interrupted", 1)
+            self.usual = usual_fill_rates(store.recent_summaries(self._site(spider), spider.name))
             self.run_id = store.start_run(spider.name, self._site(spider))
         finally:
             store.close()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = dict(self._stats.get_stats())
-        health = assess(stats, self.min_fill_rates, self.max_error_ratio)
+        health = assess(
+            stats,
+            self.min_fill_rates,
+            self.max_error_ratio,
+            usual=self.usual,
+            max_drop=self.max_drop,
+        )
         if reason not in ("finished", "lock_held") and health.exit_code == 0:
             health.problems.append(f"run ended early: {reason}")
         self._stats.set_value("newsbot/exit_code", health.exit_code)
