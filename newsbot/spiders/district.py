@@ -1,25 +1,34 @@
-"""The ``district`` spider: walks an outlet's listing pages and turns its article pages into items.
+"""The ``district`` spider: finds an outlet's articles and turns their pages into items.
 
 It only routes: which page to fetch next and which callback reads it. Reading a page is the job
-of ``newsbot.extraction``; cleaning and storing are the pipelines'.
+of ``newsbot.extraction``; cleaning and storing are the pipelines'. Articles are found by
+walking listing pages (the default), or through the RSS feed, the XML sitemaps or the WordPress
+REST API (``-a discover=feed|sitemap|api``); every way leads to the same article requests.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsbot.dates import parse_date
-from newsbot.extraction import extract_article, extract_listing
+from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
+from newsbot.extraction.feeds import (
+    parse_feed,
+    parse_sitemap,
+    parse_wp_posts,
+    sitemaps_from_robots,
+)
 from newsbot.items import ArticleItem
 from newsbot.profiles import SiteProfile, get_profile
 from newsbot.store import ArticleStore, utc_now
@@ -28,14 +37,27 @@ from newsbot.urls import clean_url, same_site, site_of, url_key
 logger = logging.getLogger(__name__)
 
 DEFAULT_START_URL = "https://uv-kurier.ru/"
+DISCOVERY = ("listing", "feed", "sitemap", "api")
+#: Sitemaps of posts (core WordPress, Yoast, news); page/taxonomy/user sitemaps hold no articles.
+_POST_SITEMAP_WORDS = ("post", "news", "article")
 
 
 def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+@dataclass
+class _PageVerdict:
+    """What one page of links says about walking on."""
+
+    proper: int = 0  # entries of the listing proper (sidebars aside)
+    dated: int = 0
+    old: int = 0  # older than ``since``
+    known: int = 0  # already in the store
+
+
 class DistrictSpider(scrapy.Spider):
-    """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1``.
+    """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1 -a discover=…``.
 
     Incremental by default: with a store that already holds the site, the walk stops at the
     first listing page made only of stored articles (or ``NEWSBOT_KNOWN_STOP`` stored ones in
@@ -52,6 +74,7 @@ class DistrictSpider(scrapy.Spider):
         since: str | None = None,
         profile: str | None = None,
         full: str | bool = False,
+        discover: str = "listing",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -67,16 +90,21 @@ class DistrictSpider(scrapy.Spider):
             self.since = parse_date(since)
             if self.since is None:
                 raise ValueError(f"since is not a date: {since!r}")
+        if discover not in DISCOVERY:
+            raise ValueError(f"discover must be one of {', '.join(DISCOVERY)}: {discover!r}")
+        self.discover = discover
         self.full = _flag(full)
         self.site = site_of(self.start_url)
-        self.allowed_domains = [urlsplit(self.start_url).hostname or self.site]
+        parts = urlsplit(self.start_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.allowed_domains = [parts.hostname or self.site]
         self.seen: set[str] = set()
         self.known: set[str] = set()  # url_keys already in the store
         self.stop_at_known = True
         self.known_in_a_row = 0
         self.known_stop = 3
 
-    # -- routing --------------------------------------------------------------------------
+    # -- start ----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.start_requests():
             yield request
@@ -86,8 +114,17 @@ class DistrictSpider(scrapy.Spider):
         if stats is not None and stats.get_value("newsbot/lock_held"):
             return
         self._load_known()
-        self.seen.add(url_key(self.start_url))
-        yield self._listing_request(self.start_url, page=1)
+        if self.discover == "feed":
+            yield self._links_request(self.origin + "/feed/", self.parse_feed, page=1)
+        elif self.discover == "sitemap":
+            robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
+            robots.meta["handle_httpstatus_list"] = [404, 410]  # no robots.txt: try defaults
+            yield robots
+        elif self.discover == "api":
+            yield self._links_request(self._api_url(1), self.parse_api, page=1)
+        else:
+            self.seen.add(url_key(self.start_url))
+            yield self._links_request(self.start_url, self.parse_listing, page=1)
 
     def _load_known(self) -> None:
         """What the store already holds for this site, unless a full re-crawl was asked for."""
@@ -112,10 +149,11 @@ class DistrictSpider(scrapy.Spider):
             "" if self.stop_at_known else " (previous run interrupted: walking everything)",
         )
 
-    def _listing_request(self, url: str, page: int) -> scrapy.Request:
+    # -- helpers --------------------------------------------------------------------------
+    def _links_request(self, url: str, callback: Any, page: int) -> scrapy.Request:
         return scrapy.Request(
             url,
-            callback=self.parse_listing,
+            callback=callback,
             errback=self.on_error,
             meta={"page": page, "kind": "listing"},
             dont_filter=True,  # the spider dedups by url_key itself, see self.seen
@@ -141,6 +179,81 @@ class DistrictSpider(scrapy.Spider):
         when = parse_date(raw)
         return when is not None and when < self.since
 
+    def _follow(
+        self, entries: Iterable[ListingEntry], source: str, ordered: bool = True
+    ) -> tuple[list[scrapy.Request], _PageVerdict]:
+        """Article requests for the entries not yet seen, old or stored; and the page's tally.
+
+        ``ordered``: the source lists newest first, so stored articles in a row mean the rest
+        is stored too (listing pages, feeds, the API; not sitemaps).
+        """
+        verdict = _PageVerdict()
+        requests: list[scrapy.Request] = []
+        for entry in entries:
+            key = url_key(entry.url)
+            is_old = self._older_than_since(entry.date_text)
+            is_known = key in self.known
+            if not entry.in_furniture:
+                verdict.proper += 1
+                verdict.known += is_known
+                if ordered:
+                    self.known_in_a_row = self.known_in_a_row + 1 if is_known else 0
+                if entry.date_text:
+                    verdict.dated += 1
+                    verdict.old += is_old
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            if is_old:
+                self._inc("listing/old")
+                continue
+            if is_known:
+                self._inc("listing/known")
+                continue
+            self._inc("listing/article_links")
+            requests.append(
+                scrapy.Request(
+                    entry.url,
+                    callback=self.parse_article,
+                    errback=self.on_error,
+                    meta={"kind": "article", "listing": source},
+                    dont_filter=True,
+                )
+            )
+        return requests, verdict
+
+    def _walk_on(self, verdict: _PageVerdict, url: str, page: int) -> bool:
+        """Whether to fetch the next page after this one (since, stored articles, max_pages)."""
+        if self.since is not None and verdict.dated and verdict.old == verdict.dated:
+            logger.info("%s is wholly older than %s: stopping", url, self.since)
+            return False
+        if (
+            self.known
+            and self.stop_at_known
+            and verdict.proper
+            and (verdict.known == verdict.proper or self.known_in_a_row >= self.known_stop)
+        ):
+            logger.info(
+                "%s: reached articles already stored (%d of %d): stopping",
+                url,
+                verdict.known,
+                verdict.proper,
+            )
+            return False
+        if self.max_pages is not None and page >= self.max_pages:
+            logger.info("max_pages=%d reached at %s", self.max_pages, url)
+            return False
+        return True
+
+    def _same_site_articles(self, listing: Listing) -> list[ListingEntry]:
+        """Feeds and sitemaps list home pages, static pages and other sites too."""
+        return [
+            e
+            for e in listing.entries
+            if same_site(e.url, self.start_url) and self.profile.is_article_url(e.url)
+        ]
+
+    # -- listing pages --------------------------------------------------------------------
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         return self.parse_listing(response)
 
@@ -171,63 +284,75 @@ class DistrictSpider(scrapy.Spider):
         if not listing.entries:
             logger.warning("listing %s holds no article links", response.url)
             self._inc("listing/empty")
-        dated = old = proper = known = 0  # over the listing proper, sidebars aside
-        for entry in listing.entries:
-            key = url_key(entry.url)
-            is_old = self._older_than_since(entry.date_text)
-            is_known = key in self.known
-            if not entry.in_furniture:
-                proper += 1
-                known += is_known
-                self.known_in_a_row = self.known_in_a_row + 1 if is_known else 0
-                if entry.date_text:
-                    dated += 1
-                    old += is_old
-            if key in self.seen:
-                continue
-            self.seen.add(key)
-            if is_old:
-                self._inc("listing/old")
-                continue
-            if is_known:
-                self._inc("listing/known")
-                continue
-            self._inc("listing/article_links")
-            yield scrapy.Request(
-                entry.url,
-                callback=self.parse_article,
-                errback=self.on_error,
-                meta={"kind": "article", "listing": response.url},
-                dont_filter=True,
-            )
-        if self.since is not None and dated and old == dated:
-            logger.info("listing %s is wholly older than %s: stopping", response.url, self.since)
-            return
-        if (
-            self.known
-            and self.stop_at_known
-            and proper
-            and (known == proper or self.known_in_a_row >= self.known_stop)
-        ):
-            logger.info(
-                "listing %s: reached articles already stored (%d of %d): stopping",
-                response.url,
-                known,
-                proper,
-            )
+        requests, verdict = self._follow(listing.entries, response.url)
+        yield from requests
+        if not self._walk_on(verdict, response.url, page):
             return
         next_url = listing.next_url
         if not next_url or not same_site(next_url, response.url):
             logger.info("listing ends at %s (page %d)", response.url, page)
             return
-        if self.max_pages is not None and page >= self.max_pages:
-            logger.info("max_pages=%d reached at %s", self.max_pages, response.url)
-            return
         key = url_key(next_url)
         if key not in self.seen:
             self.seen.add(key)
-            yield self._listing_request(next_url, page + 1)
+            yield self._links_request(next_url, self.parse_listing, page + 1)
 
+    # -- feed, sitemaps, REST API ---------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        """RSS/Atom, newest first; WordPress pages older items as ``/feed/?paged=N``."""
+        page = int(response.meta.get("page", 1))
+        self._inc("listing/pages")
+        entries = self._same_site_articles(parse_feed(response.body, response.url))
+        requests, verdict = self._follow(entries, response.url)
+        yield from requests
+        if entries and requests and self._walk_on(verdict, response.url, page):
+            url = f"{self.origin}/feed/?{urlencode({'paged': page + 1})}"
+            yield self._links_request(url, self.parse_feed, page + 1)
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        """robots.txt names the sitemaps; without any, try WordPress's and Yoast's defaults."""
+        body = response.body if response.status == 200 else b""
+        sitemaps = sitemaps_from_robots(body, response.url) or [
+            self.origin + "/wp-sitemap.xml",
+            self.origin + "/sitemap_index.xml",
+        ]
+        for url in sitemaps:
+            if same_site(url, self.start_url) and url_key(url) not in self.seen:
+                self.seen.add(url_key(url))
+                yield self._links_request(url, self.parse_sitemap, page=1)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """A sitemap index (follow the post sitemaps) or a urlset (articles, any order)."""
+        self._inc("listing/pages")
+        children, listing = parse_sitemap(response.body, response.url)
+        posts = [u for u in children if any(w in u.rsplit("/", 1)[-1] for w in _POST_SITEMAP_WORDS)]
+        for url in posts or children:
+            if same_site(url, self.start_url) and url_key(url) not in self.seen:
+                self.seen.add(url_key(url))
+                yield self._links_request(url, self.parse_sitemap, page=1)
+        # <lastmod> is a modification time, never earlier than publication: an entry changed
+        # before ``since`` was published before it too.
+        requests, _ = self._follow(self._same_site_articles(listing), response.url, ordered=False)
+        yield from requests
+
+    def _api_url(self, page: int) -> str:
+        query = urlencode({"per_page": 100, "page": page, "_fields": "link,date,date_gmt"})
+        return f"{self.origin}/wp-json/wp/v2/posts?{query}"
+
+    def parse_api(self, response: Response) -> Iterator[scrapy.Request]:
+        """WordPress REST API pages, newest first; X-WP-TotalPages says where they end."""
+        page = int(response.meta.get("page", 1))
+        self._inc("listing/pages")
+        entries = self._same_site_articles(parse_wp_posts(response.body, response.url))
+        requests, verdict = self._follow(entries, response.url)
+        yield from requests
+        total = response.headers.get(b"X-WP-TotalPages", b"").decode("latin-1").strip()
+        last = int(total) if total.isdigit() else None
+        more = page < last if last is not None else bool(requests)
+        if entries and more and self._walk_on(verdict, response.url, page):
+            yield self._links_request(self._api_url(page + 1), self.parse_api, page + 1)
+
+    # -- articles -------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         if not isinstance(response, TextResponse):
             logger.warning("article %s is not a text page; skipped", response.url)
