@@ -78,3 +78,49 @@ def test_bitrix_like_site_with_other_permalinks(tmp_path: Path) -> None:
     assert row["text"].startswith("Каток залили на площадке у школы.")
     assert "Вестник Печатников" not in row["text"]
     assert row["districts"] == "Печатники"
+
+
+SISTER_ARTICLE = """<!-- SYNTHETIC test page --><html><head><meta charset="utf-8">
+<title>{title}</title><meta property="og:type" content="article">
+<meta property="article:published_time" content="{iso}">
+<link rel="canonical" href="/{slug}/"></head>
+<body class="post-template-default single single-post"><article>
+<h1 class="entry-title">{title}</h1><div class="entry-content"><p>{body}</p></div>
+</article></body></html>"""
+STATIC = """<!-- SYNTHETIC test page --><html><head><meta charset="utf-8"><title>Контакты</title>
+<meta property="og:type" content="website"></head><body class="page-template-default page">
+<h1>Контакты</h1><div class="entry-content"><p>Адрес редакции: Москва, улица Шкулёва, 4.
+Телефон: 8 (495) 000-00-00. Пишите нам, мы отвечаем всем читателям газеты.</p></div>
+</body></html>"""
+
+
+def test_sister_outlet_profile_with_undated_slugs(tmp_path: Path) -> None:
+    """profiles.toml's tekgazeta.ru entry: /<slug>/ links are articles; a static page that
+    shares that shape is fetched, recognised and skipped, not emitted."""
+    root = tmp_path / "site"
+    stories = [
+        ("katok-v-tekstilshhikah", "2024-02-05T10:00:00+03:00", "В Текстильщиках открыли каток"),
+        ("novyj-skver", "2024-02-03T09:30:00+03:00", "В Текстильщиках появится новый сквер"),
+    ]
+    for slug, iso, title in stories:
+        page = root / slug / "index.html"
+        page.parent.mkdir(parents=True)
+        body = f"{title}. Работы завершат к весне, рассказали в управе района Текстильщики."
+        page.write_text(SISTER_ARTICLE.format(slug=slug, iso=iso, title=title, body=body), "utf-8")
+    (root / "kontakty").mkdir()
+    (root / "kontakty" / "index.html").write_text(STATIC, "utf-8")
+    links = "".join(f'<h2><a href="/{slug}/">{title}</a></h2>' for slug, _, title in stories)
+    links += '<a href="/kontakty/">Контакты</a><a href="/category/novosti/">Новости</a>'
+    (root / "index.html").write_text(f"<html><body>{links}</body></html>", "utf-8")
+    (root / "robots.txt").write_text("User-agent: *\nDisallow:\n", "utf-8")
+    with ReplicaServer(root, fail_once=()) as server:
+        result = run_crawl(server.base_url, tmp_path, "-a", "profile=tekgazeta.ru")
+        requested = server.paths_requested()
+    assert result.returncode == 0, result.log[-3000:]
+    with result.csv_path.open(encoding="utf-8") as fh:
+        found = {r["url"].rstrip("/").rsplit("/", 1)[-1]: r for r in csv.DictReader(fh)}
+    assert sorted(found) == sorted(slug for slug, *_ in stories)
+    assert found["novyj-skver"]["published_at"] == "2024-02-03T09:30:00+03:00"
+    assert found["novyj-skver"]["districts"] == "Текстильщики"
+    assert "/kontakty/" in requested and "/category/novosti/" not in requested
+    assert "'newsbot/article/skipped/not_article': 1" in result.log
