@@ -18,8 +18,10 @@ from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from newsbot import splash
 from newsbot.dates import parse_date
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
@@ -104,6 +106,15 @@ class DistrictSpider(scrapy.Spider):
         self.known_in_a_row = 0
         self.known_stop = 3
 
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        splash.configure(settings)  # no-op unless NEWSBOT_SPLASH_URL is set
+
+    def _page_request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        settings = self.crawler.settings if self.crawler is not None else None
+        return splash.page_request(url, callback, settings, **kwargs)
+
     # -- start ----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.start_requests():
@@ -151,13 +162,14 @@ class DistrictSpider(scrapy.Spider):
 
     # -- helpers --------------------------------------------------------------------------
     def _links_request(self, url: str, callback: Any, page: int) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=callback,
-            errback=self.on_error,
-            meta={"page": page, "kind": "listing"},
-            dont_filter=True,  # the spider dedups by url_key itself, see self.seen
-        )
+        kwargs: dict[str, Any] = {
+            "errback": self.on_error,
+            "meta": {"page": page, "kind": "listing"},
+            "dont_filter": True,  # the spider dedups by url_key itself, see self.seen
+        }
+        if callback == self.parse_listing:  # HTML may need rendering; feeds, sitemaps never
+            return self._page_request(url, callback, **kwargs)
+        return scrapy.Request(url, callback=callback, **kwargs)
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler is not None and self.crawler.stats is not None:
@@ -212,9 +224,9 @@ class DistrictSpider(scrapy.Spider):
                 continue
             self._inc("listing/article_links")
             requests.append(
-                scrapy.Request(
+                self._page_request(
                     entry.url,
-                    callback=self.parse_article,
+                    self.parse_article,
                     errback=self.on_error,
                     meta={"kind": "article", "listing": source},
                     dont_filter=True,
