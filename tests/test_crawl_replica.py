@@ -168,3 +168,20 @@ def test_since_stops_the_walk_and_filters_old_articles(tmp_path: Path) -> None:
     assert "/page/2/" in requested
     assert "/page/3/" not in requested
     assert not [u for u in old if u.replace(ORIGIN, "") in requested]
+
+
+def test_a_page_that_times_out_is_logged_counted_and_the_rest_goes_on(tmp_path: Path) -> None:
+    slow = "/2024/12/20/mezhdu-tekstilshhikami-i-pechatnikami-postroyat-peshehodnyj-most"
+    with ReplicaServer(SITE_DIR, slow={slow: 3.0}) as server:
+        result = run_crawl(
+            server.base_url,
+            tmp_path,
+            settings={"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1"},
+        )
+    assert result.returncode == 0, result.log[-3000:]
+    # Scrapy 2.15 raises DownloadTimeoutError, older ones Twisted's TimeoutError.
+    timeouts = re.findall(r"'newsbot/request_error/\w*Timeout\w*': (\d+)", result.log)
+    assert [int(n) for n in timeouts] == [1]
+    assert f"article {server.base_url}{slow} failed" in result.log
+    _, rows = read_csv(result.csv_path)
+    assert len(rows) == len(EXPECTED["articles"]) - 1

@@ -15,7 +15,9 @@ import argparse
 import json
 import logging
 import posixpath
+import sys
 import threading
+import time
 from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,12 +72,15 @@ class ReplicaServer:
         host: str = "127.0.0.1",
         port: int = 0,
         fail_once: Iterable[str] = DEFAULT_FAIL_ONCE,
+        slow: dict[str, float] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
         self.host = host
         self.port = port
         self.requests: list[tuple[str, str, int]] = []
         self._pending_failures = {normalise_path(p) for p in fail_once}
+        #: path -> seconds to wait before answering (a server that hangs: timeouts)
+        self.slow = {normalise_path(p): t for p, t in (slow or {}).items()}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -87,7 +92,7 @@ class ReplicaServer:
         if self._httpd is not None:
             return self
         handler = type("BoundReplicaHandler", (_ReplicaHandler,), {"replica": self})
-        self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        self._httpd = _QuietServer((self.host, self.port), handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
@@ -180,6 +185,16 @@ class ReplicaServer:
         return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gives up (a timeout test) resets the connection: not worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("replica: client %s went away", client_address)
+            return
+        super().handle_error(request, client_address)
+
+
 class _ReplicaHandler(BaseHTTPRequestHandler):
     replica: ReplicaServer
     server_version = "ReplicaWordPress/1.0"
@@ -208,6 +223,9 @@ class _ReplicaHandler(BaseHTTPRequestHandler):
 
     def _respond(self, with_body: bool) -> None:
         replica = self.replica
+        delay = replica.slow.get(normalise_path(self.path))
+        if delay:
+            time.sleep(delay)
         file = replica.resolve(self.path)
         if replica._take_failure(self.path):
             body = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
