@@ -21,5 +21,5 @@ export PYTHONUNBUFFERED=1
 exec "$NEWSBOT_HOME/.venv/bin/scrapy" crawl district \
     -s SQLITE_PATH="$NEWSBOT_STATE/newsbot.db" \
     -s JOBDIR="$NEWSBOT_STATE/jobdir/district" \
-    -s LOG_FILE="$NEWSBOT_LOG_DIR/crawl.log" \
+    -s NEWSBOT_LOG_FILE="$NEWSBOT_LOG_DIR/crawl.log" \
     "$@"
