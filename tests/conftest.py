@@ -51,6 +51,18 @@ class CrawlResult:
     db_path: Path
 
 
+#: The environment a crawl subprocess runs in: the checkout importable as a project.
+CRAWL_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def crawl_command(base_url: str, settings: dict[str, str], *args: str) -> list[str]:
+    """``python -m scrapy crawl district`` against ``base_url`` with ``-s`` settings."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "district", "-a", f"start_url={base_url}/"]
+    for key, value in settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd + list(args)
+
+
 def run_crawl(
     base_url: str,
     workdir: Path,
@@ -63,13 +75,9 @@ def run_crawl(
     csv_path = workdir / "articles.csv"
     db_path = db_path or workdir / "newsbot.db"
     merged = {**FAST_SETTINGS, "SQLITE_PATH": str(db_path), **(settings or {})}
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "district", "-a", f"start_url={base_url}/"]
-    cmd += ["-O", str(csv_path)] if "-O" not in args and "-o" not in args else []
-    for key, value in merged.items():
-        cmd += ["-s", f"{key}={value}"]
-    cmd += list(args)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    feed = ["-O", str(csv_path)] if "-O" not in args and "-o" not in args else []
+    cmd = crawl_command(base_url, merged, *feed, *args)
     proc = subprocess.run(
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        cmd, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=timeout, check=False
     )
     return CrawlResult(proc.returncode, proc.stdout + proc.stderr, csv_path, db_path)

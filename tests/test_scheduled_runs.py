@@ -6,12 +6,10 @@ Every crawl here is the real ``scrapy crawl district`` in a subprocess.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from newsbot.health import EXIT_FILL_RATE, EXIT_LOCK_HELD, EXIT_NO_ARTICLES, EXIT_NO_LISTING
-from tests.conftest import FAST_SETTINGS, ROOT, run_crawl
+from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, run_crawl
 from tests.replica import build
 from tests.replica.server import SITE_DIR, ReplicaServer
 
@@ -141,13 +139,13 @@ def test_sigkill_mid_crawl_then_resume_gives_every_article_once(tmp_path: Path) 
         "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
     }
     with ReplicaServer(SITE_DIR) as server:
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "district"]
-        cmd += ["-a", f"start_url={server.base_url}/"]
-        for key, value in settings.items():
-            cmd += ["-s", f"{key}={value}"]
         log = (tmp_path / "killed.log").open("w")
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log
+            crawl_command(server.base_url, settings),
+            cwd=ROOT,
+            env=CRAWL_ENV,
+            stdout=log,
+            stderr=log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(db_urls(db)) < 4:

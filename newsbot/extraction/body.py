@@ -9,7 +9,7 @@ from typing import Any
 from parsel import Selector
 
 from newsbot.dates import parse_date
-from newsbot.extraction.document import FURNITURE_XPATH, in_furniture, text_of
+from newsbot.extraction.document import element_in_furniture, in_furniture, text_of
 from newsbot.extraction.media import CREDIT
 from newsbot.text import clean_inline
 
@@ -75,7 +75,7 @@ def find_container(sel: Selector) -> Selector | None:
         if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in ("script", "style"):
             continue
         score = _own_text_length(el)
-        if score > best_score and not el.xpath(FURNITURE_XPATH):
+        if score > best_score and not element_in_furniture(el):
             best, best_score = el, score
     if best is None or best_score < _MIN_BODY_CHARS:
         return None

@@ -8,7 +8,7 @@ import re
 from parsel import Selector
 
 from newsbot.dates import parse_date
-from newsbot.extraction.document import FURNITURE_XPATH, first_match, in_furniture
+from newsbot.extraction.document import element_in_furniture, first_match, in_furniture
 from newsbot.extraction.metadata import PageMetadata, as_text
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def _time_datetime(sel: Selector, kind: str) -> str:
         )
     for value in sel.xpath(xp):
         parent = value.root.getparent() if hasattr(value.root, "getparent") else None
-        if parent is not None and parent.xpath(FURNITURE_XPATH):
+        if parent is not None and element_in_furniture(parent):
             continue
         found = _valid_date(value.get())
         if found:

@@ -13,25 +13,15 @@ from newsbot.text import clean_inline
 
 logger = logging.getLogger(__name__)
 
-_CLASS = "concat(' ', normalize-space(@class), ' ')"
-#: Nodes that are page furniture, never the article: sidebars, menus, page footer, comment
-#: forms, related-post blocks. Class tests use whole tokens where a substring would also hit
-#: page builders' wrappers (``elementor-widget-container`` holds the article itself).
-FURNITURE_XPATH = (
-    "ancestor-or-self::aside or ancestor-or-self::nav or ancestor-or-self::form"
-    " or ancestor-or-self::footer[not(ancestor::article)]"
-    " or ancestor-or-self::*[not(self::body or self::html or self::article or self::main)]["
-    f"contains({_CLASS}, ' widget ') or contains({_CLASS}, ' widget-area ')"
-    " or contains(@class, 'sidebar') or contains(@id, 'sidebar') or @id = 'secondary'"
-    " or contains(@class, 'related') or contains(@class, 'comments-area')"
-    " or contains(@class, 'comment-list') or contains(@class, 'comment-respond')"
-    " or @id = 'comments' or @id = 'respond']"
-)
 
-
+#: Page furniture is never the article: sidebars, menus, page footer, comment forms,
+#: related-post blocks. Class tests use whole tokens where a substring would also hit page
+#: builders' wrappers (``elementor-widget-container`` holds the article itself).
 def _is_furniture_element(el: Any, in_article: bool) -> bool:
-    """FURNITURE_XPATH's test for one element (its ancestors are the caller's business)."""
+    """The furniture test for one element (its ancestors are the caller's business)."""
     tag = el.tag
+    if not isinstance(tag, str):
+        return False
     if tag in ("aside", "nav", "form") or (tag == "footer" and not in_article):
         return True
     if tag in ("body", "html", "article", "main"):
@@ -82,10 +72,20 @@ def visible_text_nodes(root: Any) -> list[str]:
     return out
 
 
+def element_in_furniture(el: Any) -> bool:
+    """Whether an lxml element is, or sits inside, page furniture."""
+    in_article = False
+    for node in reversed([el, *el.iterancestors()]):  # from <html> down, tracking <article>
+        if _is_furniture_element(node, in_article):
+            return True
+        in_article = in_article or node.tag == "article"
+    return False
+
+
 def in_furniture(node: Selector) -> bool:
-    """Whether a node sits in page furniture (lxml evaluates the boolean; parsel would not)."""
+    """Whether a selected node sits in page furniture (text results never do)."""
     root = node.root
-    return bool(root.xpath(FURNITURE_XPATH)) if hasattr(root, "xpath") else False
+    return element_in_furniture(root) if hasattr(root, "iterancestors") else False
 
 
 # Letters that Russian text almost never holds but UTF-8 read as cp1251 (or the reverse)
