@@ -227,9 +227,14 @@ BOILERPLATE_TOKENS: frozenset[str] = frozenset(
         "subscribe", "subscription", "newsletter", "related", "relatedposts", "yarpp",
         "readalso", "readmore", "comments", "comment", "respond", "advert", "advertisement",
         "adv", "ads", "ad", "adfox", "adsense", "banner", "banners", "gallery", "caption",
-        "breadcrumbs", "breadcrumb", "postmetadata", "meta", "adspot", "adblock",
+        "breadcrumbs", "breadcrumb", "postmetadata", "adspot", "adblock",
     }
 )  # fmt: skip
+
+#: Parts that mark boilerplate only on a short element: a post's «meta» line is boilerplate, but
+#: CMSes also put the whole body in a «…meta_field…» wrapper (HubSpot's rich-text field).
+_WEAK_BOILERPLATE_TOKENS: frozenset[str] = frozenset({"meta"})
+_WEAK_BOILERPLATE_MAX = 300
 
 #: Whole texts (case/ё-folded, trailing punctuation removed) that open a «related» block.
 RELATED_MARKERS: frozenset[str] = frozenset(
@@ -274,17 +279,21 @@ _SHORT_TEXT_MAX_NODES = 64
 
 
 @lru_cache(maxsize=4096)
-def _attr_is_boilerplate(value: str) -> bool:
+def _attr_is_boilerplate(value: str) -> int:
+    """2: boilerplate by a class/id token; 1: only if the element is short; 0: not."""
+    weak = 0
     for whole in value.split():
         low = whole.lower()
         if low.startswith(_TAXONOMY_PREFIXES):
             continue  # WordPress post_class(): «tag-social», «category-related» name the post
         if low in _BOILERPLATE_WHOLE:
-            return True
+            return 2
         for part in _TOKEN_SPLIT_RE.split(low):
             if part in BOILERPLATE_TOKENS:
-                return True
-    return False
+                return 2
+            if part in _WEAK_BOILERPLATE_TOKENS:
+                weak = 1
+    return weak
 
 
 def is_boilerplate(el: Any) -> bool:
@@ -299,10 +308,11 @@ def is_boilerplate(el: Any) -> bool:
     if not attrib:
         return False
     cls = attrib.get("class")
-    if cls and _attr_is_boilerplate(cls):
-        return True
     ident = attrib.get("id")
-    if ident and _attr_is_boilerplate(ident):
+    level = max(
+        _attr_is_boilerplate(cls) if cls else 0, _attr_is_boilerplate(ident) if ident else 0
+    )
+    if level == 2 or (level == 1 and _short_text(el, _WEAK_BOILERPLATE_MAX) is not None):
         return True
     if "hidden" in attrib or attrib.get("aria-hidden") == "true":
         return True

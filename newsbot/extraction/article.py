@@ -15,14 +15,14 @@ from typing import Any
 
 from parsel import Selector
 
-from newsbot.extraction.body import article_scope, clean_paragraphs, find_container
+from newsbot.extraction.body import article_scope, clean_paragraphs, find_body
 from newsbot.extraction.dating import read_dates
 from newsbot.extraction.document import in_furniture, make_selector, visible_text_nodes
 from newsbot.extraction.headline import read_author, read_lead, read_title
 from newsbot.extraction.media import read_caption, read_image, split_caption
 from newsbot.extraction.metadata import COLLECTION_TYPES, PageMetadata, as_text, read_metadata
 from newsbot.extraction.taxonomy import read_categories, read_tags
-from newsbot.text import clean_inline, html_to_text
+from newsbot.text import clean_inline
 from newsbot.urls import clean_url, same_site, site_of
 
 logger = logging.getLogger(__name__)
@@ -110,14 +110,14 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
     body = sel.xpath("//body")
     nodes = [clean_inline(t) for t in visible_text_nodes(body[0].root)] if body else []
     visible = "\n".join(nodes)
-    container = find_container(sel)
-    scope = article_scope(sel, container)
+    body_block = find_body(sel)
+    scope = article_scope(sel, body_block)
 
     title = read_title(sel, meta)
     published, modified = read_dates(sel, meta, nodes, visible, title)
-    lead = read_lead(sel, meta, container)
+    lead = read_lead(sel, meta, body_block.node if body_block else None)
     raw_caption = read_caption(sel, scope)
-    text = html_to_text(container.root) if container is not None else ""
+    text = body_block.text() if body_block is not None else ""
     text, inline_captions = clean_paragraphs(text, {title, lead, raw_caption} - {""})
     if not raw_caption and inline_captions:
         raw_caption = inline_captions[0]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from parsel import Selector
 
 from newsbot.dates import parse_date
-from newsbot.extraction.document import element_in_furniture, in_furniture, text_of
+from newsbot.extraction.document import element_in_furniture, in_furniture
 from newsbot.extraction.media import CREDIT
-from newsbot.text import clean_inline
+from newsbot.text import clean_inline, html_to_text, is_boilerplate
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ _FURNITURE_PARAGRAPH = re.compile(
 
 _MIN_BODY_CHARS = 80
 
+#: A sibling block joins the body when it holds this share of the densest block's text.
+_SIBLING_SHARE = 0.2
+_NOT_BLOCKS = frozenset({"script", "style", "noscript", "template"})
+
 _INLINE = frozenset(
     {"a", "b", "strong", "i", "em", "span", "u", "font", "br", "sup", "sub", "small"}
 )
@@ -58,35 +63,109 @@ def _own_text_length(el: Any) -> int:
     return size
 
 
-def find_container(sel: Selector) -> Selector | None:
-    """The node holding the article's paragraphs: a known container, else the densest block."""
+@dataclass
+class Body:
+    """The article's body: ``node`` holds it (the lead and the article's block are read around
+    it); ``parts`` are the blocks whose paragraphs make the text, in page order — one block,
+    or sibling blocks that ads, figures or embeds split the body into."""
+
+    node: Selector
+    parts: list[Any]
+
+    def text(self) -> str:
+        return "\n\n".join(t for t in (html_to_text(part) for part in self.parts) if t)
+
+
+def _disjoint(nodes: list[Any]) -> list[Any]:
+    """Nodes that do not sit inside another of them (a selector can match nested blocks)."""
+    chosen = set(nodes)
+    return [n for n in nodes if not any(a in chosen for a in n.iterancestors())]
+
+
+def _common_parent(parts: list[Any]) -> Any:
+    ancestors = [set(p.iterancestors()) for p in parts[1:]]
+    for anc in parts[0].iterancestors():
+        if all(anc in group for group in ancestors):
+            return anc
+    return parts[0]
+
+
+def _known_body(sel: Selector) -> Body | None:
+    """The first body class that matches: every disjoint block it marks (a theme may repeat
+    it on each text section, or on every <p>: then the paragraphs' parent is the node)."""
     for css in _BODY_SELECTORS:
-        for node in sel.css(css):
-            if in_furniture(node):
-                continue
-            if len(clean_inline(text_of(node))) >= _MIN_BODY_CHARS:
-                return node
-    best: Any = None
-    best_score = 0
+        parts = [
+            node.root
+            for node in sel.css(css)
+            if node.root.tag not in _INLINE and not in_furniture(node)
+        ]
+        parts = _disjoint(parts)
+        if not parts:
+            continue
+        if sum(len(clean_inline(" ".join(p.itertext()))) for p in parts) < _MIN_BODY_CHARS:
+            continue
+        if all(p.tag == "p" for p in parts):
+            parent = _common_parent(parts)
+            return Body(Selector(root=parent, type="html"), [parent])
+        node = parts[0] if len(parts) == 1 else _common_parent(parts)
+        return Body(Selector(root=node, type="html"), parts)
+    return None
+
+
+def _link_chars(el: Any) -> int:
+    return sum(len(" ".join(a.itertext()).strip()) for a in el.iter("a"))
+
+
+def _dense_body(sel: Selector) -> Body | None:
+    """The block with the most paragraph text of its own, plus its sibling blocks that also
+    carry real paragraphs (a body split by an ad or an embed); furniture never counts."""
     body = sel.xpath("//body")
     if not body:
         return None
+    scores: dict[Any, int] = {}
+    best: Any = None
+    best_score = 0
     for el in body[0].root.iter():
-        if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in ("script", "style"):
+        if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in _NOT_BLOCKS:
             continue
         score = _own_text_length(el)
+        if score >= _MIN_BODY_CHARS // 2:
+            scores[el] = score
         if score > best_score and not element_in_furniture(el):
             best, best_score = el, score
     if best is None or best_score < _MIN_BODY_CHARS:
         return None
-    return Selector(root=best, type="html")
+    parent = best.getparent()
+    if parent is None or parent.tag in ("body", "html"):
+        return Body(Selector(root=best, type="html"), [best])
+    floor = max(_MIN_BODY_CHARS, best_score * _SIBLING_SHARE)
+    parts = []
+    for sib in parent:
+        if sib is best:
+            parts.append(sib)
+            continue
+        score = scores.get(sib, 0)
+        if (
+            score >= floor
+            and not is_boilerplate(sib)
+            and not element_in_furniture(sib)
+            and _link_chars(sib) * 3 < score
+        ):
+            parts.append(sib)
+    node = best if len(parts) == 1 else parent
+    return Body(Selector(root=node, type="html"), parts)
 
 
-def article_scope(sel: Selector, container: Selector | None) -> Selector:
+def find_body(sel: Selector) -> Body | None:
+    """The article's body: a known container, else the densest block and its text siblings."""
+    return _known_body(sel) or _dense_body(sel)
+
+
+def article_scope(sel: Selector, body: Body | None) -> Selector:
     """The article's own block: the body container's nearest ancestor that holds the title."""
-    if container is None:
+    if body is None:
         return sel
-    node = container
+    node = body.node
     for _ in range(4):
         if node.xpath(".//h1"):
             return node

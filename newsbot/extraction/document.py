@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from typing import Any
 
 from parsel import Selector
@@ -15,33 +16,55 @@ logger = logging.getLogger(__name__)
 
 
 #: Page furniture is never the article: sidebars, menus, page footer, comment forms,
-#: related-post blocks. Class tests use whole tokens where a substring would also hit page
-#: builders' wrappers (``elementor-widget-container`` holds the article itself).
+#: related-post blocks. Class and id values are read as whole tokens split on «-»/«_», never as
+#: substrings: ``content-with-sidebar-wrp`` is the page-with-a-sidebar wrapper, not a sidebar.
+_FURNITURE_PARTS = frozenset({"sidebar", "sidebars", "related", "widgets"})
+_FURNITURE_WHOLE = frozenset(
+    {"widget", "widget-area", "secondary", "comments", "respond", "comments-area",
+     "comment-list", "comment-respond", "sidebar"}
+)  # fmt: skip
+#: Parts that make a «sidebar» token a layout wrapper (what holds the sidebar and the content).
+_LAYOUT_PARTS = frozenset(
+    {"with", "w", "and", "has", "content", "main", "page", "layout", "no", "one", "two", "wrapper"}
+)
+_TOKEN_PARTS = re.compile(r"[-_]+")
+
+
+@lru_cache(maxsize=8192)
+def _furniture_value(value: str) -> bool:
+    """Whether a class or id value names a sidebar, widget or related/comments block."""
+    for token in value.lower().split():
+        if token in _FURNITURE_WHOLE:
+            return True
+        parts = set(_TOKEN_PARTS.split(token))
+        if parts & _FURNITURE_PARTS and not parts & _LAYOUT_PARTS:
+            return True
+    return False
+
+
+def _holds_headline(el: Any) -> bool:
+    """A "sidebar" or <form> that holds the page's <h1> is the main column's wrapper (Blogger's
+    ``widget Blog``, ASP.NET's page-wide form), so it is never furniture."""
+    return next(el.iter("h1"), None) is not None
+
+
 def _is_furniture_element(el: Any, in_article: bool) -> bool:
     """The furniture test for one element (its ancestors are the caller's business)."""
     tag = el.tag
     if not isinstance(tag, str):
         return False
-    if tag in ("aside", "nav", "form") or (tag == "footer" and not in_article):
+    if tag in ("aside", "nav") or (tag == "footer" and not in_article):
         return True
     if tag in ("body", "html", "article", "main"):
         return False
+    if tag == "form":
+        return not _holds_headline(el)
     cls = el.get("class") or ""
     ident = el.get("id") or ""
     if not cls and not ident:
         return False
-    tokens = cls.split()
-    return (
-        "widget" in tokens
-        or "widget-area" in tokens
-        or "sidebar" in cls
-        or "sidebar" in ident
-        or ident in ("secondary", "comments", "respond")
-        or "related" in cls
-        or "comments-area" in cls
-        or "comment-list" in cls
-        or "comment-respond" in cls
-    )
+    flagged = (cls and _furniture_value(cls)) or (ident and _furniture_value(ident))
+    return bool(flagged) and not _holds_headline(el)
 
 
 def visible_text_nodes(root: Any) -> list[str]:
