@@ -15,7 +15,7 @@ from typing import Any
 
 from parsel import Selector
 
-from newsbot.extraction.body import article_scope, clean_paragraphs, find_body
+from newsbot.extraction.body import Body, article_scope, clean_paragraphs, find_body
 from newsbot.extraction.dating import read_dates
 from newsbot.extraction.document import in_furniture, make_selector, visible_text_nodes
 from newsbot.extraction.headline import read_author, read_lead, read_title
@@ -45,12 +45,22 @@ class ArticleExtraction:
     signals: list[str] = field(default_factory=list)
 
 
-def _is_article(sel: Selector, meta: PageMetadata, published: str) -> tuple[bool, str, list[str]]:
+#: A body this long, in a few paragraphs, makes a page with no date or markup an article.
+_LONG_BODY_CHARS = 1500
+_LONG_BODY_PARAGRAPHS = 3
+#: Teaser cards beside the article hold a fraction of its text; a listing's cards do not.
+_TEASER_SHARE = 0.34
+
+
+def _is_article(
+    sel: Selector, meta: PageMetadata, published: str, body: Body | None, text: str
+) -> tuple[bool, str, list[str]]:
     """Whether the page is one article rather than a listing or a static page.
 
     Strong signals (a JSON-LD Article, ``article:published_time``, WordPress ``single`` body
-    class, ``itemprop=articleBody``) settle it. ``og:type=article`` and a date are weak: themes
-    put both on archives too, so they count only when nothing says "listing".
+    class, ``itemprop=articleBody``) settle it. ``og:type`` and a date are weak: themes put
+    ``og:type=article`` on archives and ``website`` on articles. A listing, category or
+    static-page mark refuses the page; without one, a dated page or one long body is an article.
     """
     signals: list[str] = []
     og_type = meta.first("og:type").lower()
@@ -71,20 +81,34 @@ def _is_article(sel: Selector, meta: PageMetadata, published: str) -> tuple[bool
     if strong:
         return True, "", signals
     non_article: list[str] = []
-    if og_type in _NON_ARTICLE_OG:
-        non_article.append(f"og:type={og_type}")
     if meta.jsonld_types & COLLECTION_TYPES:
         non_article.append("jsonld:" + ",".join(sorted(meta.jsonld_types & COLLECTION_TYPES)))
     if body_classes & _NON_ARTICLE_BODY_CLASSES:
         non_article.append("wp:" + ",".join(sorted(body_classes & _NON_ARTICLE_BODY_CLASSES)))
-    cards = [n for n in sel.xpath("//article") if not in_furniture(n)]
-    if len(cards) >= 3:
-        non_article.append(f"{len(cards)} article cards")
+    cards = _listing_cards(sel, body, len(text))
+    if cards >= 3:
+        non_article.append(f"{cards} article cards")
     if non_article:
         return False, "not an article (" + "; ".join(non_article) + ")", signals
-    if not published and og_type != "article":
+    long_body = len(text) >= _LONG_BODY_CHARS and text.count("\n\n") + 1 >= _LONG_BODY_PARAGRAPHS
+    if og_type in _NON_ARTICLE_OG and not (published and long_body):
+        return False, f"not an article (og:type={og_type})", signals
+    if not published and og_type != "article" and not long_body:
         return False, "not an article (no date and no article markup)", signals
     return True, "", signals
+
+
+def _listing_cards(sel: Selector, body: Body | None, text_chars: int) -> int:
+    """``<article>`` cards outside furniture and outside the body, unless they are teasers:
+    one article's page may show many small cards, whose text is a fraction of its own."""
+    inside = set(body.node.root.iter()) | set(body.node.root.iterancestors()) if body else set()
+    cards = [n.root for n in sel.xpath("//article") if not in_furniture(n)]
+    cards = [c for c in cards if c not in inside]
+    if body is not None and cards:
+        biggest = max(len(" ".join(c.itertext()).strip()) for c in cards)
+        if text_chars >= _LONG_BODY_CHARS and biggest <= text_chars * _TEASER_SHARE:
+            return 0
+    return len(cards)
 
 
 def extract_article(
@@ -123,7 +147,7 @@ def _extract(sel: Selector, url: str) -> ArticleExtraction:
         raw_caption = inline_captions[0]
     image_caption, photo_credit = split_caption(raw_caption)
 
-    is_article, reason, signals = _is_article(sel, meta, published)
+    is_article, reason, signals = _is_article(sel, meta, published, body_block, text)
     fields: dict[str, Any] = {
         "url": final_url,
         "site": site_of(final_url),
