@@ -1,4 +1,5 @@
-"""``newsbot``: the analysts' commands over the store (``export``, ``stats``).
+"""``newsbot``: the analysts' commands over the store (``export``, ``stats``), and ``extract``,
+which reads saved pages as the crawl would.
 
 Exit status: 0 done, 2 bad arguments or an unusable database (with a one-line reason on stderr),
 1 anything else.
@@ -25,6 +26,7 @@ from newsbot.export import (
     format_stats,
     open_store,
 )
+from newsbot.extract_command import ExtractError, add_parser, run_extract
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(st)
     st.add_argument("--top", type=int, default=20, help="tags to list (0: all; default 20)")
     st.add_argument("--json", action="store_true", help="machine-readable output")
+
+    add_parser(commands)
     return parser
 
 
@@ -87,6 +91,8 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command == "extract":
+        return run_extract(args)
     db = args.db or default_db()
     conn = open_store(db)
     try:
@@ -125,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on bad arguments
     try:
         return run(args)
-    except ExportError as exc:
+    except (ExportError, ExtractError) as exc:
         print(f"newsbot {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except sqlite3.Error as exc:

@@ -98,3 +98,48 @@ def test_bad_input_exits_2_with_a_message(db: Path, args: tuple[str, ...], messa
     assert proc.returncode == 2
     assert message in proc.stderr
     assert proc.stdout == b""
+
+
+def test_extract_names_operator_mistakes_in_one_line(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><h1>x</h1></body></html>", encoding="utf-8")
+    cases = [
+        ([str(tmp_path / "missing.html")], f"no such file: {tmp_path / 'missing.html'}"),
+        (
+            [str(page), "--url", "https://a.ru/1", "--url", "https://a.ru/2"],
+            "2 --url values for 1 files",
+        ),
+        (
+            [str(page), "--fetched-at", "yesterday"],
+            "--fetched-at 'yesterday' is not an ISO 8601 time",
+        ),
+    ]
+    for args, message in cases:
+        proc = subprocess.run(
+            [sys.executable, "-m", "newsbot.cli", "extract", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 2
+        assert proc.stderr == f"newsbot extract: error: {message}\n"
+        assert proc.stdout == ""
+
+
+def test_extract_reports_a_page_that_is_not_an_article(tmp_path: Path) -> None:
+    page = tmp_path / "contacts.html"
+    page.write_text(
+        '<html><head><meta property="og:type" content="website"></head>'
+        "<body><h1>Контакты</h1><p>Редакция: ул. Примерная, 1. Телефон редакции.</p></body></html>",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsbot.cli", "extract", str(page), "--url", "https://a.ru/k/"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["skipped"] == "not_article: not an article (og:type=website)"
+    assert record["url"] == "https://a.ru/k/"

@@ -71,6 +71,7 @@ class Body:
 
     node: Selector
     parts: list[Any]
+    source: str  # "container:<css>" (a known body class) or "densest_block" (structure)
 
     def text(self) -> str:
         return "\n\n".join(t for t in (html_to_text(part) for part in self.parts) if t)
@@ -106,9 +107,9 @@ def _known_body(sel: Selector) -> Body | None:
             continue
         if all(p.tag == "p" for p in parts):
             parent = _common_parent(parts)
-            return Body(Selector(root=parent, type="html"), [parent])
+            return Body(Selector(root=parent, type="html"), [parent], f"container:{css}")
         node = parts[0] if len(parts) == 1 else _common_parent(parts)
-        return Body(Selector(root=node, type="html"), parts)
+        return Body(Selector(root=node, type="html"), parts, f"container:{css}")
     return None
 
 
@@ -137,7 +138,7 @@ def _dense_body(sel: Selector) -> Body | None:
         return None
     parent = best.getparent()
     if parent is None or parent.tag in ("body", "html"):
-        return Body(Selector(root=best, type="html"), [best])
+        return Body(Selector(root=best, type="html"), [best], "densest_block")
     floor = max(_MIN_BODY_CHARS, best_score * _SIBLING_SHARE)
     parts = []
     for sib in parent:
@@ -153,7 +154,7 @@ def _dense_body(sel: Selector) -> Body | None:
         ):
             parts.append(sib)
     node = best if len(parts) == 1 else parent
-    return Body(Selector(root=node, type="html"), parts)
+    return Body(Selector(root=node, type="html"), parts, "densest_block")
 
 
 def find_body(sel: Selector) -> Body | None:

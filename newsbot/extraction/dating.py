@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from parsel import Selector
 
-from newsbot.dates import parse_date
+from newsbot.dates import parse_date, to_iso
 from newsbot.extraction.document import element_in_furniture, first_match, in_furniture
 from newsbot.extraction.metadata import PageMetadata, as_text
 
@@ -24,21 +26,67 @@ _MODIFIED_DATE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
-_HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}\.\d{1,2}\.\d\d(?!\d)")
+#: What makes a short line worth offering to the date parser: a year, a month name, a time, or
+#: a relative word. Year-less and relative bylines («Сегодня в 10:15», «12 сентября в 10:00»,
+#: «5 минут назад») are exactly what an hourly run sees on new articles.
+_DATE_HINT = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<!\d)\d{1,2}\.\d{1,2}\.\d\d(?!\d)|(?<!\d)\d{1,2}:\d\d(?!\d)"
+    r"|\b(?:сегодня|вчера|позавчера|назад|только что|today|yesterday|ago)\b"
+    r"|\b(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр"
+    r"|янв|фев|мар|апр|авг|сен|окт|ноя|дек)[а-я]*\b",
+    re.IGNORECASE,
+)
+#: Numbers that look like dates but are not: an issue («№15 – 15.10.11») or a version
+#: («WordPress 4.8.12»: a part without its leading zero, as no date stamp is written).
+_NOT_A_DATE = re.compile(r"№|(?<![\d.])(?:\d\.\d{1,2}|\d{1,2}\.\d)\.\d{1,2}(?![\d.])")
 
 _NEAR_TITLE = 25  # text nodes either side of the headline searched for its date
 
 
-def _valid_date(raw: str) -> str:
-    """The raw string if the one date parser accepts it (the pipeline formats it)."""
-    return raw if raw and parse_date(raw) is not None else ""
+@dataclass(frozen=True)
+class Dates:
+    """Publication and update time, final (ISO 8601, Moscow), and the signal each came from."""
+
+    published: str = ""
+    modified: str = ""
+    published_from: str = ""
+    modified_from: str = ""
 
 
-def _first_date(*candidates: str) -> str:
-    for raw in candidates:
-        if _valid_date(raw):
-            return raw.strip()
-    return ""
+def _anchor(nodes: list[str], title: str, body_start: str) -> int | None:
+    """The headline's place in reading order, else the body's first line's (a page whose
+    <title> names only the site still has its dated line next to where the text starts)."""
+    for needle in (title, body_start):
+        folded = needle.casefold()
+        if len(folded) <= 10:
+            continue
+        for i, t in enumerate(nodes):
+            low = t.casefold()
+            if len(t) > 10 and (low in folded or folded in low):
+                return i
+    return None
+
+
+def _date_near_title(nodes: list[str], title: str, body_start: str, now: datetime) -> str:
+    """The dated line closest to the headline in reading order (bylines sit next to titles;
+    sidebars, top bars and comments sit further away)."""
+    anchor = _anchor(nodes, title, body_start)
+    if anchor is None:
+        return ""
+    best: tuple[tuple[int, bool], str] | None = None
+    for i in range(max(0, anchor - _NEAR_TITLE), min(len(nodes), anchor + _NEAR_TITLE + 1)):
+        text = nodes[i]
+        if i == anchor or len(text) > 120 or not _DATE_HINT.search(text):
+            continue
+        if _NOT_A_DATE.search(text):
+            continue
+        text = text.replace(" @ ", " в ")  # WP-Print: «22.01.2024 @ 16:05»
+        if parse_date(text, now=now) is None:
+            continue
+        distance = (abs(i - anchor), i < anchor)  # ties: after the title wins
+        if best is None or distance < best[0]:
+            best = (distance, text)
+    return best[1] if best else ""
 
 
 def _time_datetime(sel: Selector, kind: str) -> str:
@@ -72,65 +120,71 @@ def _time_datetime(sel: Selector, kind: str) -> str:
     return ""
 
 
-def _date_near_title(nodes: list[str], title: str) -> str:
-    """The dated line closest to the headline in reading order (bylines sit next to titles;
-    sidebars, top bars and comments sit further away)."""
-    if not title:
-        return ""
-    folded = title.casefold()
-    anchor = next(
-        (
-            i
-            for i, t in enumerate(nodes)
-            if len(t) > 10 and (t.casefold() in folded or folded in t.casefold())
-        ),
-        None,
-    )
-    if anchor is None:
-        return ""
-    best: tuple[int, str] | None = None
-    for i in range(max(0, anchor - _NEAR_TITLE), min(len(nodes), anchor + _NEAR_TITLE + 1)):
-        text = nodes[i]
-        if i == anchor or len(text) > 120 or not _HAS_YEAR.search(text):
-            continue
-        text = text.replace(" @ ", " в ")  # WP-Print: «22.01.2024 @ 16:05»
-        if parse_date(text) is None:
-            continue
-        distance = (abs(i - anchor), i < anchor)  # ties: after the title wins
-        if best is None or distance < best[0]:
-            best = (distance, text)
-    return best[1] if best else ""
+def _valid_date(raw: str) -> str:
+    """The raw string if the one date parser reads it, else ""."""
+    return raw if raw and parse_date(raw) is not None else ""
 
 
-def _prefer_timed(machine: str, visible: str) -> str:
-    """A date-only machine stamp yields to the visible line of the same day with its time."""
-    if not machine or ":" in machine or not visible:
-        return machine
-    day, timed = parse_date(machine), parse_date(visible)
-    if day and timed and day.date() == timed.date() and (timed.hour or timed.minute):
-        return visible
-    return machine
+def _first(now: datetime, *candidates: tuple[str, str]) -> tuple[datetime | None, str, str]:
+    """The first candidate the one date parser reads: (its value, the signal, the raw text)."""
+    for raw, source in candidates:
+        if raw:
+            parsed = parse_date(raw, now=now)
+            if parsed is not None:
+                return parsed, source, raw
+    return None, "", ""
 
 
 def read_dates(
-    sel: Selector, meta: PageMetadata, nodes: list[str], text: str, title: str
-) -> tuple[str, str]:
-    """(published, modified) as the raw strings the clean pipeline will parse; "" if none."""
+    sel: Selector,
+    meta: PageMetadata,
+    nodes: list[str],
+    text: str,
+    title: str,
+    body_start: str,
+    now: datetime,
+) -> Dates:
+    """Each date parsed once, relative and year-less ones against ``now`` (the fetch time).
+
+    Machine stamps (JSON-LD, ``article:*`` meta, ``<time datetime>``) come first, except that a
+    date-only stamp yields to the visible line of the same day that carries the time.
+    """
     art = meta.article
-    byline_date = first_match(_BYLINE_DATE, text, "date")
-    near_title = "" if byline_date else _date_near_title(nodes, title)
-    machine = _first_date(
-        as_text(art.get("datePublished")),
-        meta.first("article:published_time", "datepublished", "pubdate", "publish-date"),
-        _time_datetime(sel, "published"),
+    byline = first_match(_BYLINE_DATE, text, "date")
+    visible, visible_from, _ = _first(
+        now,
+        (byline, "byline"),
+        ("" if byline else _date_near_title(nodes, title, body_start, now), "near_headline"),
     )
-    published = _prefer_timed(machine, byline_date or near_title) or _first_date(
-        byline_date, near_title, as_text(art.get("dateCreated"))
+    machine, machine_from, machine_raw = _first(
+        now,
+        (as_text(art.get("datePublished")), "jsonld"),
+        (meta.first("article:published_time", "datepublished", "pubdate", "publish-date"), "meta"),
+        (_time_datetime(sel, "published"), "time"),
     )
-    modified = _first_date(
-        as_text(art.get("dateModified")),
-        meta.first("article:modified_time", "og:updated_time", "datemodified"),
-        _time_datetime(sel, "modified"),
-        first_match(_MODIFIED_DATE, text, "date"),
+    if (
+        machine is not None
+        and visible is not None
+        and ":" not in machine_raw
+        and visible.date() == machine.date()
+        and (visible.hour or visible.minute)
+    ):
+        machine, machine_from = visible, visible_from
+    published, published_from = (machine, machine_from) if machine else (visible, visible_from)
+    if published is None:
+        published, published_from, _ = _first(now, (as_text(art.get("dateCreated")), "jsonld"))
+    modified, modified_from, _ = _first(
+        now,
+        (as_text(art.get("dateModified")), "jsonld"),
+        (meta.first("article:modified_time", "og:updated_time", "datemodified"), "meta"),
+        (_time_datetime(sel, "modified"), "time"),
+        (first_match(_MODIFIED_DATE, text, "date"), "byline"),
     )
-    return published, modified
+    if modified is not None and published is not None and modified < published:
+        modified, modified_from = None, ""  # an "update" before publication is a theme bug
+    return Dates(
+        to_iso(published),
+        to_iso(modified),
+        published_from if published else "",
+        modified_from if modified else "",
+    )

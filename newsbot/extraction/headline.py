@@ -110,7 +110,7 @@ def _strip_site_name(title: str, names: set[str], visible: set[str]) -> str:
     return title[title.index(first) : title.rindex(last) + len(last)]
 
 
-def _title(sel: Selector, meta: PageMetadata) -> str:
+def _title(sel: Selector, meta: PageMetadata) -> tuple[str, str]:
     """Structured headline first; else the heading that the page's <title> names; else h1."""
     names = _site_names(sel, meta)
     headings = [
@@ -122,20 +122,23 @@ def _title(sel: Selector, meta: PageMetadata) -> str:
         if not in_furniture(n)
     ]
     visible = {h.casefold() for h in headings if h}
-    for raw in (as_text(meta.article.get("headline")), meta.first("og:title")):
+    for raw, source in (
+        (as_text(meta.article.get("headline")), "jsonld"),
+        (meta.first("og:title"), "meta"),
+    ):
         value = clean_inline(html.unescape(raw))
         if value:
-            return _strip_site_name(value, names, visible)
+            return _strip_site_name(value, names, visible), source
     page_title = clean_inline(sel.xpath("string(//title)").get())
     if page_title:
         parts = [page_title, *_TITLE_SEPARATOR.split(page_title)]
         for part in parts:
             if part.casefold() in visible and part.casefold() not in names:
-                return part
+                return part, "title_heading"
     found = _first_text(sel, _TITLE_SELECTORS)
     if found:
-        return _strip_site_name(found, names, set())
-    return _strip_site_name(page_title, names, visible) if page_title else ""
+        return _strip_site_name(found, names, set()), "heading"
+    return (_strip_site_name(page_title, names, visible), "title") if page_title else ("", "")
 
 
 def _inside(node: Selector, container: Selector | None) -> bool:
@@ -181,24 +184,69 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     return ""
 
 
-def read_title(sel: Selector, meta: PageMetadata) -> str:
+def read_title(sel: Selector, meta: PageMetadata) -> tuple[str, str]:
+    """(headline, its signal)."""
     return _title(sel, meta)
 
 
-def read_lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
-    return _lead(sel, meta, container) or clean_inline(
-        as_text(meta.article.get("alternativeHeadline"))
-    )
+def read_standfirst(
+    sel: Selector, meta: PageMetadata, container: Selector | None
+) -> tuple[str, str]:
+    """(the subtitle the page prints, its signal): the lead that the body must not repeat."""
+    printed = _lead(sel, meta, container)
+    if printed:
+        return printed, "standfirst"
+    alternative = clean_inline(as_text(meta.article.get("alternativeHeadline")))
+    return (alternative, "jsonld") if alternative else ("", "")
 
 
-def read_author(sel: Selector, meta: PageMetadata, text: str) -> str:
-    """The byline («Текст: …», «Автор: …»), else JSON-LD / meta author, else author markup."""
-    author = (
-        _AUTHOR_END.split(first_match(_BYLINE_AUTHOR, text, "author"), maxsplit=1)[0]
-        or ", ".join(html.unescape(n) for n in as_names(meta.article.get("author")))
-        or meta.first("author", "article:author")
-        or _first_text(sel, _AUTHOR_SELECTORS)
+_WORD = re.compile(r"\w{4,}")
+#: Share of a description's words that the article's title and text must hold for it to be the
+#: article's own summary rather than the site's slogan repeated on every page.
+_DESCRIPTION_OVERLAP = 0.4
+
+
+def read_description(meta: PageMetadata, title: str, text: str, site_names: set[str]) -> str:
+    """The article's own description (JSON-LD, ``og:description``, ``<meta name=description>``)
+    when it is about this article: mostly words of its title and text, not the site's name."""
+    description = clean_inline(
+        html.unescape(
+            as_text(meta.article.get("description"))
+            or meta.first("og:description", "description", "twitter:description")
+        )
     )
-    if author.lower().startswith(("http://", "https://")):
-        return ""  # article:author is often a profile URL, not a name
-    return clean_inline(author)
+    if len(description) < 10 or description.casefold() in site_names or description == title:
+        return ""
+    words = {w.casefold() for w in _WORD.findall(description)}
+    if not words:
+        return ""
+    known = {w.casefold() for w in _WORD.findall(title + " " + text[:5000])}
+    return description if len(words & known) >= _DESCRIPTION_OVERLAP * len(words) else ""
+
+
+def site_names(sel: Selector, meta: PageMetadata) -> set[str]:
+    return _site_names(sel, meta)
+
+
+def read_author(sel: Selector, meta: PageMetadata, text: str) -> tuple[str, str]:
+    """(the byline «Текст: …»/«Автор: …», else JSON-LD / meta author, else author markup;
+    the signal it came from)."""
+    candidates = (
+        (
+            lambda: _AUTHOR_END.split(first_match(_BYLINE_AUTHOR, text, "author"), maxsplit=1)[0],
+            "byline",
+        ),
+        (
+            lambda: ", ".join(html.unescape(n) for n in as_names(meta.article.get("author"))),
+            "jsonld",
+        ),
+        (lambda: meta.first("author", "article:author"), "meta"),
+        (lambda: _first_text(sel, _AUTHOR_SELECTORS), "markup"),
+    )
+    for read, source in candidates:
+        author = read()
+        if author:
+            if author.lower().startswith(("http://", "https://")):
+                return "", ""  # article:author is often a profile URL, not a name
+            return clean_inline(author), source
+    return "", ""

@@ -1,60 +1,57 @@
-"""Clean: raw extracted strings -> the dataset's types: ISO dates, clean text, derived fields."""
+"""Validate: every item reaches the store in its final form, or is dropped with a reason.
+
+The page module (``newsbot.extraction.article``) produces final values; this pipeline only
+checks them, so that a bug upstream is a counted, logged drop instead of a wrong row.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from newsbot.dates import now_moscow, parse_date, to_iso
-from newsbot.districts import find_districts
+from newsbot.extraction.row import empty_fields
 from newsbot.fields import FIELDS, LIST_FIELDS
-from newsbot.store import utc_now
-from newsbot.text import clean_inline, clean_text, content_hash, word_count
-from newsbot.urls import clean_url, site_of
 
 logger = logging.getLogger(__name__)
 
-INLINE_FIELDS = ("title", "author", "lead", "image_caption", "photo_credit")
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
-def clean_item(data: dict[str, Any], now: Any = None) -> tuple[dict[str, Any], list[str]]:
-    """The cleaned row and the names of DESIGN fields left empty. Idempotent on clean rows."""
-    now = now or now_moscow()
-    out: dict[str, Any] = {}
-    out["url"] = clean_url(data.get("url"))
-    out["site"] = data.get("site") or site_of(out["url"])
-    for name in INLINE_FIELDS:
-        out[name] = clean_inline(data.get(name))
-    out["text"] = clean_text(data.get("text"))
-    for name in ("published_at", "modified_at"):
-        raw = data.get(name)
-        parsed = parse_date(raw, now=now) if isinstance(raw, str) and raw else None
-        out[name] = to_iso(parsed)
-    if out["modified_at"] and out["published_at"] and out["modified_at"] < out["published_at"]:
-        out["modified_at"] = ""  # an "update" before publication is a theme bug, not a fact
-    out["image_url"] = clean_url(data.get("image_url"))
-    for name in LIST_FIELDS - {"districts"}:
-        values: list[str] = []
-        for value in data.get(name) or []:
-            value = clean_inline(str(value))
-            if value and value not in values:
-                values.append(value)
-        out[name] = values
-    out["districts"] = find_districts(out["title"], out["lead"], out["text"])
-    out["word_count"] = word_count(out["text"])
-    out["content_hash"] = content_hash(out["text"])
-    out["scraped_at"] = data.get("scraped_at") or utc_now()
-    missing = [n for n in FIELDS if out.get(n) in ("", None, [])]
-    return {name: out[name] for name in FIELDS}, missing
+def problems(row: dict[str, Any]) -> list[str]:
+    """What makes a row not final: missing keys, wrong types, dates that are not ISO."""
+    found = [f"missing {name}" for name in FIELDS if name not in row]
+    if found:
+        return found
+    if not str(row["url"]).startswith(("http://", "https://")):
+        found.append("url is not absolute")
+    for name in ("published_at", "modified_at", "scraped_at"):
+        value = row[name]
+        if value:
+            try:
+                if datetime.fromisoformat(value).tzinfo is None:
+                    found.append(f"{name} has no offset")
+            except (TypeError, ValueError):
+                found.append(f"{name} is not ISO 8601")
+    for name in LIST_FIELDS:
+        if not isinstance(row[name], list) or not all(isinstance(v, str) for v in row[name]):
+            found.append(f"{name} is not a list of strings")
+    if not isinstance(row["word_count"], int):
+        found.append("word_count is not an integer")
+    if row["text"] and not _HASH.fullmatch(str(row["content_hash"])):
+        found.append("content_hash is not a sha256")
+    return found
 
 
 class CleanPipeline:
-    """Normalise every field through the project's one date parser and one text normaliser."""
+    """Checks each item is final; counts empty fields (the run's health reads the counts)."""
 
     def __init__(self, stats: StatsCollector | None = None) -> None:
         self.stats = stats
@@ -64,14 +61,18 @@ class CleanPipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        adapter = ItemAdapter(item)
-        cleaned, missing = clean_item(adapter.asdict())
-        for name, value in cleaned.items():
-            adapter[name] = value
+        row = ItemAdapter(item).asdict()
+        found = problems(row)
+        if found:
+            logger.error("invalid item %s: %s", row.get("url"), "; ".join(found))
+            if self.stats is not None:
+                self.stats.inc_value("newsbot/items_invalid")
+            raise DropItem("invalid item: " + "; ".join(found))
+        missing = empty_fields(row)
         if self.stats is not None:
             self.stats.inc_value("newsbot/items_cleaned")
             for name in missing:
                 self.stats.inc_value(f"newsbot/field_empty/{name}")
         if "published_at" in missing:
-            logger.warning("no readable publication date on %s", cleaned["url"])
+            logger.warning("no readable publication date on %s", row["url"])
         return item

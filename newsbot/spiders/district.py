@@ -22,7 +22,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from newsbot import splash
-from newsbot.dates import parse_date
+from newsbot.dates import now_moscow, parse_date
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
@@ -33,7 +33,7 @@ from newsbot.extraction.feeds import (
 )
 from newsbot.items import ArticleItem
 from newsbot.profiles import SiteProfile, get_profile
-from newsbot.store import ArticleStore, utc_now
+from newsbot.store import ArticleStore
 from newsbot.urls import clean_url, same_site, site_of, url_key
 
 logger = logging.getLogger(__name__)
@@ -371,16 +371,17 @@ class DistrictSpider(scrapy.Spider):
             self._inc("article/not_html")
             return
         self._inc("article/pages")
-        result = extract_article(self._text(response), response.url)
+        # Relative bylines («Сегодня в 10:15») resolve against the moment the page arrived.
+        result = extract_article(self._text(response), response.url, fetched_at=now_moscow())
         if not result.is_article:
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(f"article/skipped/{result.code}")
             return
-        published = result.fields.get("published_at", "")
-        if self._older_than_since(published):
+        published = result.fields["published_at"]  # final ISO: compared, not parsed again
+        if self.since is not None and published and datetime.fromisoformat(published) < self.since:
             self._inc("article/skipped/older_than_since")
             return
-        yield ArticleItem(**result.fields, scraped_at=utc_now())
+        yield ArticleItem(**result.fields)
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -946,7 +946,8 @@ def expected_item(art: dict[str, Any]) -> dict[str, Any]:
         "published_at": iso(art["published"]),
         "modified_at": iso(art["modified"]) if art.get("modified") else "",
         "author": art["author"],
-        "lead": art["lead"],
+        # No standfirst: the article's own description is the lead (DESIGN.md).
+        "lead": art["lead"] or (excerpt(art) if feats(art)["og"] or feats(art)["jsonld"] else ""),
         "text": "\n\n".join(clean(para_text(p)) for p in art["paragraphs"]),
         "image_url": abs_url(image["src"]),
         "image_caption": image["caption"],

@@ -1,0 +1,47 @@
+"""The row's derived fields and final form: what every page's values become before storage.
+
+The page module (``article.py``) reads each field once; this module turns those values into the
+dataset's types in one place: one text normaliser for every string, lists without repeats, and
+the fields derived from the text (districts, word count, content hash).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsbot.districts import find_districts
+from newsbot.fields import FIELDS, LIST_FIELDS
+from newsbot.text import clean_inline, clean_text, content_hash, word_count
+from newsbot.urls import clean_url, site_of
+
+INLINE_FIELDS = ("title", "author", "lead", "image_caption", "photo_credit")
+
+
+def final_row(values: dict[str, Any], scraped_at: str = "") -> dict[str, Any]:
+    """Every DESIGN field, in DESIGN order, as stored. Dates must already be ISO (or "")."""
+    out: dict[str, Any] = {}
+    out["url"] = clean_url(values.get("url"))
+    out["site"] = values.get("site") or site_of(out["url"])
+    for name in INLINE_FIELDS:
+        out[name] = clean_inline(values.get(name))
+    out["text"] = clean_text(values.get("text"))
+    out["published_at"] = values.get("published_at") or ""
+    out["modified_at"] = values.get("modified_at") or ""
+    out["image_url"] = clean_url(values.get("image_url"))
+    for name in LIST_FIELDS - {"districts"}:
+        items: list[str] = []
+        for value in values.get(name) or []:
+            value = clean_inline(str(value))
+            if value and value not in items:
+                items.append(value)
+        out[name] = items
+    out["districts"] = find_districts(out["title"], out["lead"], out["text"])
+    out["word_count"] = word_count(out["text"])
+    out["content_hash"] = content_hash(out["text"])
+    out["scraped_at"] = scraped_at or values.get("scraped_at") or ""
+    return {name: out[name] for name in FIELDS}
+
+
+def empty_fields(row: dict[str, Any]) -> list[str]:
+    """The DESIGN fields a row leaves empty (counted per run, judged by the run's health)."""
+    return [n for n in FIELDS if row.get(n) in ("", None, [])]
