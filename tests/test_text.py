@@ -15,15 +15,9 @@ import lxml.html
 import pytest
 from parsel import Selector
 
-from newsbot.text import (
-    RELATED_MARKERS,
-    clean_inline,
-    clean_text,
-    content_hash,
-    html_to_text,
-    is_boilerplate,
-    word_count,
-)
+from newsbot.extraction.junk import RELATED_MARKERS, is_boilerplate
+from newsbot.extraction.paragraphs import html_to_text
+from newsbot.text import clean_inline, clean_text, content_hash, word_count
 
 TITLE = (
     "Собянин: Здравоохранение Москвы к 2025 году может полностью перейти на цифровой "

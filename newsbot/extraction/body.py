@@ -11,8 +11,10 @@ from parsel import Selector
 
 from newsbot.dates import parse_date
 from newsbot.extraction.document import element_in_furniture, in_furniture
+from newsbot.extraction.junk import is_boilerplate
 from newsbot.extraction.media import CREDIT
-from newsbot.text import clean_inline, html_to_text, is_boilerplate
+from newsbot.extraction.paragraphs import html_to_text
+from newsbot.text import clean_inline
 
 logger = logging.getLogger(__name__)
 

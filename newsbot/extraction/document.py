@@ -4,67 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
 from typing import Any
 
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from newsbot.extraction.junk import is_furniture
 from newsbot.text import clean_inline
 
 logger = logging.getLogger(__name__)
-
-
-#: Page furniture is never the article: sidebars, menus, page footer, comment forms,
-#: related-post blocks. Class and id values are read as whole tokens split on «-»/«_», never as
-#: substrings: ``content-with-sidebar-wrp`` is the page-with-a-sidebar wrapper, not a sidebar.
-_FURNITURE_PARTS = frozenset({"sidebar", "sidebars", "related", "widgets"})
-_FURNITURE_WHOLE = frozenset(
-    {"widget", "widget-area", "secondary", "comments", "respond", "comments-area",
-     "comment-list", "comment-respond", "sidebar"}
-)  # fmt: skip
-#: Parts that make a «sidebar» token a layout wrapper (what holds the sidebar and the content).
-_LAYOUT_PARTS = frozenset(
-    {"with", "w", "and", "has", "content", "main", "page", "layout", "no", "one", "two", "wrapper"}
-)
-_TOKEN_PARTS = re.compile(r"[-_]+")
-
-
-@lru_cache(maxsize=8192)
-def _furniture_value(value: str) -> bool:
-    """Whether a class or id value names a sidebar, widget or related/comments block."""
-    for token in value.lower().split():
-        if token in _FURNITURE_WHOLE:
-            return True
-        parts = set(_TOKEN_PARTS.split(token))
-        if parts & _FURNITURE_PARTS and not parts & _LAYOUT_PARTS:
-            return True
-    return False
-
-
-def _holds_headline(el: Any) -> bool:
-    """A "sidebar" or <form> that holds the page's <h1> is the main column's wrapper (Blogger's
-    ``widget Blog``, ASP.NET's page-wide form), so it is never furniture."""
-    return next(el.iter("h1"), None) is not None
-
-
-def _is_furniture_element(el: Any, in_article: bool) -> bool:
-    """The furniture test for one element (its ancestors are the caller's business)."""
-    tag = el.tag
-    if not isinstance(tag, str):
-        return False
-    if tag in ("aside", "nav") or (tag == "footer" and not in_article):
-        return True
-    if tag in ("body", "html", "article", "main"):
-        return False
-    if tag == "form":
-        return not _holds_headline(el)
-    cls = el.get("class") or ""
-    ident = el.get("id") or ""
-    if not cls and not ident:
-        return False
-    flagged = (cls and _furniture_value(cls)) or (ident and _furniture_value(ident))
-    return bool(flagged) and not _holds_headline(el)
 
 
 def visible_text_nodes(root: Any) -> list[str]:
@@ -84,7 +32,7 @@ def visible_text_nodes(root: Any) -> list[str]:
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag or tag in ("script", "style", "noscript", "template"):
             continue
-        if _is_furniture_element(el, in_article):
+        if is_furniture(el, in_article):
             continue
         if el.text and el.text.strip():
             out.append(el.text)
@@ -99,7 +47,7 @@ def element_in_furniture(el: Any) -> bool:
     """Whether an lxml element is, or sits inside, page furniture."""
     in_article = False
     for node in reversed([el, *el.iterancestors()]):  # from <html> down, tracking <article>
-        if _is_furniture_element(node, in_article):
+        if is_furniture(node, in_article):
             return True
         in_article = in_article or node.tag == "article"
     return False

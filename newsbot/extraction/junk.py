@@ -1,0 +1,188 @@
+"""Every furniture and junk rule in one place: what is never the article.
+
+Two scales, one vocabulary. *Furniture* is page-level: sidebars, widgets, menus, the page footer,
+comment areas, related-post blocks — a node inside furniture is never the headline, the date or
+the body. *Boilerplate* is what sits inside a body and is not its text: share and subscribe
+widgets, ads, captions, «Читайте также» blocks, embeds. Class and id values are always read as
+whole tokens split on «-»/«_», never as substrings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import lru_cache
+from typing import Any
+
+from newsbot.text import clean_inline
+
+#: Page furniture is never the article: sidebars, menus, page footer, comment forms,
+#: related-post blocks. Class and id values are read as whole tokens split on «-»/«_», never as
+#: substrings: ``content-with-sidebar-wrp`` is the page-with-a-sidebar wrapper, not a sidebar.
+_FURNITURE_PARTS = frozenset({"sidebar", "sidebars", "related", "widgets"})
+_FURNITURE_WHOLE = frozenset(
+    {"widget", "widget-area", "secondary", "comments", "respond", "comments-area",
+     "comment-list", "comment-respond", "sidebar"}
+)  # fmt: skip
+#: Parts that make a «sidebar» token a layout wrapper (what holds the sidebar and the content).
+_LAYOUT_PARTS = frozenset(
+    {"with", "w", "and", "has", "content", "main", "page", "layout", "no", "one", "two", "wrapper"}
+)
+_TOKEN_PARTS = re.compile(r"[-_]+")
+
+
+@lru_cache(maxsize=8192)
+def _furniture_value(value: str) -> bool:
+    """Whether a class or id value names a sidebar, widget or related/comments block."""
+    for token in value.lower().split():
+        if token in _FURNITURE_WHOLE:
+            return True
+        parts = set(_TOKEN_PARTS.split(token))
+        if parts & _FURNITURE_PARTS and not parts & _LAYOUT_PARTS:
+            return True
+    return False
+
+
+def _holds_headline(el: Any) -> bool:
+    """A "sidebar" or <form> that holds the page's <h1> is the main column's wrapper (Blogger's
+    ``widget Blog``, ASP.NET's page-wide form), so it is never furniture."""
+    return next(el.iter("h1"), None) is not None
+
+
+def is_furniture(el: Any, in_article: bool) -> bool:
+    """The furniture test for one element (its ancestors are the caller's business)."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return False
+    if tag in ("aside", "nav") or (tag == "footer" and not in_article):
+        return True
+    if tag in ("body", "html", "article", "main"):
+        return False
+    if tag == "form":
+        return not _holds_headline(el)
+    cls = el.get("class") or ""
+    ident = el.get("id") or ""
+    if not cls and not ident:
+        return False
+    flagged = (cls and _furniture_value(cls)) or (ident and _furniture_value(ident))
+    return bool(flagged) and not _holds_headline(el)
+
+
+_TOKEN_SPLIT_RE = re.compile(r"[-_\s]+")
+_DISPLAY_NONE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_TAXONOMY_PREFIXES = ("tag-", "category-", "post_tag-", "format-", "status-")
+_SHORT_TEXT_MAX_NODES = 64
+
+
+#: Elements whose content is never article text.
+DROP_TAGS: frozenset[str] = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math",
+        "canvas", "video", "audio", "source", "track", "picture", "img", "map", "form", "button",
+        "input", "select", "option", "textarea", "label", "figure", "figcaption", "head",
+        "title", "meta", "link", "base", "nav", "dialog", "aside",
+        # AMP components: ads, embeds and their placeholder/fallback texts are not the article.
+        "amp-ad", "amp-embed", "amp-iframe", "amp-analytics", "amp-pixel", "amp-sticky-ad",
+        "amp-video", "amp-youtube", "amp-img", "amp-social-share", "amp-list",
+    }
+)  # fmt: skip
+
+#: class/id values (whole) that mark boilerplate.
+_BOILERPLATE_WHOLE: frozenset[str] = frozenset(
+    {
+        "wp-caption", "wp-caption-text", "wp-element-caption", "gallery", "sharedaddy",
+        "addtoany", "a2a_kit", "ya-share2", "jp-relatedposts", "yarpp-related", "read-also",
+        "readmore", "read-more", "more-link", "screen-reader-text", "sr-only", "visually-hidden",
+        "adsbygoogle", "post-navigation", "nav-links", "wp-block-embed", "wp-block-gallery",
+        "td-a-rec",
+    }
+)  # fmt: skip
+
+#: Parts of class/id values (split on "-", "_") that mark boilerplate.
+BOILERPLATE_TOKENS: frozenset[str] = frozenset(
+    {
+        "share", "shares", "sharing", "sharedaddy", "social", "socials", "addtoany", "likes",
+        "subscribe", "subscription", "newsletter", "related", "relatedposts", "yarpp",
+        "readalso", "readmore", "comments", "comment", "respond", "advert", "advertisement",
+        "adv", "ads", "ad", "adfox", "adsense", "banner", "banners", "gallery", "caption",
+        "breadcrumbs", "breadcrumb", "postmetadata", "adspot", "adblock",
+    }
+)  # fmt: skip
+
+#: Parts that mark boilerplate only on a short element: a post's «meta» line is boilerplate, but
+#: CMSes also put the whole body in a «…meta_field…» wrapper (HubSpot's rich-text field).
+_WEAK_BOILERPLATE_TOKENS: frozenset[str] = frozenset({"meta"})
+_WEAK_BOILERPLATE_MAX = 300
+
+#: Whole texts (case/ё-folded, trailing punctuation removed) that open a «related» block.
+RELATED_MARKERS: frozenset[str] = frozenset(
+    {
+        "читайте также", "читать также", "смотрите также", "похожие новости", "похожие записи",
+        "похожие статьи", "похожие материалы", "другие новости", "материалы по теме",
+        "новости по теме", "еще по теме", "читайте еще", "вам может быть интересно",
+    }
+)  # fmt: skip
+
+#: Whole texts of share labels: dropped alone (nothing after them).
+SHARE_LABELS: frozenset[str] = frozenset(
+    {"поделиться", "поделиться в соцсетях", "поделиться в социальных сетях", "поделиться новостью"}
+)
+
+
+@lru_cache(maxsize=4096)
+def _attr_is_boilerplate(value: str) -> int:
+    """2: boilerplate by a class/id token; 1: only if the element is short; 0: not."""
+    weak = 0
+    for whole in value.split():
+        low = whole.lower()
+        if low.startswith(_TAXONOMY_PREFIXES):
+            continue  # WordPress post_class(): «tag-social», «category-related» name the post
+        if low in _BOILERPLATE_WHOLE:
+            return 2
+        for part in _TOKEN_SPLIT_RE.split(low):
+            if part in BOILERPLATE_TOKENS:
+                return 2
+            if part in _WEAK_BOILERPLATE_TOKENS:
+                weak = 1
+    return weak
+
+
+def is_boilerplate(el: Any) -> bool:
+    """True for an element that never holds article text (by tag, class/id tokens, hiding)."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return True  # comments, processing instructions
+    if tag.lower() in DROP_TAGS:
+        # A WordPress table block is a <figure> around a real table: keep its data.
+        return not (tag.lower() == "figure" and el.find(".//table") is not None)
+    attrib = el.attrib
+    if not attrib:
+        return False
+    cls = attrib.get("class")
+    ident = attrib.get("id")
+    level = max(
+        _attr_is_boilerplate(cls) if cls else 0, _attr_is_boilerplate(ident) if ident else 0
+    )
+    if level == 2 or (level == 1 and short_text(el, _WEAK_BOILERPLATE_MAX) is not None):
+        return True
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return True
+    if "placeholder" in attrib or "fallback" in attrib:  # AMP's loading / no-JS stand-ins
+        return True
+    style = attrib.get("style")
+    return bool(style and _DISPLAY_NONE_RE.search(style))
+
+
+def short_text(el: Any, limit: int) -> str | None:
+    """The element's text if it is short (≤ limit chars), else None; stops reading early."""
+    if next(itertools.islice(el.iter(), _SHORT_TEXT_MAX_NODES, None), None) is not None:
+        return None  # a big subtree is never a one-line label; keeps deep junk linear
+    parts: list[str] = []
+    size = 0
+    for t in el.itertext():
+        size += len(t)
+        if size > limit * 3:  # whitespace-padded markup still counts towards the bail-out
+            return None
+        parts.append(t)
+    text = clean_inline("".join(parts))
+    return text if len(text) <= limit else None
