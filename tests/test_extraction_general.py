@@ -9,6 +9,7 @@ import pytest
 from newsbot.dates import MOSCOW
 from newsbot.extraction import extract_article
 from newsbot.extraction.document import element_in_furniture, make_selector
+from newsbot.extraction.junk import is_junk_paragraph
 
 URL = "https://example.org/news/story"
 FETCHED = datetime(2026, 3, 10, 18, 30, tzinfo=MOSCOW)
@@ -213,3 +214,35 @@ def test_sources_name_the_signal_of_each_value() -> None:
     assert result.fields["published_at"] == "2026-03-09T11:00:00+03:00"
     assert result.fields["scraped_at"] == "2026-03-10T15:30:00+00:00"
     assert result.fields["word_count"] == 3 * 31
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "junk"),
+    [
+        ("Advert", True),
+        ("Реклама", True),
+        ("Video", True),
+        ("Image 1 of 5", True),
+        ("Фото 2 из 10", True),
+        ("Updated at 1:23 p.m.", True),
+        ("By Phil Helsel", True),
+        ("Опубликовано 05 Сен 2023 в 12:57 | Текст: Юго-Восточный Курьер", True),
+        ("Jewels after Jewels, installation views, photos © Inexhibit, 2018", True),
+        # an editor's note: content after the colon
+        ("Обновлено 11 февраля: из-за оттепели занятия перенесены на следующие выходные.", False),
+        ("By the end of the year the bridge will carry trams again, the council said.", False),
+        ("Video games were the theme of the festival, which drew thousands.", False),
+    ],
+)
+def test_junk_paragraphs_by_their_text(paragraph: str, junk: bool) -> None:
+    assert is_junk_paragraph(paragraph) is junk
+
+
+def test_english_read_more_link_lines_are_not_body_text() -> None:
+    html = page(
+        f"<h1>Bridge to be rebuilt</h1><div class='entry-content'>{paragraphs(2, 'A')}"
+        "<p><strong>READ MORE:</strong> <a href='/n/2'>Flood damage counted in the east</a></p>"
+        f"{paragraphs(1, 'B')}</div>"
+    )
+    text = extract_article(html, URL, fetched_at=FETCHED).fields["text"]
+    assert [p.split(" ")[0] for p in text.split("\n\n")] == ["A0", "A1", "B0"]

@@ -41,7 +41,7 @@ def test_every_real_article_is_kept_and_the_body_f1_holds() -> None:
         )
     assert refused == []
     _, _, f1 = corpus_scores(scores)
-    assert f1 >= 0.965, f"body F1 {f1:.3f} fell below 0.965"
+    assert f1 >= 0.97, f"body F1 {f1:.3f} fell below 0.97"
 
 
 @needs_corpus

@@ -11,7 +11,7 @@ from parsel import Selector
 
 from newsbot.dates import parse_date
 from newsbot.extraction.document import element_in_furniture, in_furniture
-from newsbot.extraction.junk import is_boilerplate
+from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
 from newsbot.extraction.paragraphs import html_to_text
 from newsbot.text import clean_inline
@@ -32,8 +32,6 @@ _BODY_SELECTORS = (
     ".post-text",
     ".single-content",
 )
-
-_BYLINE_PARAGRAPH = re.compile(r"^(?:Опубликовано|Дата публикации)\b", re.IGNORECASE)
 
 _FURNITURE_PARAGRAPH = re.compile(
     r"^(?:Теги|Метки|Рубрик[аи]?|Поделиться|Поделитесь|Tags)\s*:?(?:\s|$)", re.IGNORECASE
@@ -190,7 +188,7 @@ def clean_paragraphs(text: str, drop: set[str]) -> tuple[str, list[str]]:
     captions: list[str] = []
     for para in text.split("\n\n"):
         flat = clean_inline(para)
-        if not flat or flat in drop or _BYLINE_PARAGRAPH.match(flat) or _is_date_line(flat):
+        if not flat or flat in drop or is_junk_paragraph(flat) or _is_date_line(flat):
             continue
         if _FURNITURE_PARAGRAPH.match(flat) and len(flat) < 300:
             continue

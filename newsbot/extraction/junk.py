@@ -120,8 +120,53 @@ RELATED_MARKERS: frozenset[str] = frozenset(
         "читайте также", "читать также", "смотрите также", "похожие новости", "похожие записи",
         "похожие статьи", "похожие материалы", "другие новости", "материалы по теме",
         "новости по теме", "еще по теме", "читайте еще", "вам может быть интересно",
+        "read more", "read also", "also read", "see more", "see also", "related", "also",
+        "don't miss", "recommended", "more on this", "leggi anche", "lesen sie auch",
     }
 )  # fmt: skip
+
+#: Whole paragraphs that are a widget's label, not the article: «Реклама», «Advert», «Video».
+_LABEL_PARAGRAPHS: frozenset[str] = frozenset(
+    {
+        "реклама", "видео", "фото", "галерея", "закрыть", "advert", "advertisement", "ad",
+        "sponsored", "sponsored links", "sponsored content", "video", "close", "gallery",
+        "don't miss", "trending", "watch", "listen", "share", "share this article",
+    }
+)  # fmt: skip
+_LABEL_MAX = 40
+#: «Image 1 of 5», «Фото 2 из 10»: a gallery's counter.
+_COUNTER_PARAGRAPH = re.compile(
+    r"^(?:image|photo|slide|фото|изображение|слайд)\s+\d+\s+(?:of|из)\s+\d+$"
+)
+#: Lines that say when or by whom, not what: the outlet's «Опубликовано … | Текст: …», and
+#: «Updated at 1:23 p.m.», «By Phil Helsel» — but «Обновлено 11 февраля: занятия перенесены» is
+#: an editor's note with content after its colon, and stays.
+_BYLINE_PARAGRAPH = re.compile(r"^(?:опубликовано|дата публикации)\b", re.IGNORECASE)
+_STAMP_PARAGRAPH = re.compile(
+    r"^(?:обновлено|изменено|updated|published|last updated|posted)\b(?!.*:\s)"
+    r"|^by\s+\S+(?:\s+\S+){0,3}$",
+    re.IGNORECASE,
+)
+_STAMP_MAX = 70
+#: A short caption or credit line carried in the body: «…, photos © Inexhibit, 2018».
+_CREDIT_PARAGRAPH = re.compile(
+    r"©|\(c\)\s|\b(?:photo|photos|image|credit)s?\s*(?::|by\b)", re.IGNORECASE
+)
+_CREDIT_MAX = 200
+
+
+def is_junk_paragraph(flat: str) -> bool:
+    """A body paragraph (already flattened to one line) that is page furniture by its text:
+    a widget label, a gallery counter, a byline or update stamp, a short photo credit."""
+    folded = flat.casefold().strip(" :.!…").replace("’", "'")
+    if len(flat) <= _LABEL_MAX and (
+        folded in _LABEL_PARAGRAPHS or _COUNTER_PARAGRAPH.match(folded)
+    ):
+        return True
+    if _BYLINE_PARAGRAPH.match(flat) or (len(flat) <= _STAMP_MAX and _STAMP_PARAGRAPH.match(flat)):
+        return True
+    return len(flat) <= _CREDIT_MAX and bool(_CREDIT_PARAGRAPH.search(flat))
+
 
 #: Whole texts of share labels: dropped alone (nothing after them).
 SHARE_LABELS: frozenset[str] = frozenset(
