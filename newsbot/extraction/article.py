@@ -146,6 +146,7 @@ def _extract(sel: Selector, url: str, fetched: datetime) -> ArticleExtraction:
 
     title, title_from = read_title(sel, meta)
     standfirst, lead_from = read_standfirst(sel, meta, body.node if body else None)
+    image_url = read_image(sel, meta, scope, final_url or url)
     raw_caption = read_caption(sel, scope)
     text = body.text() if body is not None else ""
     text, inline_captions = clean_paragraphs(text, {title, standfirst, raw_caption} - {""})
@@ -170,7 +171,7 @@ def _extract(sel: Selector, url: str, fetched: datetime) -> ArticleExtraction:
             "author": author,
             "lead": lead,
             "text": text,
-            "image_url": read_image(sel, meta, scope, final_url or url),
+            "image_url": image_url,
             "image_caption": image_caption,
             "photo_credit": photo_credit,
             "tags": read_tags(sel, meta, scope),

@@ -112,9 +112,9 @@ def _time_datetime(sel: Selector, kind: str) -> str:
         for node in sel.xpath("//time[@datetime]"):
             if in_furniture(node):
                 continue
-            if "updated" in (node.attrib.get("class") or ""):
+            if "updated" in (node.root.get("class") or ""):
                 continue
-            found = _valid_date(node.attrib["datetime"])
+            found = _valid_date(node.root.get("datetime") or "")
             if found:
                 return found
     return ""

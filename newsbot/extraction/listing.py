@@ -99,12 +99,12 @@ def _next_page(sel: Selector, base: str) -> str:
     current = _page_number(base) or 1
     by_text = ""
     for a in sel.xpath("//a[@href]"):
-        url = clean_url(a.attrib["href"], base)
+        url = clean_url(a.root.get("href") or "", base)
         if not url or not same_site(url, base) or url_key(url) == url_key(base):
             continue
         if _page_number(url) == current + 1:
             return url
-        label = clean_inline(" ".join(a.xpath(".//text()").getall()) or a.attrib.get("title", ""))
+        label = clean_inline(" ".join(a.xpath(".//text()").getall()) or a.root.get("title", ""))
         if not by_text and _NEXT_TEXT.match(label):
             by_text = url
     return by_text
@@ -179,7 +179,7 @@ def _collect(
     entries: list[ListingEntry] = []
     seen: set[str] = set()
     for a in sel.xpath(links_xpath):
-        href = a.attrib["href"]
+        href = a.root.get("href") or ""
         if not is_article(href):
             continue
         target = clean_url(href, url)

@@ -38,9 +38,17 @@ def split_caption(caption: str) -> tuple[str, str]:
     return clean_inline(match.group("caption")).rstrip(" .,;"), clean_inline(match.group("credit"))
 
 
+def _captions_no_image(node: Selector) -> bool:
+    """A figcaption of a table or chart figure (no picture in it) is not the image's caption."""
+    figure = next(node.root.iterancestors("figure"), None)
+    if figure is None:
+        return False
+    return next(figure.iter("img", "picture", "amp-img"), None) is None
+
+
 def read_caption(sel: Selector, scope: Selector) -> str:
     for node in sel.xpath(_CAPTION_XPATH):
-        if in_furniture(node):
+        if in_furniture(node) or _captions_no_image(node):
             continue
         value = clean_inline(text_of(node))
         if value:
@@ -53,7 +61,7 @@ def read_caption(sel: Selector, scope: Selector) -> str:
         if not raw or len(raw) > 600:
             continue
         value = clean_inline(raw)
-        is_caption = "caption" in (node.attrib.get("class") or "") or _PHOTO_WORD.search(value)
+        is_caption = "caption" in (node.root.get("class") or "") or _PHOTO_WORD.search(value)
         if is_caption and value and not in_furniture(node):
             return value
     return ""
@@ -61,14 +69,14 @@ def read_caption(sel: Selector, scope: Selector) -> str:
 
 def _content_image(img: Selector) -> str:
     """The image's URL unless it is a logo, icon, avatar, tracking pixel or inline data."""
-    url = img.attrib.get("data-src") or img.attrib.get("data-lazy-src") or img.attrib.get("src")
+    url = img.root.get("data-src") or img.root.get("data-lazy-src") or img.root.get("src")
     if not url or url.startswith("data:") or in_furniture(img):
         return ""
-    hints = " ".join(img.attrib.get(k, "") for k in ("class", "src", "alt", "id")).lower()
+    hints = " ".join(img.root.get(k, "") for k in ("class", "src", "alt", "id")).lower()
     if any(word in hints for word in ("logo", "icon", "avatar", "emoji", "pixel", "counter")):
         return ""
     for dim in ("width", "height"):
-        value = img.attrib.get(dim, "")
+        value = img.root.get(dim, "")
         if value.isdigit() and int(value) < 100:
             return ""
     return url
