@@ -223,6 +223,13 @@ def abs_url(path: str) -> str:
 # --------------------------------------------------------------------------- page chrome
 
 
+#: DNS hints to off-site hosts, as WordPress themes write them (not on pages a browser renders).
+PREFETCH = (
+    '<link rel="dns-prefetch" href="//mc.yandex.ru">',
+    '<link rel="dns-prefetch" href="//vk.com">',
+)
+
+
 def head(
     title: str,
     *,
@@ -230,6 +237,7 @@ def head(
     extra: Sequence[str] = (),
     description: str | None = None,
     robots: str = "index, follow, max-image-preview:large, max-snippet:-1, max-video-preview:-1",
+    prefetch: bool = True,
 ) -> str:
     lines = [
         "<!DOCTYPE html>",
@@ -248,8 +256,7 @@ def head(
     lines.extend(extra)
     lines.extend(
         [
-            '<link rel="dns-prefetch" href="//mc.yandex.ru">',
-            '<link rel="dns-prefetch" href="//vk.com">',
+            *(PREFETCH if prefetch else ()),
             f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME} &raquo; Лента"'
             f' href="{ORIGIN}/feed/">',
             f'<link rel="https://api.w.org/" href="{ORIGIN}/wp-json/">',
@@ -559,6 +566,7 @@ def article_page(art: dict[str, Any], pool: Sequence[dict[str, Any]]) -> str:
         canonical=url if f["canonical"] else None,
         extra=extra,
         description=desc if (f["og"] or f["jsonld"]) else None,
+        prefetch=not f["js_body"],  # a browser renders these: it must ask no host but ours
     )
 
     pub = ru_date(art["published"])
@@ -675,6 +683,7 @@ value="Отправить комментарий"><input type="hidden" name="com
 #: The /js/ listing: links inserted by script; the last ones only once the page is scrolled.
 JS_LISTING_PATH = "/js/"
 JS_EAGER = 2  # entries the script inserts at load; the rest follow the first scroll
+JS_MISSING_PATH = "/2025/10/01/na-volgogradskom-prospekte-zakryli-staryj-rynok"  # answers 404
 
 
 def js_data(value: Any) -> str:
@@ -709,6 +718,14 @@ def js_listing_page(js_pool: Sequence[dict[str, Any]]) -> str:
         }
         for a in js_pool
     ]
+    entries.append(  # listed, but its page is gone: the page's own 404 must come through
+        {
+            "url": ORIGIN + JS_MISSING_PATH,
+            "title": "На Волгоградском проспекте закрыли старый рынок",
+            "datetime": "2025-10-01T08:00:00+03:00",
+            "date": "01 Окт 2025 в 08:00",
+        }
+    )
     script = f"""<script>
 (function () {{
   var posts = {js_data(entries)};
@@ -734,7 +751,10 @@ def js_listing_page(js_pool: Sequence[dict[str, Any]]) -> str:
 }})();
 </script>"""
     head_html = head(
-        f"Новости со скриптом - {SITE_NAME}", canonical=abs_url(JS_LISTING_PATH), extra=[]
+        f"Новости со скриптом - {SITE_NAME}",
+        canonical=abs_url(JS_LISTING_PATH),
+        extra=[],
+        prefetch=False,
     )
     main = "\n".join(
         [
@@ -1197,6 +1217,7 @@ def build_site(
         ),
         "listing": JS_LISTING_PATH,
         "eager": JS_EAGER,
+        "missing": ORIGIN + JS_MISSING_PATH,
         "articles": [expected_item(a) for a in js_pool],
     }
     if expected_file is not None:
