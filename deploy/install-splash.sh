@@ -5,7 +5,8 @@
 #   - a separate venv for Splash, made from Debian's /usr/bin/python3 with
 #     --system-site-packages so that Debian's PyQt5 is visible, with splash==3.5.
 # Splash then runs as:  "$SPLASH_VENV/bin/python" -m newsbot.splash_server --port 8050
-# (from the checkout, or with the checkout on PYTHONPATH); see README "Rendering".
+# (from the checkout, or with the checkout on PYTHONPATH); see the README section "Rendering
+# JavaScript pages" and deploy/newsbot-splash.service.
 #
 # Usage: deploy/install-splash.sh [SPLASH_VENV]   (default: <checkout>/.venv-splash, git-ignored)
 # Needs root (apt-get). Idempotent: a second run installs nothing new. About 60-90 s on a
