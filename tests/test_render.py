@@ -170,4 +170,5 @@ def test_a_mistaken_rendering_setting_stops_the_run_with_one_line(
         result = run_crawl(server.base_url, tmp_path, settings={setting: value})
         assert server.requests == []
     assert result.returncode == 1
-    assert line in result.log
+    assert f"newsbot cannot start: {line}" in result.log
+    assert "Traceback" not in result.log
