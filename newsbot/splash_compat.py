@@ -4,8 +4,9 @@ No installed file is edited. What breaks on current Scrapy, and what this module
 
 1. ``scrapy_splash.dupefilter`` and ``scrapy_splash.request`` do
    ``from scrapy.utils.url import canonicalize_url``, a re-export of w3lib's function that
-   Scrapy 2.16 removed: ``import scrapy_splash`` fails (scrapy-plugins/scrapy-splash#332).
-   :func:`import_scrapy_splash` puts w3lib's function back under that name, then imports.
+   Scrapy deprecated (2.14 warns) and 2.16 removed: ``import scrapy_splash`` fails
+   (scrapy-plugins/scrapy-splash#332). :func:`import_scrapy_splash` puts w3lib's function
+   back under that name, then imports.
 2. ``SplashMiddleware._get_slot_key`` calls ``Downloader._get_slot_key(request, None)``, which
    Scrapy 2.14 removed; the public ``get_slot_key(request)`` does the same job.
 3. ``SplashDeduplicateArgsMiddleware.process_start_requests`` is never called since Scrapy
@@ -35,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 def import_scrapy_splash() -> ModuleType:
     """``scrapy_splash``, importable whatever Scrapy removed from ``scrapy.utils.url``."""
-    if not hasattr(scrapy.utils.url, "canonicalize_url"):
+    # Not hasattr(): on Scrapy 2.14-2.15 the name is a module __getattr__ that warns on each use.
+    if "canonicalize_url" not in vars(scrapy.utils.url):
         scrapy.utils.url.canonicalize_url = w3lib.url.canonicalize_url  # type: ignore[attr-defined]
     return importlib.import_module("scrapy_splash")
 
