@@ -10,9 +10,12 @@ Pure functions over a stats dict, so the rules are tested without a crawl. Exit 
 5     pages that should hold articles gave none (a theme change emptied the extraction)
 6     too many failed requests (``NEWSBOT_MAX_ERROR_RATIO``)
 7     a field's fill rate fell below its floor (``NEWSBOT_MIN_FILL_RATES``)
+8     rendering was on and every render failed (Splash down or timing out, browser broken)
 ====  ======================================================================================
 
-When several apply, the lowest number wins (the most basic failure explains the others).
+When several apply, the lowest number wins (the most basic failure explains the others), except
+8: a renderer that failed every page explains 4 to 7 (no listing reached, no articles, failed
+requests, empty fields), so 8 is reported instead of them.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ EXIT_NO_LISTING = 4
 EXIT_NO_ARTICLES = 5
 EXIT_ERROR_RATIO = 6
 EXIT_FILL_RATE = 7
+EXIT_RENDER_FAILED = 8
 
 DEFAULT_MIN_FILL_RATES: dict[str, float] = {"title": 0.99, "published_at": 0.95, "text": 0.95}
 
@@ -94,6 +98,14 @@ def assess(
     health = Health(fill_rates=fill_rates(stats))
     if stats.get("newsbot/lock_held"):
         health.fail(EXIT_LOCK_HELD, "another run holds the lock")
+        return health
+    failed_renders = int(stats.get("newsbot/render/failed", 0))
+    if failed_renders and not stats.get("newsbot/render/rendered"):
+        # Splash down or timing out on every page: the other checks would only name symptoms.
+        why = ", ".join(
+            f"{k} ×{v}" for k, v in sorted(prefixed(stats, "newsbot/render/failed/").items())
+        )
+        health.fail(EXIT_RENDER_FAILED, f"all {failed_renders} page renders failed ({why})")
         return health
     listing_pages = int(stats.get("newsbot/listing/pages", 0))
     if listing_pages == 0:

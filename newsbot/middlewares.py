@@ -13,6 +13,8 @@ from scrapy.utils.defer import deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from newsbot.render import page_url
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,7 +59,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 logger.info(
                     "HTTP %s for %s: retry %s in %.1fs",
                     response.status,
-                    request.url,
+                    page_url(request),  # the page, also when Splash's endpoint was asked
                     attempt,
                     delay,
                 )

@@ -21,6 +21,7 @@ class SiteProfile:
     name: str
     article_path: re.Pattern[str]
     exclude_path: re.Pattern[str]
+    render: str = "both"  # page types rendered when a renderer is on: listing/article/both/none
 
     def is_excluded_url(self, url: str) -> bool:
         """Paths that are never articles (archives, feeds, files, WordPress internals)."""
@@ -44,13 +45,22 @@ def _raw_profiles() -> dict[str, dict[str, str]]:
     return profiles
 
 
+RENDER_CHOICES = ("listing", "article", "both", "none")
+
+
 def _build(key: str, raw: dict[str, str], default: dict[str, str]) -> SiteProfile:
     merged = {**default, **raw}
+    render = merged["render"]
+    if render not in RENDER_CHOICES:
+        raise ValueError(
+            f"profile {key!r}: render must be one of {', '.join(RENDER_CHOICES)}: {render!r}"
+        )
     return SiteProfile(
         key=key,
         name=merged["name"],
         article_path=re.compile(merged["article_path"]),
         exclude_path=re.compile(merged["exclude_path"], re.IGNORECASE),
+        render=render,
     )
 
 

@@ -21,7 +21,8 @@ USER_AGENT = (
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+# The delay varies by ±50 %: Scrapy's default (RANDOMIZE_DOWNLOAD_DELAY before 2.19,
+# DOWNLOAD_DELAY_JITTER since); naming RANDOMIZE_DOWNLOAD_DELAY warns on 2.19.
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -60,11 +61,67 @@ NEWSBOT_MIN_FILL_RATES = {"title": 0.99, "published_at": 0.95, "text": 0.95}
 NEWSBOT_MAX_ERROR_RATIO = 0.2
 NEWSBOT_MAX_FILL_DROP = 0.3  # a field this far below its usual fill rate makes a run unhealthy
 NEWSBOT_KNOWN_STOP = 3  # consecutive already-stored articles that end an incremental walk
-NEWSBOT_SPLASH_URL = ""  # e.g. http://127.0.0.1:8050 to render pages through Splash
-NEWSBOT_SPLASH_WAIT = 0.5
 NEWSBOT_LOG_FILE = ""
 NEWSBOT_LOG_MAX_BYTES = 10 * 1024 * 1024
 NEWSBOT_LOG_BACKUPS = 5
+
+# --- JavaScript rendering (newsbot.render; README "Rendering") ------------------------
+# Splash at this URL renders pages (scrapy-splash's own setting), e.g. http://127.0.0.1:8050.
+SPLASH_URL = ""
+# Which renderer: "" = Splash when SPLASH_URL is set, else none; "splash", "playwright", "none".
+NEWSBOT_RENDERER = ""
+# Page types to render on every site: listing, article, both, none; "" = each profile's `render`.
+NEWSBOT_RENDER_PAGES = ""
+NEWSBOT_RENDER_WAIT = 0.5  # seconds a rendered page's scripts get after it has loaded
+NEWSBOT_RENDER_TIMEOUT = 30.0  # seconds a whole render may take (Splash `timeout`, Playwright)
+# The Lua script Splash runs for every rendered page (args: url, kind, wait, timeout, scrolls).
+# It returns the page's own HTTP status; on a listing it scrolls until no new links appear.
+NEWSBOT_SPLASH_LUA = """
+function main(splash, args)
+  local ok, reason = splash:go(args.url)
+  splash:set_result_content_type("text/html; charset=utf-8")
+  if not ok then
+    -- reason is "http404" for an HTTP error, else "network3", "render_error"…
+    local code = string.sub(reason, 1, 4) == "http" and tonumber(string.sub(reason, 5)) or nil
+    if code == nil then  -- not an HTTP status: the page could not be loaded at all
+      splash:set_result_status_code(502)
+      splash:set_result_header("X-Newsbot-Render-Error", reason)
+      return reason
+    end
+    splash:set_result_status_code(code)
+    return splash:html()
+  end
+  assert(splash:wait(args.wait))
+  if args.kind == "listing" then
+    local links = -1
+    for _ = 1, args.scrolls do
+      local now = splash:evaljs("document.links.length")
+      if now == links then break end
+      links = now
+      splash:runjs("window.scrollTo(0, document.body.scrollHeight)")
+      assert(splash:wait(args.wait))
+    end
+  end
+  return splash:html()
+end
+"""
+# scrapy-playwright's own settings, used with NEWSBOT_RENDERER=playwright: Debian's chromium,
+# no browser download; the flags keep it off this machine's closed network.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--headless",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ],
+}
 
 # --- exports ----------------------------------------------------------------------------
 FEED_EXPORT_FIELDS = list(FIELDS)
@@ -72,7 +129,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"csv": "newsbot.exporters.ListJoiningCsvItemExporter"}
 
 # --- Scrapy housekeeping ----------------------------------------------------------------
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,3 +85,84 @@ def run_crawl(
         cmd, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=timeout, check=False
     )
     return CrawlResult(proc.returncode, proc.stdout + proc.stderr, csv_path, db_path)
+
+
+# --- renderers: a real Splash and Debian's chromium ---------------------------------------------
+
+#: Where deploy/install-splash.sh puts Splash's own virtualenv (it is not the project's).
+SPLASH_VENV = Path(os.environ.get("NEWSBOT_SPLASH_VENV") or ROOT / ".venv-splash")
+CHROMIUM = Path("/usr/bin/chromium")
+#: In CI a renderer that is not installed fails its tests: CI must prove they ran.
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing(what: str) -> None:
+    """Skip locally; fail in CI, where .ci/run installed everything."""
+    if IN_CI:
+        pytest.fail(f"{what} (CI=true: rendering tests must run, not skip)")
+    pytest.skip(what)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ping(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/_ping", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def splash_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Splash 3.5 started through ``newsbot.splash_server`` for the whole session.
+
+    It runs in its own process group and is stopped with SIGTERM, which also stops its Xvfb.
+    """
+    python = SPLASH_VENV / "bin" / "python"
+    if not python.exists():
+        missing(f"Splash is not installed in {SPLASH_VENV} (run deploy/install-splash.sh)")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("splash") / "splash.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [str(python), "-m", "newsbot.splash_server", "--port", str(port), "--disable-ui"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _ping(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+                pytest.fail(f"Splash did not answer /_ping (exit {proc.poll()}):\n{tail}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium and scrapy-playwright, which NEWSBOT_RENDERER=playwright needs."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} is missing (run deploy/install-splash.sh)")
+    try:
+        import scrapy_playwright  # noqa: F401
+    except ImportError:
+        missing("scrapy-playwright is not installed (pip install -e '.[playwright]')")
+    return CHROMIUM

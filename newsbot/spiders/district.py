@@ -21,7 +21,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from newsbot import splash
+from newsbot import render
 from newsbot.dates import now_moscow, parse_date
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
@@ -105,15 +105,24 @@ class DistrictSpider(scrapy.Spider):
         self.stop_at_known = True
         self.known_in_a_row = 0
         self.known_stop = 3
+        self.renderer: render.PageRenderer | None = None  # set in from_crawler
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        splash.configure(settings)  # no-op unless NEWSBOT_SPLASH_URL is set
+        render.configure(settings)  # no-op unless SPLASH_URL or NEWSBOT_RENDERER is set
 
-    def _page_request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
-        settings = self.crawler.settings if self.crawler is not None else None
-        return splash.page_request(url, callback, settings, **kwargs)
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> DistrictSpider:
+        spider: DistrictSpider = super().from_crawler(crawler, *args, **kwargs)
+        # A mistaken rendering setting stops the run here with one line (exit status 1).
+        spider.renderer = render.PageRenderer.from_settings(crawler.settings, spider.profile.render)
+        return spider
+
+    def _page_request(self, url: str, callback: Any, kind: str, **kwargs: Any) -> scrapy.Request:
+        if self.renderer is None:
+            return scrapy.Request(url, callback=callback, **kwargs)
+        return self.renderer.request(url, callback, kind, **kwargs)
 
     # -- start ----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -168,7 +177,7 @@ class DistrictSpider(scrapy.Spider):
             "dont_filter": True,  # the spider dedups by url_key itself, see self.seen
         }
         if callback == self.parse_listing:  # HTML may need rendering; feeds, sitemaps never
-            return self._page_request(url, callback, **kwargs)
+            return self._page_request(url, callback, "listing", **kwargs)
         return scrapy.Request(url, callback=callback, **kwargs)
 
     def _inc(self, key: str, count: int = 1) -> None:
@@ -227,6 +236,7 @@ class DistrictSpider(scrapy.Spider):
                 self._page_request(
                     entry.url,
                     self.parse_article,
+                    "article",
                     errback=self.on_error,
                     meta={"kind": "article", "listing": source},
                     dont_filter=True,
@@ -384,12 +394,25 @@ class DistrictSpider(scrapy.Spider):
         yield ArticleItem(**result.fields)
 
     def on_error(self, failure: Failure) -> None:
+        """Log a failed page by its own URL (not Splash's endpoint) and count why it failed."""
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
         kind = request.meta.get("kind", "request")
+        url = render.page_url(request)
+        renderer = render.renderer_of(request)
+        reason = render.render_error(response) if response is not None else ""
+        if renderer and (response is None or reason):
+            # Splash's 504/502, Splash unreachable, a browser error: the render failed.
+            what = reason or failure.getErrorMessage()
+            name = response.status if response is not None else failure.type.__name__
+            logger.error("%s %s failed: rendering through %s: %s", kind, url, renderer, what)
+            self._inc("render/failed")
+            self._inc(f"render/failed/{name}")
         if response is not None:
-            logger.error("%s %s failed: HTTP %s", kind, request.url, response.status)
+            if not reason:
+                logger.error("%s %s failed: HTTP %s", kind, url, response.status)
             self._inc(f"http_error/{response.status}")
         else:
-            logger.error("%s %s failed: %s", kind, request.url, failure.getErrorMessage())
+            if not renderer:
+                logger.error("%s %s failed: %s", kind, url, failure.getErrorMessage())
             self._inc(f"request_error/{failure.type.__name__ if failure.type else 'unknown'}")

@@ -54,6 +54,7 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "read_also_after": None,  # inline «Читайте также: <a>» paragraph after this index
     "read_also_slug": None,
     "attachment": None,  # slug of a WordPress attachment page to generate
+    "js_body": False,  # the body paragraphs are built by an (ES5) script, not in the HTML
 }
 
 #: Path (no query, no trailing slash) that answers 503 once; mirrored in server.DEFAULT_FAIL_ONCE.
@@ -81,6 +82,11 @@ def load_articles(data_file: Path = DATA_FILE) -> tuple[list[dict[str, Any]], di
     """Return (listed articles, the robots-disallowed private article) from the JSON data."""
     data = json.loads(data_file.read_text(encoding="utf-8"))
     return data["articles"], data["private"]
+
+
+def load_js_articles(data_file: Path = DATA_FILE) -> list[dict[str, Any]]:
+    """The /js/ section's articles (script-built bodies), listed only by the /js/ listing."""
+    return list(json.loads(data_file.read_text(encoding="utf-8")).get("js", []))
 
 
 def make_article(
@@ -217,6 +223,13 @@ def abs_url(path: str) -> str:
 # --------------------------------------------------------------------------- page chrome
 
 
+#: DNS hints to off-site hosts, as WordPress themes write them (not on pages a browser renders).
+PREFETCH = (
+    '<link rel="dns-prefetch" href="//mc.yandex.ru">',
+    '<link rel="dns-prefetch" href="//vk.com">',
+)
+
+
 def head(
     title: str,
     *,
@@ -224,6 +237,7 @@ def head(
     extra: Sequence[str] = (),
     description: str | None = None,
     robots: str = "index, follow, max-image-preview:large, max-snippet:-1, max-video-preview:-1",
+    prefetch: bool = True,
 ) -> str:
     lines = [
         "<!DOCTYPE html>",
@@ -242,8 +256,7 @@ def head(
     lines.extend(extra)
     lines.extend(
         [
-            '<link rel="dns-prefetch" href="//mc.yandex.ru">',
-            '<link rel="dns-prefetch" href="//vk.com">',
+            *(PREFETCH if prefetch else ()),
             f'<link rel="alternate" type="application/rss+xml" title="{SITE_NAME} &raquo; Лента"'
             f' href="{ORIGIN}/feed/">',
             f'<link rel="https://api.w.org/" href="{ORIGIN}/wp-json/">',
@@ -553,6 +566,7 @@ def article_page(art: dict[str, Any], pool: Sequence[dict[str, Any]]) -> str:
         canonical=url if f["canonical"] else None,
         extra=extra,
         description=desc if (f["og"] or f["jsonld"]) else None,
+        prefetch=not f["js_body"],  # a browser renders these: it must ask no host but ours
     )
 
     pub = ru_date(art["published"])
@@ -580,7 +594,9 @@ def article_page(art: dict[str, Any], pool: Sequence[dict[str, Any]]) -> str:
     body_parts.append(
         "<style>.entry-content .wp-caption{max-width:100%}.sd-title{font-size:14px}</style>"
     )
-    for i, para in enumerate(art["paragraphs"]):
+    if f["js_body"]:
+        body_parts.append(js_body(art))
+    for i, para in enumerate([] if f["js_body"] else art["paragraphs"]):
         body_parts.append(f"<p>{para_html(para)}</p>")
         if f["script_after"] == i:
             body_parts.append(
@@ -660,6 +676,99 @@ value="Отправить комментарий"><input type="hidden" name="com
         f"post-template-default single single-post postid-{art['id']} single-format-standard"
     )
     return page(head_html, body_class, False, main, pool)
+
+
+# --------------------------------------------------------------------------- /js/ section
+
+#: The /js/ listing: links inserted by script; the last ones only once the page is scrolled.
+JS_LISTING_PATH = "/js/"
+JS_EAGER = 2  # entries the script inserts at load; the rest follow the first scroll
+JS_MISSING_PATH = "/2025/10/01/na-volgogradskom-prospekte-zakryli-staryj-rynok"  # answers 404
+
+
+def js_data(value: Any) -> str:
+    """A JSON literal safe inside <script> (no ``</`` to end it early)."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
+def js_body(art: dict[str, Any]) -> str:
+    """The body as a script that writes its paragraphs (ES5: Splash's 2016 WebKit runs it)."""
+    paragraphs = [para_html(p) for p in art["paragraphs"]]
+    return f"""<div id="js-body"></div>
+<script>
+(function () {{
+  var paragraphs = {js_data(paragraphs)};
+  var html = "";
+  for (var i = 0; i < paragraphs.length; i++) {{
+    html += "<p>" + paragraphs[i] + "</p>";
+  }}
+  document.getElementById("js-body").innerHTML = html;
+}})();
+</script>"""
+
+
+def js_listing_page(js_pool: Sequence[dict[str, Any]]) -> str:
+    """A listing whose entries exist only after its script runs (and, past JS_EAGER, a scroll)."""
+    entries = [
+        {
+            "url": url_of(a),
+            "title": a["title"],
+            "datetime": iso(a["published"]),
+            "date": ru_date(a["published"]),
+        }
+        for a in js_pool
+    ]
+    entries.append(  # listed, but its page is gone: the page's own 404 must come through
+        {
+            "url": ORIGIN + JS_MISSING_PATH,
+            "title": "На Волгоградском проспекте закрыли старый рынок",
+            "datetime": "2025-10-01T08:00:00+03:00",
+            "date": "01 Окт 2025 в 08:00",
+        }
+    )
+    script = f"""<script>
+(function () {{
+  var posts = {js_data(entries)};
+  var box = document.getElementById("js-posts");
+  function add(from, to) {{
+    var html = "";
+    for (var i = from; i < to && i < posts.length; i++) {{
+      html += '<article class="post type-post entry-card"><h2 class="entry-title">'
+        + '<a href="' + posts[i].url + '" rel="bookmark">' + posts[i].title + '</a></h2>'
+        + '<div class="entry-meta"><time class="entry-date published" datetime="'
+        + posts[i].datetime + '">' + posts[i].date + '</time></div></article>';
+    }}
+    box.innerHTML += html;
+  }}
+  add(0, {JS_EAGER});
+  var more = true;
+  window.addEventListener("scroll", function () {{
+    if (more) {{
+      more = false;
+      setTimeout(function () {{ add({JS_EAGER}, posts.length); }}, 100);
+    }}
+  }});
+}})();
+</script>"""
+    head_html = head(
+        f"Новости со скриптом - {SITE_NAME}",
+        canonical=abs_url(JS_LISTING_PATH),
+        extra=[],
+        prefetch=False,
+    )
+    main = "\n".join(
+        [
+            '<h1 class="page-title">Новости округа</h1>',
+            '<div id="js-posts" class="posts"></div>',
+            '<div class="infinite-spacer" style="height: 3000px"></div>',
+            script,
+        ]
+    )
+    return (
+        f'{head_html}\n<body class="archive js-section">\n{header(False)}\n'
+        f'<div id="content" class="site-content">\n<main id="primary" class="site-main">\n'
+        f"{main}\n</main>\n</div>\n{footer()}\n</body>\n</html>\n"
+    )
 
 
 # --------------------------------------------------------------------------- listings
@@ -1095,7 +1204,23 @@ def build_site(
         + "\n",
     )
 
+    js_pool = _sorted_pool(copy.deepcopy(load_js_articles()))
+    _write(out_dir, JS_LISTING_PATH.strip("/") + "/index.html", js_listing_page(js_pool))
+    for art in js_pool:
+        _write(out_dir, path_of(art).lstrip("/") + "/index.html", article_page(art, pool))
+
     doc = expected_doc(pool, private, pages)
+    doc["js"] = {
+        "_comment": (
+            "The /js/ section: a listing whose links are inserted by script (the last only "
+            f"after a scroll; {JS_EAGER} at load) and articles whose body is built by script. "
+            "A crawl from /js/ finds them only with rendering."
+        ),
+        "listing": JS_LISTING_PATH,
+        "eager": JS_EAGER,
+        "missing": ORIGIN + JS_MISSING_PATH,
+        "articles": [expected_item(a) for a in js_pool],
+    }
     if expected_file is not None:
         expected_file.write_text(
             json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8", newline="\n"
