@@ -45,7 +45,8 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.store.SQLitePipeline": 300,
 }
 SQLITE_PATH = "data/newsbot.db"
-SQLITE_BATCH_SIZE = 20
+SQLITE_BATCH_SIZE = 20  # items per write transaction
+SQLITE_FLUSH_SECONDS = 5.0  # a timer also commits a partial batch this often (0: no timer)
 
 # --- unattended runs: lock, summary, health, log file -----------------------------------
 COMMANDS_MODULE = "newsbot.commands"

@@ -560,3 +560,32 @@ def html_to_text(html: str | bytes | lxml.html.HtmlElement | None) -> str:
     except Exception:  # malformed input must never break a crawl
         logger.debug("html_to_text failed", exc_info=True)
         return ""
+
+
+# --------------------------------------------------------------------------------------------
+# Storage safety net.
+
+#: What no stored field may hold: lone surrogates (a cut emoji in escaped JSON; not encodable,
+#: so SQLite and every exporter refuse the row), NUL and the other C0/C1 controls but tab, LF
+#: and CR (handled below), bidi embeddings/overrides/isolates (they reorder what a reader sees),
+#: and the noncharacters U+FFFE/U+FFFF.
+_UNSTORABLE = re.compile(
+    "[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]+"
+)
+
+
+def sanitize(s: str) -> str:
+    """The last word before storage: ``s`` with nothing SQLite or a reader would choke on.
+
+    Linear (one character-class pass, nothing at all for clean text); CRLF and CR become LF,
+    a tab a space. Meant for any field, so it neither collapses spaces nor joins lines.
+    """
+    if not s:
+        return s
+    if "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in s:
+        s = s.replace("\t", " ")
+    if _UNSTORABLE.search(s) is None:
+        return s
+    return _UNSTORABLE.sub("", s)

@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,9 @@ class CrawlResult:
     log: str
     csv_path: Path
     db_path: Path
+    #: Wall seconds and peak RSS (KiB) of the crawl process, for the measurements in README.
+    seconds: float = 0.0
+    peak_rss_kib: int = 0
 
 
 #: The environment a crawl subprocess runs in: the checkout importable as a project.
@@ -77,7 +82,30 @@ def run_crawl(
     merged = {**FAST_SETTINGS, "SQLITE_PATH": str(db_path), **(settings or {})}
     feed = ["-O", str(csv_path)] if "-O" not in args and "-o" not in args else []
     cmd = crawl_command(base_url, merged, *feed, *args)
-    proc = subprocess.run(
-        cmd, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    return CrawlResult(proc.returncode, proc.stdout + proc.stderr, csv_path, db_path)
+    returncode, log, seconds, rss = run_measured(cmd, timeout)
+    return CrawlResult(returncode, log, csv_path, db_path, seconds, rss)
+
+
+def run_measured(cmd: list[str], timeout: float) -> tuple[int, str, float, int]:
+    """(exit status, output, wall seconds, peak RSS in KiB) of ``cmd`` run from the checkout.
+
+    ``os.wait4`` gives this child's own resource usage (``subprocess`` would discard it).
+    """
+    with tempfile.TemporaryFile() as out:
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=out)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > timeout:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                raise subprocess.TimeoutExpired(cmd, timeout)
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0)
+        log = out.read().decode("utf-8", "replace")
+    return proc.returncode, log, seconds, int(usage.ru_maxrss)

@@ -14,7 +14,7 @@ from newsbot.dates import now_moscow, parse_date, to_iso
 from newsbot.districts import find_districts
 from newsbot.fields import FIELDS, LIST_FIELDS
 from newsbot.store import utc_now
-from newsbot.text import clean_inline, clean_text, content_hash, word_count
+from newsbot.text import clean_inline, clean_text, content_hash, sanitize, word_count
 from newsbot.urls import clean_url, site_of
 
 logger = logging.getLogger(__name__)
@@ -22,9 +22,19 @@ logger = logging.getLogger(__name__)
 INLINE_FIELDS = ("title", "author", "lead", "image_caption", "photo_credit")
 
 
+def _sanitized(value: Any) -> Any:
+    """Strings (also inside lists) without what SQLite or a reader would refuse (text.sanitize)."""
+    if isinstance(value, str):
+        return sanitize(value)
+    if isinstance(value, list | tuple):
+        return [sanitize(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
 def clean_item(data: dict[str, Any], now: Any = None) -> tuple[dict[str, Any], list[str]]:
     """The cleaned row and the names of DESIGN fields left empty. Idempotent on clean rows."""
     now = now or now_moscow()
+    data = {k: _sanitized(v) for k, v in data.items()}
     out: dict[str, Any] = {}
     out["url"] = clean_url(data.get("url"))
     out["site"] = data.get("site") or site_of(out["url"])
