@@ -383,6 +383,12 @@ class DistrictSpider(scrapy.Spider):
         yield ArticleItem(**result.fields, scraped_at=utc_now())
 
     def on_error(self, failure: Failure) -> None:
+        # Imported here: newsbot.middlewares imports the reactor, which must not be installed
+        # when Scrapy loads the spider modules.
+        from newsbot.middlewares import OffsiteRequest
+
+        if failure.check(OffsiteRequest):
+            return  # SiteOnlyMiddleware logged the host and counted the request
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
         kind = request.meta.get("kind", "request")
