@@ -8,6 +8,8 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from newsbot.extensions.summary import RunSummary
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,5 +27,12 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        self.exitcode = int(stats.get("newsbot/exit_code", 0))
+        summary = crawler.get_extension(RunSummary)
+        if summary is None:  # switched off in EXTENSIONS: no verdict asked for
+            self.exitcode = 0
+            return
+        if summary.exit_code is None:  # the run ended before it could be judged
+            logger.error("newsbot run ended without a verdict: exit 1")
+            self.exitcode = 1
+            return
+        self.exitcode = summary.exit_code

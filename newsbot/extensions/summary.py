@@ -74,6 +74,8 @@ class RunSummary:
         self.summary: dict[str, Any] = {}
         self.usual: dict[str, float] = {}
         self.max_drop = 0.3
+        #: The run's exit status once it is judged (read by newsbot.commands.crawl).
+        self.exit_code: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -126,9 +128,9 @@ class RunSummary:
             self.max_error_ratio,
             usual=self.usual,
             max_drop=self.max_drop,
+            reason=reason,
         )
-        if reason not in ("finished", "lock_held") and health.exit_code == 0:
-            health.problems.append(f"run ended early: {reason}")
+        self.exit_code = health.exit_code
         self._stats.set_value("newsbot/exit_code", health.exit_code)
         self.summary = build_summary(stats, time.monotonic() - self.started, health, reason)
         for problem in health.problems:
