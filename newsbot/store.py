@@ -209,6 +209,34 @@ def store_failure(path: str | Path, exc: BaseException) -> str:
     return f"cannot use the store {path}: {text}"
 
 
+def check_store(path: str | Path, lock_path: str | Path | None) -> None:
+    """Before a run: can the lock be created and the store opened, migrated and written?
+
+    Raises StoreUnavailable with one line for the operator (missing or read-only directory,
+    a file that is not a database, a full disk); a run would otherwise fail in several
+    components at once, each with a traceback.
+    """
+    if lock_path:
+        lock = Path(lock_path)
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            with lock.open("a"):
+                pass
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot create the run lock {lock}: {exc.strerror or exc}"
+            ) from exc
+    try:
+        store = ArticleStore(path)
+        try:
+            store.conn.execute("BEGIN IMMEDIATE")  # a write lock: read-only files fail here
+            store.conn.execute("ROLLBACK")
+        finally:
+            store.close()
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        raise StoreUnavailable(store_failure(path, exc)) from exc
+
+
 def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -526,12 +554,17 @@ class ArticleStore:
                 try:
                     self._upsert_one(_to_row(item), seen_at, counts)
                 except ROW_ERRORS as exc:
+                    if not self.conn.in_transaction:
+                        raise  # SQLite gave up the whole transaction: not this row's fault
                     self.conn.execute("ROLLBACK TO upsert_row")
                     counts.failed.append((str(item.get("url") or "?"), str(exc)))
                 self.conn.execute("RELEASE upsert_row")
             self.conn.execute("COMMIT")
         except Exception:
-            self.conn.execute("ROLLBACK")
+            # A full disk or an I/O error has already rolled back (and ROLLBACK would raise,
+            # hiding the cause).
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         return counts
 

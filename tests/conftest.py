@@ -79,7 +79,12 @@ def run_crawl(
     """Run the real ``scrapy crawl district`` in a subprocess against ``base_url``."""
     csv_path = workdir / "articles.csv"
     db_path = db_path or workdir / "newsbot.db"
-    merged = {**FAST_SETTINGS, "SQLITE_PATH": str(db_path), **(settings or {})}
+    merged = {
+        **FAST_SETTINGS,
+        "SQLITE_PATH": str(db_path),
+        "NEWSBOT_SUMMARY_PATH": str(workdir / "last_run.json"),  # never into the checkout
+        **(settings or {}),
+    }
     feed = ["-O", str(csv_path)] if "-O" not in args and "-o" not in args else []
     cmd = crawl_command(base_url, merged, *feed, *args)
     returncode, log, seconds, rss = run_measured(cmd, timeout)

@@ -7,8 +7,11 @@ import logging
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
 
 from newsbot.extensions.summary import RunSummary
+from newsbot.health import EXIT_STORE
+from newsbot.store import StoreUnavailable, check_store
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +24,11 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
+        problem = _store_problem(self.settings)
+        if problem:
+            logger.error("newsbot: %s (exit %d)", problem, EXIT_STORE)
+            self.exitcode = EXIT_STORE
+            return
         crawler = self.crawler_process.create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
@@ -36,3 +44,16 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
             return
         self.exitcode = summary.exit_code
+
+
+def _store_problem(settings: BaseSettings) -> str:
+    """Why the store or its lock cannot be used, in one line; "" when it can (or is off)."""
+    path = settings.get("SQLITE_PATH")
+    lock = settings.get("NEWSBOT_LOCK_PATH") or (f"{path}.lock" if path else "")
+    if not path:
+        return ""
+    try:
+        check_store(path, lock)
+    except StoreUnavailable as exc:
+        return str(exc)
+    return ""

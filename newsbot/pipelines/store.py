@@ -21,7 +21,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
@@ -78,8 +78,10 @@ class SQLitePipeline:
             self.timer.start(self.flush_seconds, now=False)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        if self.broken:
-            raise DropItem(f"not stored: {self.broken}")
+        if self.broken:  # said once in _fail; the run is closing
+            if self.stats is not None:
+                self.stats.inc_value("newsbot/store/not_stored")
+            return item
         self.buffer.append(ItemAdapter(item).asdict())
         if len(self.buffer) >= self.batch_size:
             self.flush()
