@@ -348,7 +348,9 @@ class DistrictSpider(scrapy.Spider):
         """RSS/Atom, newest first; WordPress pages older items as ``/feed/?paged=N``."""
         page = int(response.meta.get("page", 1))
         self._inc("listing/pages")
-        entries = self._same_site_articles(parse_feed(response.body, response.url))
+        feed = parse_feed(response.body, response.url)
+        self._count_feed_problem(feed.problem)
+        entries = self._same_site_articles(feed)
         requests, verdict = self._follow(entries, response.url)
         yield from requests
         if entries and requests and self._walk_on(verdict, response.url, page):
@@ -372,6 +374,7 @@ class DistrictSpider(scrapy.Spider):
         """A sitemap index (follow the post sitemaps) or a urlset (articles, any order)."""
         self._inc("listing/pages")
         children, listing = parse_sitemap(response.body, response.url)
+        self._count_feed_problem(listing.problem)
         posts = [u for u in children if any(w in u.rsplit("/", 1)[-1] for w in _POST_SITEMAP_WORDS)]
         for url in posts or children:
             if same_site(url, self.start_url) and url_key(url) not in self.seen:
@@ -383,6 +386,11 @@ class DistrictSpider(scrapy.Spider):
         # before ``since`` was published before it too.
         requests, _ = self._follow(self._same_site_articles(listing), response.url, ordered=False)
         yield from requests
+
+    def _count_feed_problem(self, problem: str) -> None:
+        """A truncated or refused feed/sitemap may hide entries: counted, so health says so."""
+        if problem:
+            self._inc(f"feeds/{problem}")
 
     def _api_url(self, page: int) -> str:
         query = urlencode({"per_page": 100, "page": page, "_fields": "link,date,date_gmt"})
