@@ -567,8 +567,8 @@ def html_to_text(html: str | bytes | lxml.html.HtmlElement | None) -> str:
 
 #: What no stored field may hold: lone surrogates (a cut emoji in escaped JSON; not encodable,
 #: so SQLite and every exporter refuse the row), NUL and the other C0/C1 controls but tab, LF
-#: and CR (handled below), bidi embeddings/overrides/isolates (they reorder what a reader sees),
-#: and the noncharacters U+FFFE/U+FFFF.
+#: and CR (whitespace, kept verbatim), bidi embeddings/overrides/isolates (they reorder what a
+#: reader sees), and the noncharacters U+FFFE/U+FFFF.
 _UNSTORABLE = re.compile(
     "[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]+"
 )
@@ -577,15 +577,9 @@ _UNSTORABLE = re.compile(
 def sanitize(s: str) -> str:
     """The last word before storage: ``s`` with nothing SQLite or a reader would choke on.
 
-    Linear (one character-class pass, nothing at all for clean text); CRLF and CR become LF,
-    a tab a space. Meant for any field, so it neither collapses spaces nor joins lines.
+    Linear (one character-class pass, nothing at all for clean text). Meant for any field, so
+    it keeps whitespace as it is: the one-line and paragraph rules are the normaliser's job.
     """
-    if not s:
-        return s
-    if "\r" in s:
-        s = s.replace("\r\n", "\n").replace("\r", "\n")
-    if "\t" in s:
-        s = s.replace("\t", " ")
-    if _UNSTORABLE.search(s) is None:
+    if not s or _UNSTORABLE.search(s) is None:
         return s
     return _UNSTORABLE.sub("", s)

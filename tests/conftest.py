@@ -94,23 +94,32 @@ def run_crawl(
 def run_measured(cmd: list[str], timeout: float) -> tuple[int, str, float, int]:
     """(exit status, output, wall seconds, peak RSS in KiB) of ``cmd`` run from the checkout.
 
-    ``os.wait4`` gives this child's own resource usage (``subprocess`` would discard it).
+    The RSS comes from GNU time where it is installed: a child forked straight from pytest
+    starts out counting pytest's own pages. Without it, ``os.wait4``'s figure (an upper bound).
     """
-    with tempfile.TemporaryFile() as out:
-        started = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=out)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - started > timeout:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise subprocess.TimeoutExpired(cmd, timeout)
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.monotonic() - started
-        out.seek(0)
-        log = out.read().decode("utf-8", "replace")
-    return proc.returncode, log, seconds, int(usage.ru_maxrss)
+    gnu_time = shutil.which("time", path="/usr/bin")
+    with tempfile.TemporaryDirectory() as tmp:
+        rss_file = Path(tmp) / "rss"
+        if gnu_time:
+            cmd = [gnu_time, "-q", "-f", "%M", "-o", str(rss_file), *cmd]
+        with (Path(tmp) / "out").open("w+b") as out:
+            started = time.monotonic()
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=out)
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() - started > timeout:
+                    proc.kill()
+                    os.wait4(proc.pid, 0)
+                    proc.returncode = -9
+                    raise subprocess.TimeoutExpired(cmd, timeout)
+                time.sleep(0.05)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            seconds = time.monotonic() - started
+            out.seek(0)
+            log = out.read().decode("utf-8", "replace")
+        rss = int(usage.ru_maxrss)
+        if gnu_time and rss_file.is_file():
+            rss = int(rss_file.read_text().split()[-1])
+    return proc.returncode, log, seconds, rss

@@ -51,7 +51,7 @@ def test_sanitize_removes_what_sqlite_and_readers_choke_on() -> None:
     from newsbot.text import sanitize
 
     dirty = "a\ud800b\x00c\x07d\x9be\u202ef\u2066g\nh\ufffei\tj\r\nk"
-    assert sanitize(dirty) == "abcdefg\nhi j\nk"
+    assert sanitize(dirty) == "abcdefg\nhi\tj\r\nk"
     assert sanitize("Заголовок «в кавычках» — с тире") == "Заголовок «в кавычках» — с тире"
     assert sanitize("") == ""
 
