@@ -1,7 +1,8 @@
 """``newsbot``: the analysts' commands over the store (``export``, ``stats``), and ``extract``,
 which reads saved pages as the crawl would.
 
-Exit status: 0 done, 2 bad arguments or an unusable database (with a one-line reason on stderr),
+Exit status: 0 done, 2 bad arguments, an unusable database or an output file that cannot be
+written (missing or read-only directory, full disk), with a one-line reason on stderr;
 1 anything else.
 """
 
@@ -141,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OSError as exc:  # a missing or read-only directory, a full disk
+        where = exc.filename or args.output
+        print(
+            f"newsbot {args.command}: error: cannot write {where}: {exc.strerror}", file=sys.stderr
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
 

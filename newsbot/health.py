@@ -10,12 +10,20 @@ Pure functions over a stats dict, so the rules are tested without a crawl. Exit 
 5     pages that should hold articles gave none (a theme change emptied the extraction)
 6     too many failed requests (``NEWSBOT_MAX_ERROR_RATIO``)
 7     a field's fill rate fell below its floor (``NEWSBOT_MIN_FILL_RATES``)
-8     rendering was on and every render failed (Splash down or timing out, browser broken)
+8     the store or its lock cannot be used: missing or read-only directory, not a database,
+      disk full (one error line names the file and the cause)
+9     stopped by SIGTERM/SIGINT before the end (rows parsed until then are stored)
+10    a bound ended the walk or the run (``NEWSBOT_MAX_LISTING_PAGES``,
+      ``CLOSESPIDER_PAGECOUNT``, ``CLOSESPIDER_TIMEOUT``): a trap, or a bound set too low
+11    data may be missing: a feed or sitemap was truncated or refused, or an article could not
+      be stored (each logged with its URL)
+12    rendering was on and every render failed (Splash down or timing out, browser broken)
 ====  ======================================================================================
 
-When several apply, the lowest number wins (the most basic failure explains the others), except
-8: a renderer that failed every page explains 4 to 7 (no listing reached, no articles, failed
-requests, empty fields), so 8 is reported instead of them.
+When several apply, the lowest number wins (the most basic failure explains the others),
+except that 8 and 9 win over every other (the figures of a run cut short explain nothing), and
+12 is reported instead of 4 to 7: a renderer that failed every page explains them (no listing
+reached, no articles, failed requests, empty fields).
 """
 
 from __future__ import annotations
@@ -36,7 +44,16 @@ EXIT_NO_LISTING = 4
 EXIT_NO_ARTICLES = 5
 EXIT_ERROR_RATIO = 6
 EXIT_FILL_RATE = 7
-EXIT_RENDER_FAILED = 8
+EXIT_STORE = 8
+EXIT_STOPPED = 9
+EXIT_BOUND = 10
+EXIT_INCOMPLETE = 11
+EXIT_RENDER_FAILED = 12
+
+#: Spider close reasons of a run stopped from outside (Scrapy's own name for SIGTERM/SIGINT).
+STOPPED_REASONS = frozenset({"shutdown"})
+#: A run closed because the store could not be written (newsbot.pipelines.store).
+STORE_FAILED_REASON = "store_failed"
 
 DEFAULT_MIN_FILL_RATES: dict[str, float] = {"title": 0.99, "published_at": 0.95, "text": 0.95}
 
@@ -54,6 +71,11 @@ class Health:
     def fail(self, code: int, problem: str) -> None:
         self.problems.append(problem)
         self.exit_code = code if self.exit_code == EXIT_OK else min(self.exit_code, code)
+
+    def cut_short(self, code: int, problem: str) -> None:
+        """A run that could not go on: its status wins, its reason is said first."""
+        self.problems.insert(0, problem)
+        self.exit_code = code
 
 
 def fill_rates(stats: Mapping[str, Any]) -> dict[str, float]:
@@ -93,8 +115,9 @@ def assess(
     min_pages_for_article_check: int = 3,
     usual: Mapping[str, float] | None = None,
     max_drop: float = 0.3,
+    reason: str = "finished",
 ) -> Health:
-    """Judge a run from its stats. Thresholds come from settings; defaults suit hourly runs."""
+    """Judge a run from its stats and Scrapy's close reason. Thresholds come from settings."""
     health = Health(fill_rates=fill_rates(stats))
     if stats.get("newsbot/lock_held"):
         health.fail(EXIT_LOCK_HELD, "another run holds the lock")
@@ -106,6 +129,7 @@ def assess(
             f"{k} ×{v}" for k, v in sorted(prefixed(stats, "newsbot/render/failed/").items())
         )
         health.fail(EXIT_RENDER_FAILED, f"all {failed_renders} page renders failed ({why})")
+        _judge_bounds_and_losses(health, stats, reason)
         return health
     listing_pages = int(stats.get("newsbot/listing/pages", 0))
     if listing_pages == 0:
@@ -145,4 +169,27 @@ def assess(
                     EXIT_FILL_RATE,
                     f"field {name} filled in {rate:.0%} of items, usually {before:.0%}",
                 )
+    _judge_bounds_and_losses(health, stats, reason)
     return health
+
+
+def _judge_bounds_and_losses(health: Health, stats: Mapping[str, Any], reason: str) -> None:
+    """Statuses 8–11: the store failed, a signal, a bound, or input that was cut short."""
+    if reason not in ("finished", "lock_held", STORE_FAILED_REASON, *STOPPED_REASONS):
+        health.fail(EXIT_BOUND, f"run ended early: {reason}")
+    if stats.get("newsbot/listing/page_ceiling"):
+        health.fail(EXIT_BOUND, "the listing-page ceiling NEWSBOT_MAX_LISTING_PAGES was reached")
+    truncated = int(stats.get("newsbot/feeds/truncated", 0))
+    refused = int(stats.get("newsbot/feeds/refused", 0))
+    if truncated or refused:
+        health.fail(
+            EXIT_INCOMPLETE,
+            f"{truncated} feeds/sitemaps truncated, {refused} refused: entries may be missing",
+        )
+    failed = int(stats.get("newsbot/store/failed", 0))
+    if failed:
+        health.fail(EXIT_INCOMPLETE, f"{failed} articles could not be stored (URLs in the log)")
+    if reason in STOPPED_REASONS:
+        health.cut_short(EXIT_STOPPED, "stopped by a signal (SIGTERM/SIGINT) before the end")
+    if reason == STORE_FAILED_REASON or stats.get("newsbot/store/write_failed"):
+        health.cut_short(EXIT_STORE, "the store could not be written (see the error above)")

@@ -1,4 +1,4 @@
-"""Downloader middlewares: retries that back off instead of hammering a struggling site."""
+"""Downloader middlewares: retries that back off; only the crawled site's own pages."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_to_future
@@ -14,6 +15,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from newsbot.render import page_url
+from newsbot.urls import same_site, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +67,56 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 )
                 await deferred_to_future(deferLater(reactor, delay, lambda: None))
         return result
+
+
+class OffsiteRequest(IgnoreRequest):
+    """A request dropped for leaving the site: logged and counted here, not an error."""
+
+
+class SiteOnlyMiddleware:
+    """Only the crawled site's own URLs are fetched; everything else is dropped here.
+
+    Replaces Scrapy's OffsiteMiddleware, which lets ``dont_filter`` requests through (the
+    spider's own requests carry it, as do retries and every redirect of them): a 301 from an
+    article to another host was fetched and stored. Checked on every request that reaches the
+    downloader — redirect targets, retries and robots.txt included — against the host of the
+    spider's ``start_url`` (``www.`` and the port aside). A Splash request is judged by the page
+    it renders, not by the Splash server it is sent to. Each dropped request is counted
+    (``newsbot/offsite/filtered``); each foreign host is logged once.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.hosts_seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SiteOnlyMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        spider = self.crawler.spider
+        home = str(getattr(spider, "start_url", "") or "")
+        if not home:
+            return  # not the district spider: nothing to judge by
+        target = request.url
+        splash_args = (request.meta.get("splash") or {}).get("args") or {}
+        if request.meta.get("_splash_processed") and splash_args.get("url"):
+            target = str(splash_args["url"])
+        if same_site(target, home):
+            return
+        host = site_of(target) or target
+        stats = self.crawler.stats
+        if host not in self.hosts_seen:
+            self.hosts_seen.add(host)
+            via = request.meta.get("redirect_urls") or []
+            logger.warning(
+                "not fetching off-site host %s: %s%s (further URLs there are only counted)",
+                host,
+                target,
+                f" (redirected from {via[0]})" if via else "",
+            )
+            if stats is not None:
+                stats.inc_value("newsbot/offsite/hosts")
+        if stats is not None:
+            stats.inc_value("newsbot/offsite/filtered")
+        raise OffsiteRequest(f"off-site: {target}")

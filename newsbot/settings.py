@@ -28,6 +28,10 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# News pages are well under 1 MiB and WordPress sitemaps a few hundred KiB; Scrapy's 1 GiB
+# default let a gzip bomb inflate the crawl to 1.1 GB. Also caps gzip/deflate/br inflation.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
@@ -35,6 +39,9 @@ RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 NEWSBOT_RETRY_BACKOFF_BASE = 2.0
 NEWSBOT_RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter lets dont_filter requests and their redirects through; ours not.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "newsbot.middlewares.SiteOnlyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsbot.middlewares.BackoffRetryMiddleware": 550,
 }
@@ -46,7 +53,8 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.store.SQLitePipeline": 300,
 }
 SQLITE_PATH = "data/newsbot.db"
-SQLITE_BATCH_SIZE = 20
+SQLITE_BATCH_SIZE = 20  # items per write transaction
+SQLITE_FLUSH_SECONDS = 5.0  # a timer also commits a partial batch this often (0: no timer)
 
 # --- unattended runs: lock, summary, health, log file -----------------------------------
 COMMANDS_MODULE = "newsbot.commands"
@@ -61,6 +69,10 @@ NEWSBOT_MIN_FILL_RATES = {"title": 0.99, "published_at": 0.95, "text": 0.95}
 NEWSBOT_MAX_ERROR_RATIO = 0.2
 NEWSBOT_MAX_FILL_DROP = 0.3  # a field this far below its usual fill rate makes a run unhealthy
 NEWSBOT_KNOWN_STOP = 3  # consecutive already-stored articles that end an incremental walk
+# --- bounds: a hostile or broken site ends in seconds, a real archive is never cut short ----
+NEWSBOT_MAX_BARREN_PAGES = 5  # listing pages in a row with no new article URL end the walk
+NEWSBOT_MAX_LISTING_PAGES = 10_000  # listing/feed/sitemap/API pages per run (0: no ceiling)
+CLOSESPIDER_PAGECOUNT = 100_000  # responses per run; reaching it ends the run (exit 10)
 NEWSBOT_LOG_FILE = ""
 NEWSBOT_LOG_MAX_BYTES = 10 * 1024 * 1024
 NEWSBOT_LOG_BACKUPS = 5

@@ -14,7 +14,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 from newsbot import neardup
 from newsbot.fields import FIELDS, LIST_FIELDS
+from newsbot.text import sanitize
 from newsbot.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,72 @@ class UpsertCounts:
     unchanged: int = 0
     #: Of the new and updated rows, how many were linked to an earlier copy (``duplicate_of``).
     near_duplicates: int = 0
+    #: Rows kept out of the transaction: (url, reason); the rest of the batch is committed.
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: What a bad row raises (a value SQLite cannot bind, a constraint); anything else, such as
+#: sqlite3.OperationalError (disk full, read-only, locked), is the store's fault, not the row's.
+ROW_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+    UnicodeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
+
+
+class StoreUnavailable(Exception):
+    """The store (or its lock) cannot be used; the message is one line for the operator."""
+
+
+def store_failure(path: str | Path, exc: BaseException) -> str:
+    """One line saying which file cannot be used and why, for a log or stderr."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = exc.filename or path
+        return f"cannot use the store {path}: {where}: {exc.strerror}"
+    text = str(exc) or type(exc).__name__
+    low = text.lower()
+    if "not a database" in low:
+        text = "the file is not an SQLite database"
+    elif "disk is full" in low or "disk full" in low:
+        text = "database or disk is full"
+    elif "readonly" in low or "read-only" in low:
+        text = "the file or its directory is read-only"
+    elif "unable to open" in low:
+        text = "cannot open or create the file (missing or unwritable directory?)"
+    return f"cannot use the store {path}: {text}"
+
+
+def check_store(path: str | Path, lock_path: str | Path | None) -> None:
+    """Before a run: can the lock be created and the store opened, migrated and written?
+
+    Raises StoreUnavailable with one line for the operator (missing or read-only directory,
+    a file that is not a database, a full disk); a run would otherwise fail in several
+    components at once, each with a traceback.
+    """
+    if lock_path:
+        lock = Path(lock_path)
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            with lock.open("a"):
+                pass
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot create the run lock {lock}: {exc.strerror or exc}"
+            ) from exc
+    try:
+        store = ArticleStore(path)
+        try:
+            store.conn.execute("BEGIN IMMEDIATE")  # a write lock: read-only files fail here
+            store.conn.execute("ROLLBACK")
+        finally:
+            store.close()
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        raise StoreUnavailable(store_failure(path, exc)) from exc
 
 
 def utc_now() -> str:
@@ -248,13 +315,17 @@ def _to_row(item: Mapping[str, Any]) -> dict[str, Any]:
     for name in FIELDS:
         value = item.get(name)
         if name in LIST_FIELDS:
-            value = json.dumps(list(value or []), ensure_ascii=False)
+            values = [sanitize(v) if isinstance(v, str) else v for v in value or []]
+            value = json.dumps(values, ensure_ascii=False)
         elif name == "word_count":
             value = int(value or 0)
         elif name in ("published_at", "modified_at"):
+            value = sanitize(value) if isinstance(value, str) else value
             value = value or None  # NULL sorts and filters better than ''
         elif value is None:
             value = ""
+        elif isinstance(value, str):
+            value = sanitize(value)  # a lone surrogate would fail the row (and did the batch)
         row[name] = value
     row["url_key"] = url_key(row["url"])
     return row
@@ -471,61 +542,81 @@ class ArticleStore:
 
         A row counts as changed when any DESIGN.md field but ``scraped_at`` differs. New and
         changed rows get their search lemmas and near-duplicate buckets in the same transaction.
+        A row SQLite refuses is left out and named in ``failed``; the others are committed.
         """
         seen_at = seen_at or utc_now()
-        rows = [_to_row(item) for item in items]
         counts = UpsertCounts()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                # A savepoint per row: a row SQLite refuses is rolled back alone.
+                self.conn.execute("SAVEPOINT upsert_row")
+                try:
+                    self._upsert_one(_to_row(item), seen_at, counts)
+                except ROW_ERRORS as exc:
+                    if not self.conn.in_transaction:
+                        raise  # SQLite gave up the whole transaction: not this row's fault
+                    self.conn.execute("ROLLBACK TO upsert_row")
+                    counts.failed.append((str(item.get("url") or "?"), str(exc)))
+                self.conn.execute("RELEASE upsert_row")
+            self.conn.execute("COMMIT")
+        except Exception:
+            # A full disk or an I/O error has already rolled back (and ROLLBACK would raise,
+            # hiding the cause).
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _upsert_one(self, row: dict[str, Any], seen_at: str, counts: UpsertCounts) -> None:
         columns = [*FIELDS, "url_key", "search_lemmas"]
         compared = [c for c in FIELDS if c != "scraped_at"]
         updates = ", ".join(f"{c} = :{c}" for c in columns if c not in ("url", "url_key"))
         names = ", ".join([*columns, "first_seen_at", "last_seen_at"])
         values = ", ".join([f":{c}" for c in columns] + [":seen_at", ":seen_at"])
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            for row in rows:
-                old = self.conn.execute(
-                    f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?",
-                    (row["url_key"],),
-                ).fetchone()
-                row["seen_at"] = seen_at
-                if old is not None and all(old[c] == row[c] for c in compared):
-                    self.conn.execute(
-                        "UPDATE articles SET last_seen_at = :seen_at WHERE id = :id",
-                        {"seen_at": seen_at, "id": old["id"]},
-                    )
-                    counts.unchanged += 1
-                    continue
-                row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
-                if old is None:
-                    cursor = self.conn.execute(
-                        f"INSERT INTO articles ({names}) VALUES ({values})", row
-                    )
-                    article_id = int(cursor.lastrowid or 0)
-                    counts.new += 1
-                else:
-                    article_id = old["id"]
-                    self.conn.execute(
-                        f"UPDATE articles SET url = :url, {updates}, last_seen_at = :seen_at"
-                        " WHERE id = :id",
-                        {**row, "id": article_id},
-                    )
-                    if old["url"] != row["url"]:
-                        self.conn.execute(
-                            "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?",
-                            (row["url"], old["url"]),
-                        )
-                    counts.updated += 1
-                    if old["text"] == row["text"]:
-                        continue
-                    self._detach(article_id, row["url"])
-                self._store_bands(article_id, neardup.shingles(row["text"]))
-                if self._link_near_duplicate(article_id, row["url"], row):
-                    counts.near_duplicates += 1
-            self.conn.execute("COMMIT")
-        except Exception:
-            self.conn.execute("ROLLBACK")
-            raise
-        return counts
+        old = self.conn.execute(
+            f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?",
+            (row["url_key"],),
+        ).fetchone()
+        row["seen_at"] = seen_at
+        if old is not None and all(old[c] == row[c] for c in compared):
+            self.conn.execute(
+                "UPDATE articles SET last_seen_at = :seen_at WHERE id = :id",
+                {"seen_at": seen_at, "id": old["id"]},
+            )
+            counts.unchanged += 1
+            return
+        row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
+        if old is None:
+            cursor = self.conn.execute(f"INSERT INTO articles ({names}) VALUES ({values})", row)
+            article_id = int(cursor.lastrowid or 0)
+            new = True
+        else:
+            new = False
+            article_id = old["id"]
+            self.conn.execute(
+                f"UPDATE articles SET url = :url, {updates}, last_seen_at = :seen_at"
+                " WHERE id = :id",
+                {**row, "id": article_id},
+            )
+            if old["url"] != row["url"]:
+                self.conn.execute(
+                    "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?",
+                    (row["url"], old["url"]),
+                )
+            if old["text"] == row["text"]:
+                counts.updated += 1
+                return
+            self._detach(article_id, row["url"])
+        self._store_bands(article_id, neardup.shingles(row["text"]))
+        linked = self._link_near_duplicate(article_id, row["url"], row)
+        # Counted last, so a row rolled back to its savepoint is not counted as stored.
+        if new:
+            counts.new += 1
+        else:
+            counts.updated += 1
+        if linked:
+            counts.near_duplicates += 1
 
     # -- crawl runs -----------------------------------------------------------------------
     def start_run(self, spider: str, site: str) -> int:

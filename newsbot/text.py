@@ -28,7 +28,7 @@ import unicodedata
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["clean_inline", "clean_text", "content_hash", "word_count"]
+__all__ = ["clean_inline", "clean_text", "content_hash", "sanitize", "word_count"]
 
 # --------------------------------------------------------------------------------------------
 # Character tables, built once.
@@ -174,3 +174,26 @@ def content_hash(text: str | None) -> str:
     if not norm:
         return ""
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Storage safety net.
+
+#: What no stored field may hold: lone surrogates (a cut emoji in escaped JSON; not encodable,
+#: so SQLite and every exporter refuse the row), NUL and the other C0/C1 controls but tab, LF
+#: and CR (whitespace, kept verbatim), bidi embeddings/overrides/isolates (they reorder what a
+#: reader sees), and the noncharacters U+FFFE/U+FFFF.
+_UNSTORABLE = re.compile(
+    "[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]+"
+)
+
+
+def sanitize(s: str) -> str:
+    """The last word before storage: ``s`` with nothing SQLite or a reader would choke on.
+
+    Linear (one character-class pass, nothing at all for clean text). Meant for any field, so
+    it keeps whitespace as it is: the one-line and paragraph rules are the normaliser's job.
+    """
+    if not s or _UNSTORABLE.search(s) is None:
+        return s
+    return _UNSTORABLE.sub("", s)

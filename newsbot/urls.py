@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -14,15 +15,42 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
     {"yclid", "gclid", "fbclid", "from", "_openstat", "ysclid", "mc_cid", "mc_eid", "igshid"}
 )
 TRACKING_PREFIXES: tuple[str, ...] = ("utm_",)
+#: Query parameters that give another view of the same article, never another article:
+#: WordPress print views (``print``), a reply link's target (``replytocom``), AMP switches
+#: (``amp``, ``noamp``), Jetpack share buttons (``share``, ``nb``), analytics and social
+#: click ids (``_ga``, ``_gl``, ``fb_action_ids``, ``fb_action_types``, ``fb_source``,
+#: ``ref``, ``mkt_tok``). Each variant fetched separately was an extra row with slightly
+#: different text.
+VARIANT_PARAMS: frozenset[str] = frozenset(
+    {
+        "print",
+        "replytocom",
+        "amp",
+        "noamp",
+        "share",
+        "nb",
+        "_ga",
+        "_gl",
+        "fb_action_ids",
+        "fb_action_types",
+        "fb_source",
+        "ref",
+        "mkt_tok",
+    }
+)
+#: Trailing path segments that are views of the page before them: AMP (``/amp/``), print
+#: (``/print/``) and paged comments (``/comment-page-2/``).
+_VARIANT_SUFFIX = re.compile(r"(?<=[^/])/(?:amp|print|comment-page-\d+)/?$", re.IGNORECASE)
 
 
 def _is_tracking(name: str) -> bool:
     low = name.lower()
-    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+    return low in TRACKING_PARAMS or low in VARIANT_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
 def clean_url(url: str | None, base: str | None = None) -> str:
-    """Absolute URL without fragment, tracking parameters, default port or upper-case host.
+    """Absolute URL without fragment, tracking and variant parameters, AMP/print/comment-page
+    suffixes, default port or upper-case host: one spelling per article.
 
     The path is kept as the site spells it (WordPress decides the trailing slash); "" for
     anything that is not an http(s) URL.
@@ -50,7 +78,10 @@ def clean_url(url: str | None, base: str | None = None) -> str:
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
-    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+    path = parts.path or "/"
+    if _VARIANT_SUFFIX.search(path):  # /slug/amp/ -> /slug/ (the slash WordPress writes)
+        path = _VARIANT_SUFFIX.sub("/", path)
+    return urlunsplit((scheme, host, path, query, ""))
 
 
 def url_key(url: str) -> str:

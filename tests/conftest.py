@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -53,6 +54,9 @@ class CrawlResult:
     log: str
     csv_path: Path
     db_path: Path
+    #: Wall seconds and peak RSS (KiB) of the crawl process, for the measurements in README.
+    seconds: float = 0.0
+    peak_rss_kib: int = 0
 
 
 #: The environment a crawl subprocess runs in: the checkout importable as a project.
@@ -78,13 +82,50 @@ def run_crawl(
     """Run the real ``scrapy crawl district`` in a subprocess against ``base_url``."""
     csv_path = workdir / "articles.csv"
     db_path = db_path or workdir / "newsbot.db"
-    merged = {**FAST_SETTINGS, "SQLITE_PATH": str(db_path), **(settings or {})}
+    merged = {
+        **FAST_SETTINGS,
+        "SQLITE_PATH": str(db_path),
+        "NEWSBOT_SUMMARY_PATH": str(workdir / "last_run.json"),  # never into the checkout
+        **(settings or {}),
+    }
     feed = ["-O", str(csv_path)] if "-O" not in args and "-o" not in args else []
     cmd = crawl_command(base_url, merged, *feed, *args)
-    proc = subprocess.run(
-        cmd, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    return CrawlResult(proc.returncode, proc.stdout + proc.stderr, csv_path, db_path)
+    returncode, log, seconds, rss = run_measured(cmd, timeout)
+    return CrawlResult(returncode, log, csv_path, db_path, seconds, rss)
+
+
+def run_measured(cmd: list[str], timeout: float) -> tuple[int, str, float, int]:
+    """(exit status, output, wall seconds, peak RSS in KiB) of ``cmd`` run from the checkout.
+
+    The RSS comes from GNU time where it is installed: a child forked straight from pytest
+    starts out counting pytest's own pages. Without it, ``os.wait4``'s figure (an upper bound).
+    """
+    gnu_time = shutil.which("time", path="/usr/bin")
+    with tempfile.TemporaryDirectory() as tmp:
+        rss_file = Path(tmp) / "rss"
+        if gnu_time:
+            cmd = [gnu_time, "-q", "-f", "%M", "-o", str(rss_file), *cmd]
+        with (Path(tmp) / "out").open("w+b") as out:
+            started = time.monotonic()
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=out)
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() - started > timeout:
+                    proc.kill()
+                    os.wait4(proc.pid, 0)
+                    proc.returncode = -9
+                    raise subprocess.TimeoutExpired(cmd, timeout)
+                time.sleep(0.05)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            seconds = time.monotonic() - started
+            out.seek(0)
+            log = out.read().decode("utf-8", "replace")
+        rss = int(usage.ru_maxrss)
+        if gnu_time and rss_file.is_file():
+            rss = int(rss_file.read_text().split()[-1])
+    return proc.returncode, log, seconds, rss
 
 
 # --- renderers: a real Splash and Debian's chromium ---------------------------------------------

@@ -109,7 +109,7 @@ def test_splash_down_is_retried_logged_with_the_page_url_and_unhealthy(tmp_path:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     result, base = crawl_js(tmp_path, {"SPLASH_URL": dead, "RETRY_TIMES": "2"})
     listing = base + JS["listing"]
-    assert result.returncode == 8, result.log[-3000:]
+    assert result.returncode == 12, result.log[-3000:]
     # Scrapy 2.19 names it DownloadConnectionRefusedError, earlier ones ConnectionRefusedError.
     refused = (
         "DownloadConnectionRefusedError"
@@ -150,7 +150,7 @@ def test_splash_cannot_load_the_page_502(tmp_path: Path, splash_url: str) -> Non
     result = run_crawl(
         gone.rstrip("/"), tmp_path, settings={"SPLASH_URL": splash_url, "RETRY_TIMES": "1"}
     )
-    assert result.returncode == 8, result.log[-3000:]
+    assert result.returncode == 12, result.log[-3000:]
     assert stat(result.log, "newsbot/render/failed/502") == 1
     assert f"listing {gone} failed: rendering through splash: 502 network" in result.log
 

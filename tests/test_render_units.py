@@ -116,7 +116,7 @@ def test_a_run_whose_renders_all_failed_is_unhealthy_whatever_else_it_shows() ->
         "downloader/request_count": 10,
     }
     health = assess(stats)
-    assert health.exit_code == EXIT_RENDER_FAILED == 8
+    assert health.exit_code == EXIT_RENDER_FAILED == 12
     assert health.problems == [
         "all 3 page renders failed (504 ×2, DownloadConnectionRefusedError ×1)"
     ]

@@ -90,13 +90,18 @@ def test_items_round_trip(tmp_path: Path) -> None:
     store.close()
 
 
-def test_failed_batch_leaves_no_half_written_rows(tmp_path: Path) -> None:
+def test_a_bad_row_is_left_out_and_the_rest_of_its_batch_committed(tmp_path: Path) -> None:
+    """Issue 9: one bad row used to fail its batch (and, kept in the buffer, every later one)."""
     store = ArticleStore(tmp_path / "news.db")
     store.upsert_many([article(1)])
     bad = article(2, word_count="not a number")
-    with pytest.raises(ValueError):
-        store.upsert_many([article(3), bad])
-    assert store.count() == 1
+    counts = store.upsert_many([article(3), bad, article(4)])
+    assert (counts.new, counts.failed) == (
+        2,
+        [(bad["url"], "invalid literal for int() with base 10: 'not a number'")],
+    )
+    assert store.count() == 3
+    assert bad["url"] not in {item["url"] for item in store.iter_items()}
     store.close()
 
 

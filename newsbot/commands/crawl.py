@@ -9,6 +9,11 @@ from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+
+from newsbot.extensions.summary import RunSummary
+from newsbot.health import EXIT_STORE
+from newsbot.store import StoreUnavailable, check_store
 
 logger = logging.getLogger(__name__)
 
@@ -21,14 +26,39 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
+        problem = _store_problem(self.settings)
+        if problem:
+            logger.error("newsbot: %s (exit %d)", problem, EXIT_STORE)
+            self.exitcode = EXIT_STORE
+            return
         crawler = self.crawler_process.create_crawler(args[0])
         _one_line_for_mistakes(self.crawler_process.crawl(crawler, **opts.spargs))
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        self.exitcode = int(stats.get("newsbot/exit_code", 0))
+        summary = crawler.get_extension(RunSummary)
+        if summary is None:  # switched off in EXTENSIONS: no verdict asked for
+            self.exitcode = 0
+            return
+        if summary.exit_code is None:  # the run ended before it could be judged
+            logger.error("newsbot run ended without a verdict: exit 1")
+            self.exitcode = 1
+            return
+        self.exitcode = summary.exit_code
+
+
+def _store_problem(settings: BaseSettings) -> str:
+    """Why the store or its lock cannot be used, in one line; "" when it can (or is off)."""
+    path = settings.get("SQLITE_PATH")
+    lock = settings.get("NEWSBOT_LOCK_PATH") or (f"{path}.lock" if path else "")
+    if not path:
+        return ""
+    try:
+        check_store(path, lock)
+    except StoreUnavailable as exc:
+        return str(exc)
+    return ""
 
 
 def _one_line_for_mistakes(started: Any) -> None:

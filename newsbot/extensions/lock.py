@@ -25,16 +25,20 @@ class RunLock:
     def __init__(self, crawler: Crawler, path: Path) -> None:
         self.crawler = crawler
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = FileLock(str(path))
         self.held = False
+        self.unusable = ""  # why the lock cannot be created (the run then does nothing)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             self.lock.acquire(timeout=0)
             self.held = True
         except Timeout:
             logger.error("another newsbot run holds %s: this run does nothing", path)
             assert crawler.stats is not None
             crawler.stats.set_value("newsbot/lock_held", 1)
+        except OSError as exc:  # after Timeout, an OSError too: a read-only or missing directory
+            self.unusable = f"cannot create the run lock {path}: {exc.strerror or exc}"
+            logger.error("%s", self.unusable)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunLock:
@@ -53,8 +57,9 @@ class RunLock:
         if not self.held:
             engine = self.crawler.engine
             assert engine is not None
+            reason = "store_failed" if self.unusable else "lock_held"
             # Not from inside the spider_opened handler: the engine finishes opening first.
-            reactor.callLater(0, deferred_from_coro, engine.close_spider_async(reason="lock_held"))
+            reactor.callLater(0, deferred_from_coro, engine.close_spider_async(reason=reason))
 
     def spider_closed(self, spider: Spider) -> None:
         if self.held:

@@ -74,6 +74,8 @@ class RunSummary:
         self.summary: dict[str, Any] = {}
         self.usual: dict[str, float] = {}
         self.max_drop = 0.3
+        #: The run's exit status once it is judged (read by newsbot.commands.crawl).
+        self.exit_code: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -126,9 +128,9 @@ class RunSummary:
             self.max_error_ratio,
             usual=self.usual,
             max_drop=self.max_drop,
+            reason=reason,
         )
-        if reason not in ("finished", "lock_held") and health.exit_code == 0:
-            health.problems.append(f"run ended early: {reason}")
+        self.exit_code = health.exit_code
         self._stats.set_value("newsbot/exit_code", health.exit_code)
         self.summary = build_summary(stats, time.monotonic() - self.started, health, reason)
         for problem in health.problems:
@@ -149,10 +151,17 @@ class RunSummary:
             self.summary["duration_s"],
         )
         if self.summary_path:
-            self.summary_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.summary_path.with_suffix(self.summary_path.suffix + ".tmp")
-            tmp.write_text(json.dumps(self.summary, ensure_ascii=False, indent=2), encoding="utf-8")
-            tmp.replace(self.summary_path)  # readers never see half a file
+            try:
+                self.summary_path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self.summary_path.with_suffix(self.summary_path.suffix + ".tmp")
+                tmp.write_text(
+                    json.dumps(self.summary, ensure_ascii=False, indent=2), encoding="utf-8"
+                )
+                tmp.replace(self.summary_path)  # readers never see half a file
+            except OSError as exc:  # a full disk or a read-only directory: say it, go on
+                logger.error(
+                    "cannot write the run summary %s: %s", self.summary_path, exc.strerror or exc
+                )
         # Only a run that walked to its end is "finished": after a kill or Ctrl-C the next run
         # must walk the whole listing instead of stopping at the first known articles.
         if self.run_id is not None and reason == "finished":

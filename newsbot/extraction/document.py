@@ -156,10 +156,38 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
 
 #: Characters of HTML read from one page (real article pages are well under 1 MB).
 MAX_HTML_CHARS = 2_000_000
-_BULKY = re.compile(
-    r"<script(?![^>]*ld\+json)[^>]*>.*?</script\s*>|<style[^>]*>.*?</style\s*>|<svg[^>]*>.*?</svg\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
+#: Openers of the blocks that make big pages big; an opener's attributes are read up to a cap,
+#: so ``<script<script…`` without ``>`` cannot make each match scan to the end of the page.
+_BULKY_OPEN = re.compile(r"<(script|style|svg)\b([^>]{0,2000})>", re.IGNORECASE)
+_BULKY_CLOSE = {
+    tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("script", "style", "svg")
+}
+
+
+def _strip_bulky(html: str) -> str:
+    """Inline scripts, styles and SVGs dropped (JSON-LD kept), in one left-to-right pass.
+
+    Linear: each search starts where the last ended, and a block never closed ends the page
+    (as it does in a browser) instead of being searched for again from every opener — the
+    old single regex (``<script…>.*?</script>``) ran for minutes on thousands of unclosed
+    ``<script>`` tags.
+    """
+    out: list[str] = []
+    pos = 0
+    while True:
+        opener = _BULKY_OPEN.search(html, pos)
+        if opener is None:
+            out.append(html[pos:])
+            break
+        tag = opener.group(1).lower()
+        keep = tag == "script" and "ld+json" in opener.group(2).lower()
+        closer = _BULKY_CLOSE[tag].search(html, opener.end())
+        if closer is None:
+            out.append(html[pos : len(html) if keep else opener.start()])
+            break
+        out.append(html[pos : closer.end() if keep else opener.start()])
+        pos = closer.end()
+    return "".join(out)
 
 
 def make_selector(html: str | bytes | Selector, content_type: str | None = None) -> Selector:
@@ -170,7 +198,7 @@ def make_selector(html: str | bytes | Selector, content_type: str | None = None)
         html, _ = decode_html(html, content_type)
     if len(html) > MAX_HTML_CHARS:
         # Inline scripts and styles are what make real pages big; JSON-LD is kept.
-        html = _BULKY.sub("", html)
+        html = _strip_bulky(html)
     if len(html) > MAX_HTML_CHARS:
         # No news page is this big; past it the page is junk or a trap, and reading all of it
         # would stall the crawl. The head and the start of the body are what we need.

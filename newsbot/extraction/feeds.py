@@ -17,6 +17,7 @@ import logging
 import re
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Final
 
 from lxml import etree
@@ -33,6 +34,31 @@ MAX_ENTRIES: Final = 50_000
 MAX_ROBOTS_BYTES: Final = 500 * 1024
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
+#: A DOCTYPE's internal subset, where entity declarations (bombs, XXE) live. Feeds and
+#: sitemaps never need one; it is cut before parsing, so no entity is ever declared.
+_DOCTYPE: Final = re.compile(rb"<!DOCTYPE\s[^\[>]{0,500}\[", re.IGNORECASE)
+_SUBSET_END: Final = re.compile(rb"\]\s*>")
+_PROLOG_BYTES: Final = 1024 * 1024
+
+
+@dataclass(eq=False)
+class FeedListing(Listing):
+    """A Listing that also says what went wrong with its document, for the spider to count."""
+
+    problem: str = ""  # "truncated" (cut short) or "refused" (a DTD with declarations dropped)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a plain Listing with the same entries (the problem is extra news)."""
+        if not isinstance(other, Listing):
+            return NotImplemented
+        same = (self.entries, self.next_url, self.structural) == (
+            other.entries,
+            other.next_url,
+            other.structural,
+        )
+        return same and self.problem == getattr(other, "problem", self.problem)
+
+
 # A WordPress "date_gmt" value: ISO without offset, which is UTC.
 _NAIVE_ISO_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?")
 # RSS <pubDate>, Atom <published>/<updated>, RSS 1.0 / Dublin Core <dc:date>, best first.
@@ -63,13 +89,36 @@ def _load(body: bytes | str, base_url: str) -> tuple[bytes, bool]:
     return data, from_str
 
 
+def _drop_internal_subset(data: bytes, base_url: str) -> tuple[bytes, bool]:
+    """The document without its DOCTYPE's internal subset; True if there was one.
+
+    Searched in the prolog only (bounded); entity references to what it declared are then
+    undefined, and recover mode reads past them, so every entry after a bomb is kept.
+    """
+    start = _DOCTYPE.search(data[:_PROLOG_BYTES])  # one search, one DOCTYPE: linear
+    if start is None:
+        return data, False
+    logger.warning("%s: DOCTYPE with declarations (an entity bomb or XXE?) refused", base_url)
+    end = _SUBSET_END.search(data, start.end())
+    if end is None:
+        return b"", True  # never closed: nothing after it is a document
+    return data[: start.start()] + data[end.end() :], True
+
+
 def _parse_xml(body: bytes | str, base_url: str) -> tuple[etree._Element | None, bool]:
     """(root, truncated): the document's root element, or None for garbage."""
+    root, problem = _parse_xml_checked(body, base_url)
+    return root, problem == "truncated"
+
+
+def _parse_xml_checked(body: bytes | str, base_url: str) -> tuple[etree._Element | None, str]:
+    """(root, problem): problem is "", "truncated" or "refused"."""
     data, from_str = _load(body, base_url)
     data = data.lstrip(b" \t\r\n")
+    data, refused = _drop_internal_subset(data, base_url)
     if not data:
         logger.warning("%s: empty body", base_url)
-        return None, False
+        return None, ""
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -84,17 +133,18 @@ def _parse_xml(body: bytes | str, base_url: str) -> tuple[etree._Element | None,
         root = etree.fromstring(data, parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
         logger.warning("%s: not XML: %s", base_url, exc)
-        return None, False
+        return None, "refused" if refused else ""
     if root is None:
         logger.warning("%s: not XML", base_url)
-        return None, False
+        return None, "refused" if refused else ""
     # A document cut short (a dropped connection, a capped body) lacks its closing root tag;
     # its last entry may hold half a URL, so the callers drop it.
     end_tag = (_local(root) + ">").encode()
     truncated = bool(parser.error_log) and end_tag not in data[-4096:].lower()
     if truncated:
         logger.warning("%s: XML document is truncated", base_url)
-    return root, truncated
+        return root, "truncated"
+    return root, "refused" if refused else ""
 
 
 def _local(el: Any) -> str:
@@ -176,19 +226,28 @@ def _feed_listing(root: etree._Element, truncated: bool, base_url: str) -> Listi
     return _listing(pairs, base_url, next_url)
 
 
-def parse_feed(body: bytes | str, base_url: str) -> Listing:
+def _with_problem(listing: Listing, problem: str) -> FeedListing:
+    return FeedListing(
+        entries=listing.entries,
+        next_url=listing.next_url,
+        structural=listing.structural,
+        problem=problem,
+    )
+
+
+def parse_feed(body: bytes | str, base_url: str) -> FeedListing:
     """RSS 2.0/1.0 or Atom → item links with their raw pubDate/published/updated."""
     try:
-        root, truncated = _parse_xml(body, base_url)
+        root, problem = _parse_xml_checked(body, base_url)
         if root is None:
-            return Listing()
+            return FeedListing(problem=problem)
         if _local(root) not in ("rss", "feed", "rdf"):
             logger.warning("%s: not a feed (root <%s>)", base_url, _local(root))
-            return Listing()
-        return _feed_listing(root, truncated, base_url)
+            return FeedListing(problem=problem)
+        return _with_problem(_feed_listing(root, problem == "truncated", base_url), problem)
     except Exception:
         logger.warning("%s: feed parsing failed", base_url, exc_info=True)
-        return Listing()
+        return FeedListing()
 
 
 def _sitemap_date(url_el: etree._Element) -> str:
@@ -199,27 +258,32 @@ def _sitemap_date(url_el: etree._Element) -> str:
     return _child_text(url_el, "lastmod")
 
 
-def parse_sitemap(body: bytes | str, base_url: str) -> tuple[list[str], Listing]:
-    """A sitemap index → (child sitemap URLs, empty Listing); a urlset → ([], page Listing)."""
+def parse_sitemap(body: bytes | str, base_url: str) -> tuple[list[str], FeedListing]:
+    """A sitemap index → (child sitemap URLs, empty Listing); a urlset → ([], page Listing).
+
+    The listing's ``problem`` says whether the document was truncated or its DTD refused.
+    """
+    problem = ""
     try:
-        root, truncated = _parse_xml(body, base_url)
+        root, problem = _parse_xml_checked(body, base_url)
+        truncated = problem == "truncated"
         if root is None:
-            return [], Listing()
+            return [], FeedListing(problem=problem)
         kind = _local(root)
         if kind == "sitemapindex":
             maps = _items(root, "sitemap", truncated, deep=False)
             children = _listing(((_child_text(m, "loc"), "") for m in maps), base_url)
-            return [entry.url for entry in children.entries], Listing()
+            return [entry.url for entry in children.entries], FeedListing(problem=problem)
         if kind == "urlset":
             urls = _items(root, "url", truncated, deep=False)
             pairs = ((_child_text(u, "loc"), _sitemap_date(u)) for u in urls)
-            return [], _listing(pairs, base_url)
+            return [], _with_problem(_listing(pairs, base_url), problem)
         if kind in ("rss", "feed", "rdf"):  # sitemaps may be feeds (sitemaps.org protocol)
-            return [], _feed_listing(root, truncated, base_url)
+            return [], _with_problem(_feed_listing(root, truncated, base_url), problem)
         logger.warning("%s: not a sitemap (root <%s>)", base_url, kind)
     except Exception:
         logger.warning("%s: sitemap parsing failed", base_url, exc_info=True)
-    return [], Listing()
+    return [], FeedListing(problem=problem)
 
 
 def _wp_date(post: dict[str, Any]) -> str:

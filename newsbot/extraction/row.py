@@ -11,14 +11,19 @@ from typing import Any
 
 from newsbot.districts import find_districts
 from newsbot.fields import FIELDS, LIST_FIELDS
-from newsbot.text import clean_inline, clean_text, content_hash, word_count
+from newsbot.text import clean_inline, clean_text, content_hash, sanitize, word_count
 from newsbot.urls import clean_url, site_of
 
 INLINE_FIELDS = ("title", "author", "lead", "image_caption", "photo_credit")
 
 
 def final_row(values: dict[str, Any], scraped_at: str = "") -> dict[str, Any]:
-    """Every DESIGN field, in DESIGN order, as stored. Dates must already be ISO (or "")."""
+    """Every DESIGN field, in DESIGN order, as stored. Dates must already be ISO (or "").
+
+    Every string is sanitised first (``text.sanitize``: no lone surrogates, NUL, controls or
+    bidi overrides), so a cut emoji in a JSON-LD headline cannot cost the row its place.
+    """
+    values = {k: _sanitized(v) for k, v in values.items()}
     out: dict[str, Any] = {}
     out["url"] = clean_url(values.get("url"))
     out["site"] = values.get("site") or site_of(out["url"])
@@ -40,6 +45,14 @@ def final_row(values: dict[str, Any], scraped_at: str = "") -> dict[str, Any]:
     out["content_hash"] = content_hash(out["text"])
     out["scraped_at"] = scraped_at or values.get("scraped_at") or ""
     return {name: out[name] for name in FIELDS}
+
+
+def _sanitized(value: Any) -> Any:
+    if isinstance(value, str):
+        return sanitize(value)
+    if isinstance(value, list | tuple):
+        return [sanitize(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def empty_fields(row: dict[str, Any]) -> list[str]:

@@ -3,12 +3,18 @@
 Near-duplicates (an edited republication) are linked by the store itself (``duplicate_of``),
 so the check covers this run and every earlier one; stats count them as
 ``newsbot/store/near_duplicates``.
+
+Batches are committed every ``SQLITE_BATCH_SIZE`` items and, on a reactor timer, every
+``SQLITE_FLUSH_SECONDS``: a run killed while a slow page hangs keeps what it had parsed. A row
+SQLite refuses is logged with its URL, counted (``newsbot/store/failed``) and left out; the
+rest of its batch is committed. When the store itself fails (disk full, read-only), the run
+is closed with reason ``store_failed`` and one error line.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +23,10 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
-from newsbot.store import ArticleStore, UpsertCounts
+from newsbot.store import ArticleStore, UpsertCounts, store_failure
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +40,18 @@ class SQLitePipeline:
         batch_size: int = 20,
         flush_seconds: float = 5.0,
         stats: StatsCollector | None = None,
+        crawler: Crawler | None = None,
     ) -> None:
         self.path = Path(path)
         self.batch_size = max(1, batch_size)
         self.flush_seconds = flush_seconds
         self.stats = stats
+        self.crawler = crawler
         self.store: ArticleStore | None = None
         self.buffer: list[dict[str, Any]] = []
-        self.last_flush = time.monotonic()
         self.totals = UpsertCounts()
+        self.timer: task.LoopingCall | None = None
+        self.broken = ""  # why the store cannot be written, once it failed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SQLitePipeline:
@@ -49,38 +60,88 @@ class SQLitePipeline:
             raise NotConfigured("SQLITE_PATH is empty: not storing to SQLite")
         return cls(
             path,
-            batch_size=crawler.settings.getint("SQLITE_BATCH_SIZE", 20),
-            flush_seconds=crawler.settings.getfloat("SQLITE_FLUSH_SECONDS", 5.0),
+            batch_size=crawler.settings.getint("SQLITE_BATCH_SIZE"),
+            flush_seconds=crawler.settings.getfloat("SQLITE_FLUSH_SECONDS"),
             stats=crawler.stats,
+            crawler=crawler,
         )
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.store = ArticleStore(self.path)
+        try:
+            self.store = ArticleStore(self.path)
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(store_failure(self.path, exc))
+            return
         logger.info("storing articles in %s", self.path.resolve())
+        if self.flush_seconds > 0:
+            self.timer = task.LoopingCall(self._flush_on_timer)
+            self.timer.start(self.flush_seconds, now=False)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if self.broken:  # said once in _fail; the run is closing
+            if self.stats is not None:
+                self.stats.inc_value("newsbot/store/not_stored")
+            return item
         self.buffer.append(ItemAdapter(item).asdict())
-        if (
-            len(self.buffer) >= self.batch_size
-            or time.monotonic() - self.last_flush >= self.flush_seconds
-        ):
+        if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
 
+    def _flush_on_timer(self) -> None:
+        self.flush()
+
     def flush(self) -> None:
+        """Commit the buffer; the rows SQLite refused are logged and counted, never retried."""
         if not self.buffer or self.store is None:
             return
-        counts = self.store.upsert_many(self.buffer)
+        batch, self.buffer = self.buffer, []
+        try:
+            counts = self.store.upsert_many(batch)
+        except (sqlite3.Error, OSError) as exc:
+            self._fail(store_failure(self.path, exc))
+            return
         for name in ("new", "updated", "unchanged", "near_duplicates"):
             value = getattr(counts, name)
             setattr(self.totals, name, getattr(self.totals, name) + value)
             if self.stats is not None and value:
                 self.stats.inc_value(f"newsbot/store/{name}", value)
-        logger.debug("committed %d articles to %s", len(self.buffer), self.path)
+        for url, reason in counts.failed:
+            logger.error("article %s not stored: %s", url, reason)
+        if counts.failed:
+            self.totals.failed.extend(counts.failed)
+            if self.stats is not None:
+                self.stats.inc_value("newsbot/store/failed", len(counts.failed))
+        logger.debug("committed %d articles to %s", len(batch) - len(counts.failed), self.path)
+
+    def _fail(self, message: str) -> None:
+        """The store cannot be written: say so once and end the run (status: see health)."""
+        self._stop_timer()
         self.buffer.clear()
-        self.last_flush = time.monotonic()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if self.broken:
+            return
+        self.broken = message
+        logger.error("%s", message)
+        if self.stats is not None:
+            self.stats.inc_value("newsbot/store/write_failed")
+        engine = self.crawler.engine if self.crawler is not None else None
+        if engine is not None and engine.spider is not None:
+            from twisted.internet import reactor
+
+            # Not from inside the item's own processing: the engine finishes the call first.
+            reactor.callLater(  # type: ignore[attr-defined]
+                0, deferred_from_coro, engine.close_spider_async(reason="store_failed")
+            )
+
+    def _stop_timer(self) -> None:
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self.timer = None
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        self._stop_timer()
         try:
             self.flush()
         finally:
@@ -88,10 +149,11 @@ class SQLitePipeline:
                 self.store.close()
                 self.store = None
         logger.info(
-            "SQLite %s: %d new, %d updated, %d unchanged; %d linked as near-duplicates",
+            "SQLite %s: %d new, %d updated, %d unchanged; %d linked as near-duplicates%s",
             self.path,
             self.totals.new,
             self.totals.updated,
             self.totals.unchanged,
             self.totals.near_duplicates,
+            f"; {len(self.totals.failed)} not stored" if self.totals.failed else "",
         )

@@ -53,6 +53,7 @@ class _PageVerdict:
     """What one page of links says about walking on."""
 
     proper: int = 0  # entries of the listing proper (sidebars aside)
+    new: int = 0  # entries (sidebars too) not seen before in this run
     dated: int = 0
     old: int = 0  # older than ``since``
     known: int = 0  # already in the store
@@ -106,6 +107,8 @@ class DistrictSpider(scrapy.Spider):
         self.known_in_a_row = 0
         self.known_stop = 3
         self.renderer: render.PageRenderer | None = None  # set in from_crawler
+        self.barren_in_a_row = 0  # listing pages in a row that brought no new article URL
+        self.links_requested = 0  # listing/feed/sitemap/API pages asked for in this run
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -170,7 +173,25 @@ class DistrictSpider(scrapy.Spider):
         )
 
     # -- helpers --------------------------------------------------------------------------
+    def _setting(self, name: str) -> int:
+        assert self.crawler is not None
+        return self.crawler.settings.getint(name)
+
+    def _may_request_links(self, url: str) -> bool:
+        """The listing-page ceiling: a walk that reaches it is a trap or a bound set too low."""
+        ceiling = self._setting("NEWSBOT_MAX_LISTING_PAGES") if self.crawler else 0
+        if ceiling and self.links_requested >= ceiling:
+            logger.warning(
+                "NEWSBOT_MAX_LISTING_PAGES=%d reached: not fetching %s (a pagination trap?)",
+                ceiling,
+                url,
+            )
+            self._inc("listing/page_ceiling")
+            return False
+        return True
+
     def _links_request(self, url: str, callback: Any, page: int) -> scrapy.Request:
+        self.links_requested += 1
         kwargs: dict[str, Any] = {
             "errback": self.on_error,
             "meta": {"page": page, "kind": "listing"},
@@ -225,6 +246,7 @@ class DistrictSpider(scrapy.Spider):
             if key in self.seen:
                 continue
             self.seen.add(key)
+            verdict.new += 1
             if is_old:
                 self._inc("listing/old")
                 continue
@@ -264,6 +286,18 @@ class DistrictSpider(scrapy.Spider):
             return False
         if self.max_pages is not None and page >= self.max_pages:
             logger.info("max_pages=%d reached at %s", self.max_pages, url)
+            return False
+        # A real archive's next page brings articles not seen yet; a trap (pagination that
+        # always offers page N+1, a calendar's «›») repeats the same ones or none.
+        self.barren_in_a_row = 0 if verdict.new else self.barren_in_a_row + 1
+        barren = self._setting("NEWSBOT_MAX_BARREN_PAGES") if self.crawler else 0
+        if barren and self.barren_in_a_row >= barren:
+            logger.warning(
+                "%s: %d listing pages in a row brought no new article: stopping (a trap?)",
+                url,
+                self.barren_in_a_row,
+            )
+            self._inc("listing/barren_stop")
             return False
         return True
 
@@ -315,7 +349,7 @@ class DistrictSpider(scrapy.Spider):
             logger.info("listing ends at %s (page %d)", response.url, page)
             return
         key = url_key(next_url)
-        if key not in self.seen:
+        if key not in self.seen and self._may_request_links(next_url):
             self.seen.add(key)
             yield self._links_request(next_url, self.parse_listing, page + 1)
 
@@ -324,12 +358,15 @@ class DistrictSpider(scrapy.Spider):
         """RSS/Atom, newest first; WordPress pages older items as ``/feed/?paged=N``."""
         page = int(response.meta.get("page", 1))
         self._inc("listing/pages")
-        entries = self._same_site_articles(parse_feed(response.body, response.url))
+        feed = parse_feed(response.body, response.url)
+        self._count_feed_problem(feed.problem)
+        entries = self._same_site_articles(feed)
         requests, verdict = self._follow(entries, response.url)
         yield from requests
         if entries and requests and self._walk_on(verdict, response.url, page):
             url = f"{self.origin}/feed/?{urlencode({'paged': page + 1})}"
-            yield self._links_request(url, self.parse_feed, page + 1)
+            if self._may_request_links(url):
+                yield self._links_request(url, self.parse_feed, page + 1)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         """robots.txt names the sitemaps; without any, try WordPress's and Yoast's defaults."""
@@ -347,15 +384,23 @@ class DistrictSpider(scrapy.Spider):
         """A sitemap index (follow the post sitemaps) or a urlset (articles, any order)."""
         self._inc("listing/pages")
         children, listing = parse_sitemap(response.body, response.url)
+        self._count_feed_problem(listing.problem)
         posts = [u for u in children if any(w in u.rsplit("/", 1)[-1] for w in _POST_SITEMAP_WORDS)]
         for url in posts or children:
             if same_site(url, self.start_url) and url_key(url) not in self.seen:
+                if not self._may_request_links(url):
+                    break
                 self.seen.add(url_key(url))
                 yield self._links_request(url, self.parse_sitemap, page=1)
         # <lastmod> is a modification time, never earlier than publication: an entry changed
         # before ``since`` was published before it too.
         requests, _ = self._follow(self._same_site_articles(listing), response.url, ordered=False)
         yield from requests
+
+    def _count_feed_problem(self, problem: str) -> None:
+        """A truncated or refused feed/sitemap may hide entries: counted, so health says so."""
+        if problem:
+            self._inc(f"feeds/{problem}")
 
     def _api_url(self, page: int) -> str:
         query = urlencode({"per_page": 100, "page": page, "_fields": "link,date,date_gmt"})
@@ -371,7 +416,8 @@ class DistrictSpider(scrapy.Spider):
         total = response.headers.get(b"X-WP-TotalPages", b"").decode("latin-1").strip()
         last = int(total) if total.isdigit() else None
         more = page < last if last is not None else bool(requests)
-        if entries and more and self._walk_on(verdict, response.url, page):
+        walk_on = entries and more and self._walk_on(verdict, response.url, page)
+        if walk_on and self._may_request_links(self._api_url(page + 1)):
             yield self._links_request(self._api_url(page + 1), self.parse_api, page + 1)
 
     # -- articles -------------------------------------------------------------------------
@@ -395,6 +441,12 @@ class DistrictSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         """Log a failed page by its own URL (not Splash's endpoint) and count why it failed."""
+        # Imported here: newsbot.middlewares imports the reactor, which must not be installed
+        # when Scrapy loads the spider modules.
+        from newsbot.middlewares import OffsiteRequest
+
+        if failure.check(OffsiteRequest):
+            return  # SiteOnlyMiddleware logged the host and counted the request
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
         kind = request.meta.get("kind", "request")
