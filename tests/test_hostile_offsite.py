@@ -58,7 +58,12 @@ def test_a_splash_request_is_judged_by_the_page_it_renders() -> None:
     from newsbot.middlewares import OffsiteRequest, SiteOnlyMiddleware
     from newsbot.spiders.district import DistrictSpider
 
-    crawler = get_crawler(DistrictSpider)
+    from newsbot import settings as project
+
+    crawler = get_crawler(
+        DistrictSpider,
+        {k: getattr(project, k) for k in dir(project) if k.isupper() and k != "TWISTED_REACTOR"},
+    )
     crawler.spider = DistrictSpider.from_crawler(crawler, start_url="https://uv-kurier.ru/")
     mw = SiteOnlyMiddleware.from_crawler(crawler)
     page = "https://uv-kurier.ru/2025/03/04/x"
