@@ -381,7 +381,7 @@ def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
     from newsbot.extraction import extract_article, extract_listing
     from newsbot.extraction.document import repair_decoding
     from newsbot.pipelines.clean import problems
-    from newsbot.profiles import get_profile
+    from newsbot.runtime.profiles import get_profile
     from newsbot.store import ArticleStore
     from tests.replica import build
 

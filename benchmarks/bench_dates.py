@@ -1,4 +1,4 @@
-"""Per-call cost of newsbot.dates.parse_date against plain dateparser.parse on the same strings.
+"""Per-call cost of newsbot.core.dates.parse_date against dateparser.parse on the same strings.
 
 Run: python benchmarks/bench_dates.py [--repeats N] [--min-time SECONDS] [--detail]
 
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import dateparser
 
-from newsbot.dates import MOSCOW, parse_date
+from newsbot.core.dates import MOSCOW, parse_date
 
 NOW = datetime(2026, 1, 16, 15, 0, tzinfo=MOSCOW)
 

@@ -27,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsbot import neardup  # noqa: E402
+from newsbot.enrich import neardup  # noqa: E402
 from newsbot.items import FIELDS  # noqa: E402
-from newsbot.store import ArticleStore, lemmas_of  # noqa: E402
+from newsbot.store import ArticleStore  # noqa: E402
+from newsbot.store.search import lemmas_of  # noqa: E402
 
 REPLICA = ROOT / "tests" / "replica" / "articles.json"
 TAGS = ["ЖКХ", "здравоохранение", "школа", "транспорт", "спорт", "культура", "озеленение"]

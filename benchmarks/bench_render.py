@@ -3,7 +3,8 @@
     python benchmarks/bench_render.py [--rounds R] [--wait SECONDS]
 
 Why: the README quotes these figures to help an operator decide which page types to render.
-It serves the replica on 127.0.0.1, starts Splash through ``newsbot.splash_server`` (from the
+It serves the replica on 127.0.0.1, starts Splash through ``newsbot.runtime.splash_server``
+(from the
 venv ``deploy/install-splash.sh`` made) and launches Debian's chromium through Playwright with
 the project's ``PLAYWRIGHT_LAUNCH_OPTIONS``, then fetches the replica's /js/ section (the
 script-built listing and its three articles; they reach no host but 127.0.0.1) R times each,
@@ -68,7 +69,13 @@ def splash() -> Iterator[tuple[str, float]]:
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(SPLASH_VENV / "bin" / "python"), "-m", "newsbot.splash_server", "--port", str(port)],
+        [
+            str(SPLASH_VENV / "bin" / "python"),
+            "-m",
+            "newsbot.runtime.splash_server",
+            "--port",
+            str(port),
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,

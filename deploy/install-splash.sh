@@ -4,7 +4,7 @@
 #   - Debian's chromium (Playwright drives it; no browser is downloaded);
 #   - a separate venv for Splash, made from Debian's /usr/bin/python3 with
 #     --system-site-packages so that Debian's PyQt5 is visible, with splash==3.5.
-# Splash then runs as:  "$SPLASH_VENV/bin/python" -m newsbot.splash_server --port 8050
+# Splash then runs as:  "$SPLASH_VENV/bin/python" -m newsbot.runtime.splash_server --port 8050
 # (from the checkout, or with the checkout on PYTHONPATH); see the README section "Rendering
 # JavaScript pages" and deploy/newsbot-splash.service.
 #

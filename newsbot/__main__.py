@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from newsbot.cli import main
+from newsbot.analysis.cli import main
 
 sys.exit(main())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import scrapy
 
-from newsbot.fields import FIELDS, LIST_FIELDS
+from newsbot.core.fields import FIELDS, LIST_FIELDS
 
 __all__ = ["FIELDS", "LIST_FIELDS", "ArticleItem"]
 

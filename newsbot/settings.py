@@ -6,7 +6,7 @@ Every setting the project adds is documented in the README (section "Settings").
 from __future__ import annotations
 
 from newsbot import __version__
-from newsbot.fields import FIELDS
+from newsbot.core.fields import FIELDS
 
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
@@ -41,9 +41,9 @@ NEWSBOT_RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's offsite filter lets dont_filter requests and their redirects through; ours not.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "newsbot.middlewares.SiteOnlyMiddleware": 50,
+    "newsbot.runtime.middlewares.SiteOnlyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newsbot.middlewares.BackoffRetryMiddleware": 550,
+    "newsbot.runtime.middlewares.BackoffRetryMiddleware": 550,
 }
 
 # --- pipelines: clean -> deduplicate -> store -------------------------------------------
@@ -57,11 +57,11 @@ SQLITE_BATCH_SIZE = 20  # items per write transaction
 SQLITE_FLUSH_SECONDS = 5.0  # a timer also commits a partial batch this often (0: no timer)
 
 # --- unattended runs: lock, summary, health, log file -----------------------------------
-COMMANDS_MODULE = "newsbot.commands"
+COMMANDS_MODULE = "newsbot.runtime.commands"
 EXTENSIONS = {
-    "newsbot.extensions.logfile.RotatingLogFile": 0,
-    "newsbot.extensions.lock.RunLock": 10,
-    "newsbot.extensions.summary.RunSummary": 20,
+    "newsbot.runtime.extensions.logfile.RotatingLogFile": 0,
+    "newsbot.runtime.extensions.lock.RunLock": 10,
+    "newsbot.runtime.extensions.summary.RunSummary": 20,
 }
 NEWSBOT_LOCK_PATH = ""  # default: SQLITE_PATH + ".lock"
 NEWSBOT_SUMMARY_PATH = "data/last_run.json"
@@ -77,7 +77,7 @@ NEWSBOT_LOG_FILE = ""
 NEWSBOT_LOG_MAX_BYTES = 10 * 1024 * 1024
 NEWSBOT_LOG_BACKUPS = 5
 
-# --- JavaScript rendering (newsbot.render; README "Rendering") ------------------------
+# --- JavaScript rendering (newsbot.runtime.render; README "Rendering") ------------------------
 # Splash at this URL renders pages (scrapy-splash's own setting), e.g. http://127.0.0.1:8050.
 SPLASH_URL = ""
 # Which renderer: "" = Splash when SPLASH_URL is set, else none; "splash", "playwright", "none".
@@ -138,7 +138,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 # --- exports ----------------------------------------------------------------------------
 FEED_EXPORT_FIELDS = list(FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORTERS = {"csv": "newsbot.exporters.ListJoiningCsvItemExporter"}
+FEED_EXPORTERS = {"csv": "newsbot.analysis.feed_csv.ListJoiningCsvItemExporter"}
 
 # --- Scrapy housekeeping ----------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -160,7 +160,7 @@ def _ping(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def splash_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Splash 3.5 started through ``newsbot.splash_server`` for the whole session.
+    """A real Splash 3.5 started through ``newsbot.runtime.splash_server`` for the whole session.
 
     It runs in its own process group and is stopped with SIGTERM, which also stops its Xvfb.
     """
@@ -171,7 +171,14 @@ def splash_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("splash") / "splash.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [str(python), "-m", "newsbot.splash_server", "--port", str(port), "--disable-ui"],
+            [
+                str(python),
+                "-m",
+                "newsbot.runtime.splash_server",
+                "--port",
+                str(port),
+                "--disable-ui",
+            ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=log,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from newsbot.export import EXPORT_COLUMNS
+from newsbot.analysis.export import EXPORT_COLUMNS
 from newsbot.store import ArticleStore
 from tests.conftest import ROOT
 from tests.test_export import rows
@@ -116,7 +116,7 @@ def test_extract_names_operator_mistakes_in_one_line(tmp_path: Path) -> None:
     ]
     for args, message in cases:
         proc = subprocess.run(
-            [sys.executable, "-m", "newsbot.cli", "extract", *args],
+            [sys.executable, "-m", "newsbot.analysis.cli", "extract", *args],
             capture_output=True,
             text=True,
             check=False,
@@ -134,7 +134,15 @@ def test_extract_reports_a_page_that_is_not_an_article(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "newsbot.cli", "extract", str(page), "--url", "https://a.ru/k/"],
+        [
+            sys.executable,
+            "-m",
+            "newsbot.analysis.cli",
+            "extract",
+            str(page),
+            "--url",
+            "https://a.ru/k/",
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from newsbot.exporters import LIST_SEPARATOR
+from newsbot.analysis.feed_csv import LIST_SEPARATOR
 from newsbot.items import FIELDS, LIST_FIELDS
 from tests.conftest import CrawlResult, run_crawl
 from tests.replica.server import SITE_DIR, ReplicaServer

@@ -1,4 +1,4 @@
-"""newsbot.dates: every format the outlet and the standard signals use, read with a frozen now."""
+"""newsbot.core.dates: every format the outlet and the standard signals use, with a frozen now."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from newsbot import dates
-from newsbot.dates import MOSCOW, now_moscow, parse_date, to_iso
+from newsbot.core import dates
+from newsbot.core.dates import MOSCOW, now_moscow, parse_date, to_iso
 
 # The reference article's «Читайте также» block was read on this afternoon.
 NOW = datetime(2026, 1, 16, 15, 0, tzinfo=MOSCOW)

@@ -1,4 +1,4 @@
-"""newsbot.districts: inflected district names found, look-alikes refused, fixed order."""
+"""newsbot.enrich.districts: inflected district names found, look-alikes refused, fixed order."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from newsbot import districts as d
-from newsbot.districts import DISTRICTS, find_districts, morph_analyzer
+from newsbot.enrich import districts as d
+from newsbot.enrich.districts import DISTRICTS, find_districts, morph_analyzer
 
 
 def test_districts_constant_in_the_documented_order() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from newsbot.export import (
+from newsbot.analysis.export import (
     EXPORT_COLUMNS,
     ExportError,
     Filters,
@@ -24,7 +24,7 @@ from newsbot.export import (
     neutralise,
     open_store,
 )
-from newsbot.exporters import LIST_SEPARATOR
+from newsbot.analysis.feed_csv import LIST_SEPARATOR
 from newsbot.items import LIST_FIELDS
 from newsbot.store import ArticleStore
 from tests.test_neardup import EDITED, STORY
@@ -200,9 +200,9 @@ def test_old_store_is_migrated_on_open(tmp_path: Path) -> None:
 
 
 def test_list_separator_is_the_feed_exporters() -> None:
-    from newsbot import export, exporters
+    from newsbot.analysis import export, feed_csv
 
-    assert export.LIST_SEPARATOR == exporters.LIST_SEPARATOR
+    assert export.LIST_SEPARATOR == feed_csv.LIST_SEPARATOR
 
 
 def test_neutralise() -> None:
@@ -243,7 +243,7 @@ def test_stats(db: Path) -> None:
 
 
 def test_csv_writer_streams_in_chunks() -> None:
-    from newsbot.export import write_csv
+    from newsbot.analysis.export import write_csv
 
     def many() -> Any:
         for n in range(2500):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from newsbot.dates import MOSCOW
+from newsbot.core.dates import MOSCOW
 from newsbot.extraction import extract_article
 from newsbot.extraction.document import element_in_furniture, make_selector
 from newsbot.extraction.junk import is_junk_paragraph

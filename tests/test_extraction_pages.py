@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from newsbot.core.fields import FIELDS
 from newsbot.extraction import extract_article
-from newsbot.fields import FIELDS
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 CASES = sorted(PAGES.glob("*.expected.json"))

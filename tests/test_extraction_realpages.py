@@ -51,7 +51,7 @@ def test_newsbot_extract_reads_gzip_pages_with_their_urls(tmp_path: Path) -> Non
     files = [str(CORPUS / "html" / f"{i}.html.gz") for i in ids]
     plain = tmp_path / "page.html"
     plain.write_bytes(gzip.decompress(Path(files[0]).read_bytes()))
-    cmd = [sys.executable, "-m", "newsbot.cli", "extract", *files, str(plain)]
+    cmd = [sys.executable, "-m", "newsbot.analysis.cli", "extract", *files, str(plain)]
     cmd += ["--url", truth[ids[0]]["url"], "--url", truth[ids[1]]["url"]]
     cmd += ["--fetched-at", "2026-12-01T12:00:00+03:00"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=tmp_path)

@@ -9,7 +9,7 @@ import pytest
 
 from newsbot.extraction import extract_article, extract_listing
 from newsbot.extraction.document import MAX_HTML_CHARS
-from newsbot.profiles import get_profile
+from newsbot.runtime.profiles import get_profile
 
 URL = "https://uv-kurier.ru/2024/01/01/x"
 rng = random.Random(7)

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from newsbot.dates import MOSCOW, parse_date, to_iso
+from newsbot.core.dates import MOSCOW, parse_date, to_iso
 from newsbot.extraction import feeds
 from newsbot.extraction.feeds import (
     parse_feed,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsbot.health import (
+from newsbot.runtime.health import (
     EXIT_ERROR_RATIO,
     EXIT_FILL_RATE,
     EXIT_LOCK_HELD,

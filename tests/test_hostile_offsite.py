@@ -55,10 +55,9 @@ def test_a_splash_request_is_judged_by_the_page_it_renders() -> None:
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
-    from newsbot.middlewares import OffsiteRequest, SiteOnlyMiddleware
-    from newsbot.spiders.district import DistrictSpider
-
     from newsbot import settings as project
+    from newsbot.runtime.middlewares import OffsiteRequest, SiteOnlyMiddleware
+    from newsbot.spiders.district import DistrictSpider
 
     crawler = get_crawler(
         DistrictSpider,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.health import EXIT_STOPPED, EXIT_STORE
+from newsbot.runtime.health import EXIT_STOPPED, EXIT_STORE
 from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, run_crawl
 from tests.hostile.server import HostileSite, Page, article_html, body_text, listing_html
 from tests.replica.server import SITE_DIR, ReplicaServer

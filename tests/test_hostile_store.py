@@ -15,6 +15,7 @@ from newsbot.pipelines.store import SQLitePipeline
 from newsbot.store import ArticleStore
 from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, run_crawl
 from tests.hostile.server import HostileSite, Page, article_html, body_text, listing_html
+from tests.store_helpers import stored_count
 
 SURROGATE_LD = (
     '{"@context": "https://schema.org", "@type": "NewsArticle",'
@@ -48,7 +49,7 @@ def _rows(db: Path) -> list[tuple[str, str]]:
 
 
 def test_sanitize_removes_what_sqlite_and_readers_choke_on() -> None:
-    from newsbot.text import sanitize
+    from newsbot.core.text import sanitize
 
     dirty = "a\ud800b\x00c\x07d\x9be\u202ef\u2066g\nh\ufffei\tj\r\nk"
     assert sanitize(dirty) == "abcdefg\nhi\tj\r\nk"
@@ -57,7 +58,7 @@ def test_sanitize_removes_what_sqlite_and_readers_choke_on() -> None:
 
 
 def test_sanitize_is_linear_on_a_pathological_input() -> None:
-    from newsbot.text import sanitize
+    from newsbot.core.text import sanitize
 
     junk = ("\ud800\x00\u202e" * 700_000) + "x" * 2_000_000
     started = time.perf_counter()
@@ -107,7 +108,7 @@ def test_a_row_that_cannot_be_stored_is_kept_out_and_the_batch_committed(tmp_pat
                 )
             ],
         )
-        assert store.count() == 2
+        assert stored_count(store) == 2
     finally:
         store.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.urls import clean_url, url_key
+from newsbot.core.urls import clean_url, url_key
 from tests.conftest import run_crawl
 from tests.hostile.server import HostileSite, Page, article_html, body_text, listing_html
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.extraction import extract_listing
-from newsbot.profiles import get_profile
+from newsbot.runtime.profiles import get_profile
 from tests.replica.server import SITE_DIR
 
 PROFILE = get_profile("https://uv-kurier.ru/")

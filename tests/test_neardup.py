@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from newsbot import neardup
+from newsbot.enrich import neardup
 from newsbot.store import ArticleStore
 from tests.conftest import FIXTURES
+from tests.store_helpers import stored_count
 
 REFERENCE = json.loads(
     (FIXTURES / "pages" / "uv_kurier_reference_article.expected.json").read_text(encoding="utf-8")
@@ -83,7 +84,7 @@ def test_store_links_the_copy_within_one_batch(tmp_path: Path) -> None:
         "https://uv-kurier.ru/story-2": "https://uv-kurier.ru/story-1",
         "https://uv-kurier.ru/story-3": None,
     }
-    assert store.count() == 3  # recorded, not dropped
+    assert stored_count(store) == 3  # recorded, not dropped
     store.close()
 
 

@@ -3,7 +3,8 @@
 The replica's /js/ section is a listing whose links exist only after its script runs (the last
 ones only after a scroll) and articles whose body is built by script. Without rendering the crawl
 finds nothing there; with Splash or Playwright every article comes with all its fields. The
-renderers are the real ones (conftest starts Splash through ``newsbot.splash_server``); in CI a
+renderers are the real ones (conftest starts Splash through
+``newsbot.runtime.splash_server``); in CI a
 missing renderer fails these tests instead of skipping them.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from newsbot.exporters import LIST_SEPARATOR
+from newsbot.analysis.feed_csv import LIST_SEPARATOR
 from newsbot.items import LIST_FIELDS
 from tests.conftest import CrawlResult, free_port, run_crawl
 from tests.replica.server import SITE_DIR, ReplicaServer

@@ -11,11 +11,11 @@ import w3lib.url
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.settings import Settings
 
-from newsbot import render
 from newsbot import settings as project_settings
-from newsbot.health import EXIT_RENDER_FAILED, assess
-from newsbot.profiles import _build, get_profile
-from newsbot.splash_server import _loads_without_encoding, splash_argv
+from newsbot.runtime import render
+from newsbot.runtime.health import EXIT_RENDER_FAILED, assess
+from newsbot.runtime.profiles import _build, get_profile
+from newsbot.runtime.splash_server import _loads_without_encoding, splash_argv
 
 
 def settings(**values: object) -> Settings:
@@ -127,7 +127,7 @@ def test_a_run_whose_renders_all_failed_is_unhealthy_whatever_else_it_shows() ->
 def test_scrapy_splash_imports_and_its_middlewares_take_no_spider_argument() -> None:
     import inspect
 
-    from newsbot import splash_compat
+    from newsbot.runtime import splash_compat
 
     assert scrapy.utils.url.canonicalize_url is w3lib.url.canonicalize_url
     assert splash_compat.SplashRequest.__module__ == "scrapy_splash.request"

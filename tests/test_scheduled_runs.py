@@ -16,7 +16,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from newsbot.health import EXIT_FILL_RATE, EXIT_LOCK_HELD, EXIT_NO_ARTICLES, EXIT_NO_LISTING
+from newsbot.runtime.health import EXIT_FILL_RATE, EXIT_LOCK_HELD, EXIT_NO_ARTICLES, EXIT_NO_LISTING
 from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, run_crawl
 from tests.replica import build
 from tests.replica.server import SITE_DIR, ReplicaServer

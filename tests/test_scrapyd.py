@@ -102,7 +102,7 @@ def test_egg_holds_the_package_its_data_and_the_settings_entry_point(egg: Path) 
         names = set(zf.namelist())
         entry_points = zf.read("EGG-INFO/entry_points.txt").decode()
     assert "newsbot/spiders/district.py" in names
-    assert "newsbot/profiles.toml" in names
+    assert "newsbot/runtime/profiles.toml" in names
     assert "[scrapy]" in entry_points and "settings = newsbot.settings" in entry_points, (
         ENTRY_POINT_FIX
     )
@@ -115,10 +115,10 @@ def test_the_egg_activated_as_scrapyd_does_finds_its_profiles(egg: Path, tmp_pat
         "import json, os, sys\n"
         "from scrapyd.runner import activate_egg\n"
         "activate_egg(sys.argv[1])\n"
-        "import newsbot, newsbot.profiles\n"
+        "import newsbot, newsbot.runtime.profiles\n"
         "print(json.dumps({'file': newsbot.__file__,"
         " 'settings': os.environ['SCRAPY_SETTINGS_MODULE'],"
-        " 'profiles': newsbot.profiles.profile_names()}))\n"
+        " 'profiles': newsbot.runtime.profiles.profile_names()}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", probe, str(egg)],

@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 from scrapy.exceptions import DropItem
 
-from newsbot import neardup
+from newsbot.enrich import neardup
 from newsbot.items import FIELDS
 from newsbot.pipelines.dedup import DedupPipeline
 from newsbot.pipelines.store import SQLitePipeline
-from newsbot.store import MIGRATIONS, SCHEMA_VERSION, ArticleStore, fts_query
+from newsbot.store import ArticleStore
+from newsbot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from newsbot.store.search import fts_query
 from tests.conftest import ROOT
+from tests.store_helpers import search_urls, stored_count, stored_items
 
 
 def article(n: int, **over: Any) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def test_upsert_inserts_updates_and_touches(tmp_path: Path) -> None:
     changed = article(1, text="Исправленный текст.", content_hash="hash-1b")
     counts = store.upsert_many([changed, article(2)], seen_at="2024-01-03T00:00:00+00:00")
     assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 1)
-    assert store.count() == 2
+    assert stored_count(store) == 2
     rows = {r["url"]: r for r in store.conn.execute("SELECT * FROM articles")}
     one = rows[article(1)["url"]]
     assert one["text"] == "Исправленный текст."
@@ -78,14 +81,14 @@ def test_trailing_slash_spelling_updates_the_same_row(tmp_path: Path) -> None:
     store = ArticleStore(tmp_path / "news.db")
     store.upsert_many([article(1)])
     store.upsert_many([article(1, url=article(1)["url"] + "/", content_hash="other")])
-    assert store.count() == 1
+    assert stored_count(store) == 1
     store.close()
 
 
 def test_items_round_trip(tmp_path: Path) -> None:
     store = ArticleStore(tmp_path / "news.db")
     store.upsert_many([article(3, modified_at="2024-01-04T10:00:00+03:00")])
-    (item,) = list(store.iter_items())
+    (item,) = stored_items(store)
     assert item == article(3, modified_at="2024-01-04T10:00:00+03:00")
     store.close()
 
@@ -100,8 +103,8 @@ def test_a_bad_row_is_left_out_and_the_rest_of_its_batch_committed(tmp_path: Pat
         2,
         [(bad["url"], "invalid literal for int() with base 10: 'not a number'")],
     )
-    assert store.count() == 3
-    assert bad["url"] not in {item["url"] for item in store.iter_items()}
+    assert stored_count(store) == 3
+    assert bad["url"] not in {item["url"] for item in stored_items(store)}
     store.close()
 
 
@@ -145,9 +148,9 @@ def test_store_pipeline_batches_and_flushes_on_close(tmp_path: Path) -> None:
     for n in range(1, 5):
         pipe.process_item(article(n))
     reader = ArticleStore(path, readonly=True)
-    assert reader.count() == 3  # one batch committed, one item buffered
+    assert stored_count(reader) == 3  # one batch committed, one item buffered
     pipe.close_spider()
-    assert reader.count() == 4
+    assert stored_count(reader) == 4
     reader.close()
 
 
@@ -191,12 +194,12 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     make_v1(path, old_rows)
     store = ArticleStore(path)
     assert store.version == SCHEMA_VERSION == 2
-    assert list(store.iter_items()) == old_rows
+    assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
     # FTS holds the old rows, lemmas included; the copy is linked; the run log exists.
-    assert store.search("елка") == [old_rows[0]["url"]]
-    assert set(store.search("школа")) == {old_rows[0]["url"], old_rows[1]["url"]}
+    assert search_urls(store, "елка") == [old_rows[0]["url"]]
+    assert set(search_urls(store, "школа")) == {old_rows[0]["url"], old_rows[1]["url"]}
     dup = store.conn.execute(
         "SELECT duplicate_of FROM articles WHERE url = ?", (old_rows[1]["url"],)
     )
@@ -206,7 +209,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()
     again = ArticleStore(path)  # opening a current file changes nothing
-    assert again.version == SCHEMA_VERSION and again.count() == 3
+    assert again.version == SCHEMA_VERSION and stored_count(again) == 3
     again.close()
 
 
@@ -237,7 +240,7 @@ def searchable(tmp_path: Path) -> ArticleStore:
 
 
 def urls(store: ArticleStore, query: str, **kw: Any) -> set[int]:
-    return {int(u.rsplit("-", 1)[1]) for u in store.search(query, **kw)}
+    return {int(u.rsplit("-", 1)[1]) for u in search_urls(store, query, **kw)}
 
 
 def test_fts_reads_yo_as_ye_both_ways(searchable: ArticleStore) -> None:
@@ -285,7 +288,7 @@ def test_upsert_counts_a_change_in_any_field_but_scraped_at(tmp_path: Path) -> N
     assert (counts.updated, counts.unchanged) == (0, 1)
     counts = store.upsert_many([article(1, tags=["Люблино"])])
     assert (counts.updated, counts.unchanged) == (1, 0)
-    assert next(store.iter_items())["tags"] == ["Люблино"]
+    assert stored_items(store)[0]["tags"] == ["Люблино"]
     store.close()
 
 
@@ -358,5 +361,5 @@ def test_kill_during_writes_leaves_only_whole_batches(tmp_path: Path) -> None:
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     conn.close()
     store = ArticleStore(path)  # and the writer's successor opens it normally
-    assert store.count() == count
+    assert stored_count(store) == count
     store.close()

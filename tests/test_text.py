@@ -1,4 +1,4 @@
-"""newsbot.text: character rules, paragraphs, boilerplate removal, word counts and hashes.
+"""newsbot.core.text: character rules, paragraphs, boilerplate removal, word counts and hashes.
 
 The HTML below is synthetic WordPress-style markup around the real paragraphs of the reference
 article (uv-kurier.ru, 2023-09-05, «Собянин: Здравоохранение Москвы к 2025 году…»).
@@ -15,9 +15,9 @@ import lxml.html
 import pytest
 from parsel import Selector
 
+from newsbot.core.text import clean_inline, clean_text, content_hash, word_count
 from newsbot.extraction.junk import RELATED_MARKERS, is_boilerplate
 from newsbot.extraction.paragraphs import html_to_text
-from newsbot.text import clean_inline, clean_text, content_hash, word_count
 
 TITLE = (
     "Собянин: Здравоохранение Москвы к 2025 году может полностью перейти на цифровой "

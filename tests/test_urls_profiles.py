@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsbot.profiles import get_profile
-from newsbot.urls import clean_url, same_site, site_of, url_key
+from newsbot.core.urls import clean_url, same_site, site_of, url_key
+from newsbot.runtime.profiles import get_profile
 
 REF = "https://uv-kurier.ru/2023/09/05/sobyanin-zdravoohranenie"
 

@@ -16,7 +16,9 @@ from typing import Any
 
 from parsel import Selector
 
-from newsbot.dates import MOSCOW, now_moscow
+from newsbot.core.dates import MOSCOW, now_moscow
+from newsbot.core.text import clean_inline
+from newsbot.core.urls import clean_url, same_site, site_of
 from newsbot.extraction.body import Body, article_scope, clean_paragraphs, find_body
 from newsbot.extraction.dating import read_dates
 from newsbot.extraction.document import in_furniture, make_selector, visible_text_nodes
@@ -31,8 +33,6 @@ from newsbot.extraction.media import read_caption, read_image, split_caption
 from newsbot.extraction.metadata import COLLECTION_TYPES, PageMetadata, as_text, read_metadata
 from newsbot.extraction.row import final_row
 from newsbot.extraction.taxonomy import read_categories, read_tags
-from newsbot.text import clean_inline
-from newsbot.urls import clean_url, same_site, site_of
 
 logger = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from parsel import Selector
 
-from newsbot.dates import parse_date
+from newsbot.core.dates import parse_date
+from newsbot.core.text import clean_inline
 from newsbot.extraction.document import element_in_furniture, in_furniture
 from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
 from newsbot.extraction.paragraphs import html_to_text
-from newsbot.text import clean_inline
 
 logger = logging.getLogger(__name__)
 

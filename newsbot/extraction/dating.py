@@ -9,7 +9,7 @@ from datetime import datetime
 
 from parsel import Selector
 
-from newsbot.dates import parse_date, to_iso
+from newsbot.core.dates import parse_date, to_iso
 from newsbot.extraction.document import element_in_furniture, first_match, in_furniture
 from newsbot.extraction.metadata import PageMetadata, as_text
 

@@ -9,8 +9,8 @@ from typing import Any
 from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
+from newsbot.core.text import clean_inline
 from newsbot.extraction.junk import is_furniture
-from newsbot.text import clean_inline
 
 logger = logging.getLogger(__name__)
 

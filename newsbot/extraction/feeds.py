@@ -22,8 +22,8 @@ from typing import Any, Final
 
 from lxml import etree
 
+from newsbot.core.urls import clean_url, url_key
 from newsbot.extraction.listing import Listing, ListingEntry
-from newsbot.urls import clean_url, url_key
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from newsbot.text import clean_inline
+from newsbot.core.text import clean_inline
 
 #: Page furniture is never the article: sidebars, menus, page footer, comment forms,
 #: related-post blocks. Class and id values are read as whole tokens split on «-»/«_», never as

@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from parsel import Selector
 
+from newsbot.core.text import clean_inline
+from newsbot.core.urls import clean_url, same_site, url_key
 from newsbot.extraction.document import in_furniture, make_selector
-from newsbot.text import clean_inline
-from newsbot.urls import clean_url, same_site, url_key
 
 logger = logging.getLogger(__name__)
 

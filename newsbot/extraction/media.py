@@ -7,10 +7,10 @@ import re
 
 from parsel import Selector
 
+from newsbot.core.text import clean_inline
+from newsbot.core.urls import clean_url
 from newsbot.extraction.document import SCAN_LIMIT, in_furniture, text_of
 from newsbot.extraction.metadata import PageMetadata, as_url
-from newsbot.text import clean_inline
-from newsbot.urls import clean_url
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Body HTML -> paragraphs: blank lines at block boundaries, junk and related blocks left out.
 
 Which elements are junk is ``junk.py``'s business; this module walks the tree, keeps the text of
-the rest and hands it to the one text normaliser (``newsbot.text``).
+the rest and hands it to the one text normaliser (``newsbot.core.text``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
+from newsbot.core.text import clean_text, controls_map, html_space_map
 from newsbot.extraction.junk import RELATED_MARKERS, SHARE_LABELS, is_boilerplate, short_text
-from newsbot.text import clean_text, controls_map, html_space_map
 
 logger = logging.getLogger(__name__)
 

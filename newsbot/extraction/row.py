@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsbot.districts import find_districts
-from newsbot.fields import FIELDS, LIST_FIELDS
-from newsbot.text import clean_inline, clean_text, content_hash, sanitize, word_count
-from newsbot.urls import clean_url, site_of
+from newsbot.core.fields import FIELDS, LIST_FIELDS
+from newsbot.core.text import clean_inline, clean_text, content_hash, sanitize, word_count
+from newsbot.core.urls import clean_url, site_of
+from newsbot.enrich.districts import find_districts
 
 INLINE_FIELDS = ("title", "author", "lead", "image_caption", "photo_credit")
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from parsel import Selector
 
+from newsbot.core.text import clean_inline
 from newsbot.extraction.document import first_match, in_furniture, text_of
 from newsbot.extraction.metadata import PageMetadata, as_names
-from newsbot.text import clean_inline
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsbot.core.fields import FIELDS, LIST_FIELDS
 from newsbot.extraction.row import empty_fields
-from newsbot.fields import FIELDS, LIST_FIELDS
 
 logger = logging.getLogger(__name__)
 

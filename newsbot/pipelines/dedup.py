@@ -12,8 +12,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsbot.core.urls import url_key
 from newsbot.store import ArticleStore
-from newsbot.urls import url_key
 
 logger = logging.getLogger(__name__)
 

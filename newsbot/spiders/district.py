@@ -21,8 +21,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from newsbot import render
-from newsbot.dates import now_moscow, parse_date
+from newsbot.core.dates import now_moscow, parse_date
+from newsbot.core.urls import clean_url, same_site, site_of, url_key
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
@@ -32,9 +32,9 @@ from newsbot.extraction.feeds import (
     sitemaps_from_robots,
 )
 from newsbot.items import ArticleItem
-from newsbot.profiles import SiteProfile, get_profile
+from newsbot.runtime import render
+from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.store import ArticleStore
-from newsbot.urls import clean_url, same_site, site_of, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -441,9 +441,9 @@ class DistrictSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         """Log a failed page by its own URL (not Splash's endpoint) and count why it failed."""
-        # Imported here: newsbot.middlewares imports the reactor, which must not be installed
-        # when Scrapy loads the spider modules.
-        from newsbot.middlewares import OffsiteRequest
+        # Imported here: newsbot.runtime.middlewares imports the reactor, which must not be
+        # installed when Scrapy loads the spider modules.
+        from newsbot.runtime.middlewares import OffsiteRequest
 
         if failure.check(OffsiteRequest):
             return  # SiteOnlyMiddleware logged the host and counted the request

@@ -3,7 +3,7 @@
 Run it with the Python of the Splash virtualenv that ``deploy/install-splash.sh`` makes (Debian's
 ``/usr/bin/python3`` with ``--system-site-packages``, so Debian's PyQt5 is visible)::
 
-    .venv-splash/bin/python -m newsbot.splash_server --port 8050 [any Splash option]
+    .venv-splash/bin/python -m newsbot.runtime.splash_server --port 8050 [any Splash option]
 
 It listens on 127.0.0.1 unless ``--ip`` is given. Stop it with SIGTERM (Splash then stops its own
 Xvfb; SIGKILL leaves the Xvfb running). No installed file is edited; each fix patches one name
@@ -58,7 +58,9 @@ def _int_ms(start: Callable[..., Any]) -> Callable[..., Any]:
     def start_int(self: Any, *args: Any) -> Any:
         return start(self, *(round(a) if isinstance(a, float) else a for a in args))
 
-    start_int.__doc__ = "QTimer.start with float milliseconds rounded (newsbot.splash_server)."
+    start_int.__doc__ = (
+        "QTimer.start with float milliseconds rounded (newsbot.runtime.splash_server)."
+    )
     return start_int
 
 

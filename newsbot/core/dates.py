@@ -551,3 +551,8 @@ def parse_date(text: str, now: datetime | None = None) -> datetime | None:
     except Exception:  # a parser must not take the crawl down with it
         logger.debug("date parsing failed on %.80r", text, exc_info=True)
         return None
+
+
+def utc_now() -> str:
+    """Now, ISO 8601 UTC to the second: ``scraped_at``, run and row bookkeeping."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -1,7 +1,7 @@
 """End-of-run report: one log line, a JSON file, a row in ``crawl_runs``, and the exit status.
 
 This is how a theme change on the real site is noticed the same day: a field whose fill rate
-drops below its floor makes the run unhealthy (see newsbot.health).
+drops below its floor makes the run unhealthy (see newsbot.runtime.health).
 """
 
 from __future__ import annotations
@@ -16,7 +16,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from newsbot.health import DEFAULT_MIN_FILL_RATES, Health, assess, prefixed, usual_fill_rates
+from newsbot.runtime.health import (
+    DEFAULT_MIN_FILL_RATES,
+    Health,
+    assess,
+    prefixed,
+    usual_fill_rates,
+)
 from newsbot.store import ArticleStore
 
 logger = logging.getLogger(__name__)
@@ -74,7 +80,7 @@ class RunSummary:
         self.summary: dict[str, Any] = {}
         self.usual: dict[str, float] = {}
         self.max_drop = 0.3
-        #: The run's exit status once it is judged (read by newsbot.commands.crawl).
+        #: The run's exit status once it is judged (read by newsbot.runtime.commands.crawl).
         self.exit_code: int | None = None
 
     @classmethod

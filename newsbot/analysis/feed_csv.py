@@ -6,7 +6,7 @@ from typing import Any
 
 from scrapy.exporters import CsvItemExporter
 
-from newsbot.fields import LIST_FIELDS, LIST_SEPARATOR
+from newsbot.core.fields import LIST_FIELDS, LIST_SEPARATOR
 
 
 def join_list(value: Any) -> Any:

@@ -36,7 +36,7 @@ import re
 from functools import cache
 from typing import Any
 
-from newsbot.text import clean_text
+from newsbot.core.text import clean_text
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""``scrapy crawl`` whose exit status tells cron how the run went (see newsbot.health)."""
+"""``scrapy crawl`` whose exit status tells cron how the run went (see newsbot.runtime.health)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
-from newsbot.extensions.summary import RunSummary
-from newsbot.health import EXIT_STORE
+from newsbot.runtime.extensions.summary import RunSummary
+from newsbot.runtime.health import EXIT_STORE
 from newsbot.store import StoreUnavailable, check_store
 
 logger = logging.getLogger(__name__)

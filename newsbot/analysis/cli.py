@@ -16,7 +16,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from newsbot.export import (
+from newsbot.analysis.export import (
     EXPORT_COLUMNS,
     FORMATS,
     ExportError,
@@ -27,7 +27,7 @@ from newsbot.export import (
     format_stats,
     open_store,
 )
-from newsbot.extract_command import ExtractError, add_parser, run_extract
+from newsbot.analysis.extract import ExtractError, add_parser, run_extract
 
 logger = logging.getLogger(__name__)
 

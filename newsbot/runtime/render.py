@@ -12,7 +12,7 @@ endpoint): unlike ``render.html``, which answers 200 with the body of a page tha
 it hands the page's own HTTP status back, and on listing pages it scrolls until no new links
 appear. A render that fails (Splash's 504 render timeout, its 502, Splash unreachable, a browser
 error) is retried like any download, then logged with the page's URL and counted under
-``newsbot/render/failed/…``; a run whose renders all failed is unhealthy (newsbot.health).
+``newsbot/render/failed/…``; a run whose renders all failed is unhealthy (newsbot.runtime.health).
 """
 
 from __future__ import annotations
@@ -39,15 +39,15 @@ PAGE_CHOICES = {
 #: Header the Lua script sets when Splash could not load the page at all (not an HTTP status).
 RENDER_ERROR_HEADER = "X-Newsbot-Render-Error"
 
-#: scrapy-splash's documented middleware set-up, through newsbot.splash_compat for Scrapy 2.19.
+#: scrapy-splash's documented middleware set-up, through runtime.splash_compat for Scrapy 2.19.
 _SPLASH_DOWNLOADER_MIDDLEWARES = {
-    "newsbot.splash_compat.SplashCookiesMiddleware": 723,
-    "newsbot.splash_compat.SplashMiddleware": 725,
+    "newsbot.runtime.splash_compat.SplashCookiesMiddleware": 723,
+    "newsbot.runtime.splash_compat.SplashMiddleware": 725,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 810,
 }
-_SPLASH_SPIDER_MIDDLEWARES = {"newsbot.splash_compat.SplashDeduplicateArgsMiddleware": 100}
+_SPLASH_SPIDER_MIDDLEWARES = {"newsbot.runtime.splash_compat.SplashDeduplicateArgsMiddleware": 100}
 #: Between the retry middleware (550) and Splash's (725): sees each attempt's outcome.
-_ACCOUNTING = {"newsbot.render.RenderAccounting": 600}
+_ACCOUNTING = {"newsbot.runtime.render.RenderAccounting": 600}
 _PLAYWRIGHT_HANDLERS = {
     "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
@@ -150,7 +150,7 @@ def configure(settings: BaseSettings) -> None:
 
 def check_installed(config: RenderConfig) -> None:
     """The renderer's Python package is there (a clear line instead of a traceback)."""
-    module = {"splash": "newsbot.splash_compat", "playwright": "scrapy_playwright"}.get(
+    module = {"splash": "newsbot.runtime.splash_compat", "playwright": "scrapy_playwright"}.get(
         config.renderer
     )
     if module is None:
@@ -196,7 +196,7 @@ class PageRenderer:
         return self._splash(url, callback, kind, **kwargs)
 
     def _splash(self, url: str, callback: Any, kind: str, **kwargs: Any) -> Request:
-        from newsbot.splash_compat import SplashRequest
+        from newsbot.runtime.splash_compat import SplashRequest
 
         args = {
             "lua_source": self.config.lua,

@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsbot.fields import FIELDS
+from newsbot.core.fields import FIELDS
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsbot.dates import MOSCOW
+from newsbot.core.dates import MOSCOW
 
 
 class ExtractError(Exception):

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
-from newsbot.urls import site_of
+from newsbot.core.urls import site_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class SiteProfile:
 
 @cache
 def _raw_profiles() -> dict[str, dict[str, str]]:
-    text = resources.files("newsbot").joinpath("profiles.toml").read_text(encoding="utf-8")
+    text = resources.files("newsbot.runtime").joinpath("profiles.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     profiles = {"default": data["default"]}
     profiles.update(data.get("sites", {}))

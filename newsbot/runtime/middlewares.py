@@ -14,8 +14,8 @@ from scrapy.utils.defer import deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from newsbot.render import page_url
-from newsbot.urls import same_site, site_of
+from newsbot.core.urls import same_site, site_of
+from newsbot.runtime.render import page_url
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from newsbot.districts import DISTRICTS
-from newsbot.fields import FIELDS, LIST_FIELDS, LIST_SEPARATOR
-from newsbot.store import fts_query
+from newsbot.core.fields import FIELDS, LIST_FIELDS, LIST_SEPARATOR
+from newsbot.enrich.districts import DISTRICTS
+from newsbot.store.codec import from_row
+from newsbot.store.search import fts_query
 
 logger = logging.getLogger(__name__)
 
@@ -166,13 +167,7 @@ def iter_rows(
         if not batch:
             return
         for values in batch:
-            row = dict(zip(columns, values, strict=True))
-            for name in LIST_FIELDS.intersection(columns):
-                row[name] = json.loads(row[name]) if row[name] else []
-            for name in (*_MOSCOW_DATES, "duplicate_of"):
-                if name in row and not row[name]:
-                    row[name] = None
-            yield row
+            yield from_row(dict(zip(columns, values, strict=True)))
 
 
 # -- writers -----------------------------------------------------------------------------------
@@ -304,7 +299,8 @@ def format_for(output: str | None, fmt: str | None = None) -> str:
 
 def open_store(db: str | Path) -> sqlite3.Connection:
     """A read-only connection to a current store; an older schema is migrated first."""
-    from newsbot.store import SCHEMA_VERSION, ArticleStore
+    from newsbot.store import ArticleStore
+    from newsbot.store.schema import SCHEMA_VERSION
 
     path = Path(db)
     if not path.is_file():

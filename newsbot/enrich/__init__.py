@@ -1,0 +1,1 @@
+"""Enrichment: what the project derives from articles (districts, near-duplicate signatures)."""

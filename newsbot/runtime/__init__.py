@@ -1,0 +1,2 @@
+"""The crawl runtime: site profiles, downloader middlewares, rendering, run lock, summary,
+health and the crawl command."""

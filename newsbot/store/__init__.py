@@ -1,0 +1,20 @@
+"""The SQLite store, split by job: one row per article URL, batched transactions under WAL.
+
+``articles`` (the store object a crawl shares), ``schema`` (tables and migrations), ``codec``
+(item <-> row, for writers and readers alike), ``search`` (ё-folding, lemmas, FTS queries),
+``links`` (near-duplicate groups), ``runs`` (the run log), ``availability`` (can it be used).
+"""
+
+from __future__ import annotations
+
+from newsbot.store.articles import ROW_ERRORS, ArticleStore, UpsertCounts
+from newsbot.store.availability import StoreUnavailable, check_store, store_failure
+
+__all__ = [
+    "ROW_ERRORS",
+    "ArticleStore",
+    "StoreUnavailable",
+    "UpsertCounts",
+    "check_store",
+    "store_failure",
+]

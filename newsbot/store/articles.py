@@ -1,0 +1,187 @@
+"""The articles table: one store object per crawl, batched upserts, the lookups a crawl needs."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsbot.core.dates import utc_now
+from newsbot.core.fields import FIELDS
+from newsbot.enrich import neardup
+from newsbot.store import links, runs, schema
+from newsbot.store.codec import to_row
+from newsbot.store.search import lemmas_of
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: Of the new and updated rows, how many were linked to an earlier copy (``duplicate_of``).
+    near_duplicates: int = 0
+    #: Rows kept out of the transaction: (url, reason); the rest of the batch is committed.
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+#: What a bad row raises (a value SQLite cannot bind, a constraint); anything else, such as
+#: sqlite3.OperationalError (disk full, read-only, locked), is the store's fault, not the row's.
+ROW_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.DataError,
+    UnicodeError,
+    ValueError,
+    TypeError,
+    OverflowError,
+)
+
+
+class ArticleStore:
+    """A connection to one database file, schema guaranteed current."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        if readonly:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            self.conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if not readonly:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.migrate()
+
+    @property
+    def version(self) -> int:
+        return schema.version_of(self.conn)
+
+    def migrate(self) -> None:
+        schema.migrate(self.conn, self.path)
+
+    # -- writes ---------------------------------------------------------------------------
+    def upsert_many(
+        self, items: Iterable[Mapping[str, Any]], seen_at: str | None = None
+    ) -> UpsertCounts:
+        """Insert new URLs, update changed ones, touch unchanged ones: one transaction.
+
+        A row counts as changed when any DESIGN.md field but ``scraped_at`` differs. New and
+        changed rows get their search lemmas and near-duplicate buckets in the same transaction.
+        A row SQLite refuses is left out and named in ``failed``; the others are committed.
+        """
+        seen_at = seen_at or utc_now()
+        counts = UpsertCounts()
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                # A savepoint per row: a row SQLite refuses is rolled back alone.
+                self.conn.execute("SAVEPOINT upsert_row")
+                try:
+                    self._upsert_one(to_row(item), seen_at, counts)
+                except ROW_ERRORS as exc:
+                    if not self.conn.in_transaction:
+                        raise  # SQLite gave up the whole transaction: not this row's fault
+                    self.conn.execute("ROLLBACK TO upsert_row")
+                    counts.failed.append((str(item.get("url") or "?"), str(exc)))
+                self.conn.execute("RELEASE upsert_row")
+            self.conn.execute("COMMIT")
+        except Exception:
+            # A full disk or an I/O error has already rolled back (and ROLLBACK would raise,
+            # hiding the cause).
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _upsert_one(self, row: dict[str, Any], seen_at: str, counts: UpsertCounts) -> None:
+        columns = [*FIELDS, "url_key", "search_lemmas"]
+        compared = [c for c in FIELDS if c != "scraped_at"]
+        updates = ", ".join(f"{c} = :{c}" for c in columns if c not in ("url", "url_key"))
+        names = ", ".join([*columns, "first_seen_at", "last_seen_at"])
+        values = ", ".join([f":{c}" for c in columns] + [":seen_at", ":seen_at"])
+        old = self.conn.execute(
+            f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?",
+            (row["url_key"],),
+        ).fetchone()
+        row["seen_at"] = seen_at
+        if old is not None and all(old[c] == row[c] for c in compared):
+            self.conn.execute(
+                "UPDATE articles SET last_seen_at = :seen_at WHERE id = :id",
+                {"seen_at": seen_at, "id": old["id"]},
+            )
+            counts.unchanged += 1
+            return
+        row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
+        if old is None:
+            cursor = self.conn.execute(f"INSERT INTO articles ({names}) VALUES ({values})", row)
+            article_id = int(cursor.lastrowid or 0)
+            new = True
+        else:
+            new = False
+            article_id = old["id"]
+            self.conn.execute(
+                f"UPDATE articles SET url = :url, {updates}, last_seen_at = :seen_at"
+                " WHERE id = :id",
+                {**row, "id": article_id},
+            )
+            if old["url"] != row["url"]:
+                self.conn.execute(
+                    "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?",
+                    (row["url"], old["url"]),
+                )
+            if old["text"] == row["text"]:
+                counts.updated += 1
+                return
+            links.detach(self.conn, article_id, row["url"])
+        links.store_bands(self.conn, article_id, neardup.shingles(row["text"]))
+        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row)
+        # Counted last, so a row rolled back to its savepoint is not counted as stored.
+        if new:
+            counts.new += 1
+        else:
+            counts.updated += 1
+        if linked:
+            counts.near_duplicates += 1
+
+    # -- crawl runs (newsbot.store.runs) ---------------------------------------------------
+    def start_run(self, spider: str, site: str) -> int:
+        return runs.start_run(self.conn, spider, site)
+
+    def finish_run(self, run_id: int, status: str, summary: Mapping[str, Any]) -> None:
+        runs.finish_run(self.conn, run_id, status, summary)
+
+    def last_run(self, site: str, spider: str = "district") -> sqlite3.Row | None:
+        return runs.last_run(self.conn, site, spider)
+
+    def recent_summaries(
+        self, site: str, spider: str = "district", status: str = "ok", limit: int = 10
+    ) -> list[dict[str, Any]]:
+        return runs.recent_summaries(self.conn, site, spider, status, limit)
+
+    # -- reads ----------------------------------------------------------------------------
+    def url_for_hash(self, content_hash: str) -> str | None:
+        if not content_hash:
+            return None
+        row = self.conn.execute(
+            "SELECT url FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)
+        ).fetchone()
+        return row["url"] if row else None
+
+    def known_url_keys(self, site: str | None = None) -> set[str]:
+        sql, args = "SELECT url_key FROM articles", ()
+        if site:
+            sql, args = sql + " WHERE site = ?", (site,)
+        return {r[0] for r in self.conn.execute(sql, args)}
+
+    def close(self) -> None:
+        self.conn.close()

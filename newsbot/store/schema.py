@@ -1,0 +1,221 @@
+"""The schema and its migrations: ``PRAGMA user_version`` is the version, each step one transaction.
+
+An old database file is brought up to date the first time a newer newsbot opens it. Schema v2
+adds full-text search (``articles_fts``), near-duplicate links (``duplicate_of``,
+``article_bands``) and the operators' run log (``crawl_runs``); docs/analysts.md documents every
+table.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from newsbot.core.fields import FIELDS
+from newsbot.enrich import neardup
+from newsbot.store import links
+from newsbot.store.search import lemmas_of
+
+logger = logging.getLogger(__name__)
+
+#: Columns beside the DESIGN.md fields.
+BOOKKEEPING = ("url_key", "first_seen_at", "last_seen_at")
+
+
+def _fold_sql(column: str) -> str:
+    """SQL that reads «ё» as «е»: FTS5's unicode61 does not (ё is a letter, not е + diacritic)."""
+    return f"replace(replace({column}, 'ё', 'е'), 'Ё', 'Е')"
+
+
+_FTS_COLUMNS = ("title", "lead", "text")
+_FTS_NEW = ", ".join([*(_fold_sql(f"new.{c}") for c in _FTS_COLUMNS), "new.search_lemmas"])
+_FTS_OLD = ", ".join([*(_fold_sql(f"old.{c}") for c in _FTS_COLUMNS), "old.search_lemmas"])
+_V1_COLUMNS = ", ".join([*FIELDS, *BOOKKEEPING])
+
+# Each entry brings the schema from version i to i+1; never edit a released step, add one.
+MIGRATIONS: tuple[str, ...] = (
+    # v1: the articles table of DESIGN.md, one row per URL.
+    """
+    CREATE TABLE articles (
+        url           TEXT PRIMARY KEY,
+        site          TEXT NOT NULL DEFAULT '',
+        title         TEXT NOT NULL DEFAULT '',
+        published_at  TEXT,
+        modified_at   TEXT,
+        author        TEXT NOT NULL DEFAULT '',
+        lead          TEXT NOT NULL DEFAULT '',
+        text          TEXT NOT NULL DEFAULT '',
+        image_url     TEXT NOT NULL DEFAULT '',
+        image_caption TEXT NOT NULL DEFAULT '',
+        photo_credit  TEXT NOT NULL DEFAULT '',
+        tags          TEXT NOT NULL DEFAULT '[]',
+        categories    TEXT NOT NULL DEFAULT '[]',
+        districts     TEXT NOT NULL DEFAULT '[]',
+        word_count    INTEGER NOT NULL DEFAULT 0,
+        content_hash  TEXT NOT NULL DEFAULT '',
+        scraped_at    TEXT NOT NULL,
+        url_key       TEXT NOT NULL UNIQUE,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL
+    );
+    CREATE INDEX articles_published_at ON articles (published_at);
+    CREATE INDEX articles_site ON articles (site);
+    CREATE INDEX articles_content_hash ON articles (content_hash);
+    """,
+    # v2: an explicit integer key (VACUUM may renumber an implicit rowid, which FTS5 keys on),
+    # full-text search, near-duplicate links and buckets, the crawl run log.
+    f"""
+    CREATE TABLE articles_v2 (
+        url           TEXT NOT NULL UNIQUE,
+        site          TEXT NOT NULL DEFAULT '',
+        title         TEXT NOT NULL DEFAULT '',
+        published_at  TEXT,
+        modified_at   TEXT,
+        author        TEXT NOT NULL DEFAULT '',
+        lead          TEXT NOT NULL DEFAULT '',
+        text          TEXT NOT NULL DEFAULT '',
+        image_url     TEXT NOT NULL DEFAULT '',
+        image_caption TEXT NOT NULL DEFAULT '',
+        photo_credit  TEXT NOT NULL DEFAULT '',
+        tags          TEXT NOT NULL DEFAULT '[]',
+        categories    TEXT NOT NULL DEFAULT '[]',
+        districts     TEXT NOT NULL DEFAULT '[]',
+        word_count    INTEGER NOT NULL DEFAULT 0,
+        content_hash  TEXT NOT NULL DEFAULT '',
+        scraped_at    TEXT NOT NULL,
+        url_key       TEXT NOT NULL UNIQUE,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL,
+        duplicate_of  TEXT,
+        search_lemmas TEXT NOT NULL DEFAULT '',
+        id            INTEGER PRIMARY KEY
+    );
+    INSERT INTO articles_v2 ({_V1_COLUMNS}, id)
+        SELECT {_V1_COLUMNS}, rowid FROM articles ORDER BY rowid;
+    DROP TABLE articles;
+    ALTER TABLE articles_v2 RENAME TO articles;
+    CREATE INDEX articles_published_at ON articles (published_at);
+    CREATE INDEX articles_site ON articles (site);
+    CREATE INDEX articles_content_hash ON articles (content_hash);
+    CREATE INDEX articles_duplicate_of ON articles (duplicate_of);
+    CREATE VIEW articles_fts_source AS
+        SELECT id, {_fold_sql("title")} AS title, {_fold_sql("lead")} AS lead,
+               {_fold_sql("text")} AS text, search_lemmas AS lemmas
+        FROM articles;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, lead, text, lemmas,
+        content = 'articles_fts_source', content_rowid = 'id',
+        tokenize = "unicode61 remove_diacritics 2"
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, lead, text, lemmas) VALUES (new.id, {_FTS_NEW});
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, lead, text, lemmas)
+            VALUES ('delete', old.id, {_FTS_OLD});
+        DELETE FROM article_bands WHERE article_id = old.id;
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, lead, text, search_lemmas
+    ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, lead, text, lemmas)
+            VALUES ('delete', old.id, {_FTS_OLD});
+        INSERT INTO articles_fts (rowid, title, lead, text, lemmas) VALUES (new.id, {_FTS_NEW});
+    END;
+    INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+    CREATE TABLE article_bands (
+        band       INTEGER NOT NULL,
+        bucket     INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (band, bucket, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_bands_article ON article_bands (article_id);
+    CREATE TABLE store_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE crawl_runs (
+        id          INTEGER PRIMARY KEY,
+        spider      TEXT NOT NULL,
+        site        TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        status      TEXT NOT NULL DEFAULT 'running',
+        summary     TEXT NOT NULL DEFAULT '{{}}'
+    );
+    CREATE INDEX crawl_runs_site_spider ON crawl_runs (site, spider, id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements; ``CREATE TRIGGER … END;`` holds inner semicolons."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
+
+
+def version_of(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Apply the missing steps, each in its own transaction with its version bump."""
+    current = version_of(conn)
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"{path} has schema v{current}, newer than this newsbot (v{SCHEMA_VERSION})"
+        )
+    for version in range(current, SCHEMA_VERSION):
+        logger.info("migrating %s to schema v%d", path, version + 1)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            if version + 1 == 2:
+                _backfill_v2(conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+    if _meta(conn, "neardup_scheme") != neardup.SCHEME:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            links.rebuild_bands(conn)
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM store_meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _backfill_v2(conn: sqlite3.Connection) -> None:
+    """Old rows get their lemmas (FTS follows by trigger) and near-duplicate buckets."""
+    links.walk(
+        conn,
+        "SELECT id, title, lead, text FROM articles",
+        lambda row: conn.execute(
+            "UPDATE articles SET search_lemmas = ? WHERE id = ?",
+            (lemmas_of(row["title"], row["lead"], row["text"]), row["id"]),
+        ),
+    )
+    links.rebuild_bands(conn)
+    # Link old copies; whatever the order, each group ends up pointing at its first copy.
+    links.walk(
+        conn,
+        "SELECT id, url, text, published_at FROM articles",
+        lambda row: links.link_near_duplicate(conn, row["id"], row["url"], row),
+    )
