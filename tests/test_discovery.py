@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -50,34 +49,6 @@ def test_sitemap_discovery_reaches_every_article(tmp_path: Path) -> None:
     assert set(found) == set(BY_SLUG)
     check_rows(found)
     assert "/wp-sitemap.xml" in requested and "/wp-sitemap-posts-post-1.xml" in requested
-
-
-def test_api_discovery(tmp_path: Path) -> None:
-    root = tmp_path / "site"
-    shutil.copytree(SITE_DIR, root)
-    posts = [
-        {"link": a["url"], "date": a["published_at"][:19], "date_gmt": None}
-        for a in EXPECTED["articles"][:4]
-    ]
-    api = root / "wp-json" / "wp" / "v2" / "posts"
-    api.mkdir(parents=True)
-    (api / "index.html").write_text(json.dumps(posts, ensure_ascii=False), encoding="utf-8")
-    headers = json.loads((root / "_headers.json").read_text(encoding="utf-8"))
-    headers["wp-json/wp/v2/posts/index.html"] = {
-        "Content-Type": "application/json; charset=UTF-8",
-        "X-WP-TotalPages": "1",
-    }
-    (root / "_headers.json").write_text(json.dumps(headers), encoding="utf-8")
-    with ReplicaServer(root) as server:
-        result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
-        requested = server.paths_requested()
-    assert result.returncode == 0, result.log[-3000:]
-    found = rows(result.csv_path)
-    assert set(found) == {a["url"].rsplit("/", 1)[-1] for a in EXPECTED["articles"][:4]}
-    check_rows(found)
-    assert [p for p in requested if p.startswith("/wp-json/")] == [
-        "/wp-json/wp/v2/posts?per_page=100&page=1&_fields=link%2Cdate%2Cdate_gmt"
-    ]
 
 
 def test_unknown_discovery_is_refused(tmp_path: Path) -> None:

@@ -26,11 +26,12 @@ from newsbot.core.urls import clean_url, same_site, site_of, url_key
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
+    load_wp_posts,
     parse_feed,
     parse_sitemap,
-    parse_wp_posts,
     sitemaps_from_robots,
 )
+from newsbot.extraction.wp_post import post_to_row
 from newsbot.items import ArticleItem
 from newsbot.runtime import render
 from newsbot.runtime.profiles import SiteProfile, get_profile
@@ -42,6 +43,14 @@ DEFAULT_START_URL = "https://uv-kurier.ru/"
 DISCOVERY = ("listing", "feed", "sitemap", "api")
 #: Sitemaps of posts (core WordPress, Yoast, news); page/taxonomy/user sitemaps hold no articles.
 _POST_SITEMAP_WORDS = ("post", "news", "article")
+
+
+def _post_date(post: dict[str, Any]) -> str:
+    """A post's publication time for ``since``: UTC when WordPress gives it, else local."""
+    gmt = post.get("date_gmt")
+    if isinstance(gmt, str) and gmt and not gmt.startswith("0000"):
+        return gmt + "Z"
+    return str(post.get("date") or "")
 
 
 def _flag(value: Any) -> bool:
@@ -144,7 +153,7 @@ class DistrictSpider(scrapy.Spider):
             robots.meta["handle_httpstatus_list"] = [404, 410]  # no robots.txt: try defaults
             yield robots
         elif self.discover == "api":
-            yield self._links_request(self._api_url(1), self.parse_api, page=1)
+            yield self._api_request(1)
         else:
             self.seen.add(url_key(self.start_url))
             yield self._links_request(self.start_url, self.parse_listing, page=1)
@@ -403,22 +412,70 @@ class DistrictSpider(scrapy.Spider):
             self._inc(f"feeds/{problem}")
 
     def _api_url(self, page: int) -> str:
-        query = urlencode({"per_page": 100, "page": page, "_fields": "link,date,date_gmt"})
-        return f"{self.origin}/wp-json/wp/v2/posts?{query}"
+        """100 posts a request with their author, image and terms embedded; ``since`` is
+        WordPress's ``after`` (site-local time), so a run asks only for what is newer."""
+        params: dict[str, Any] = {"per_page": 100, "page": page, "_embed": 1}
+        if self.since is not None:
+            params["after"] = self.since.strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self.origin}/wp-json/wp/v2/posts?{urlencode(params)}"
 
-    def parse_api(self, response: Response) -> Iterator[scrapy.Request]:
-        """WordPress REST API pages, newest first; X-WP-TotalPages says where they end."""
+    def _api_request(self, page: int) -> scrapy.Request:
+        request = self._links_request(self._api_url(page), self.parse_api, page)
+        # The API's refusals are answers to read (rest_no_route, rest_forbidden, a page past
+        # the end), not errors to retry.
+        request.meta["handle_httpstatus_list"] = [400, 401, 403, 404, 410]
+        return request
+
+    def _api_unavailable(self, response: Response, why: str) -> Iterator[scrapy.Request]:
+        """Say once that the site offers no usable REST API, and discover by sitemaps."""
+        logger.warning(
+            "%s: no usable WordPress REST API (%s): discovering by sitemaps instead",
+            response.url,
+            why,
+        )
+        self._inc("discovery/api_unavailable")
+        robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
+        robots.meta["handle_httpstatus_list"] = [404, 410]
+        yield robots
+
+    def parse_api(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
+        """WordPress REST API pages, newest first: each post becomes its item straight from the
+        JSON (no article page asked for); X-WP-TotalPages says where they end."""
         page = int(response.meta.get("page", 1))
+        posts = load_wp_posts(response.body, response.url) if response.status == 200 else None
+        if posts is None:
+            if page == 1:
+                why = f"HTTP {response.status}" if response.status != 200 else "not a posts list"
+                yield from self._api_unavailable(response, why)
+            elif response.status != 400:  # 400 past the last page is WordPress's "no more"
+                logger.warning("%s: REST page unreadable (HTTP %s)", response.url, response.status)
+            return
         self._inc("listing/pages")
-        entries = self._same_site_articles(parse_wp_posts(response.body, response.url))
+        by_key = {url_key(str(p.get("link") or "")): p for p in posts}
+        listing = Listing(
+            [ListingEntry(clean_url(str(p.get("link") or "")), _post_date(p)) for p in posts]
+        )
+        entries = self._same_site_articles(listing)
         requests, verdict = self._follow(entries, response.url)
-        yield from requests
+        fetched = now_moscow()
+        for request in requests:
+            result = post_to_row(by_key[url_key(request.url)], fetched)
+            if result.is_article:
+                self._inc("article/from_api")
+                yield ArticleItem(**result.fields)
+            elif result.code == "no_text":
+                logger.info("%s: %s; reading its page", request.url, result.reason)
+                self._inc("article/api_page_needed")
+                yield request
+            else:
+                logger.warning("skipped %s: %s", request.url, result.reason)
+                self._inc(f"article/skipped/{result.code}")
         total = response.headers.get(b"X-WP-TotalPages", b"").decode("latin-1").strip()
         last = int(total) if total.isdigit() else None
-        more = page < last if last is not None else bool(requests)
+        more = page < last if last is not None else bool(posts)
         walk_on = entries and more and self._walk_on(verdict, response.url, page)
         if walk_on and self._may_request_links(self._api_url(page + 1)):
-            yield self._links_request(self._api_url(page + 1), self.parse_api, page + 1)
+            yield self._api_request(page + 1)
 
     # -- articles -------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
