@@ -46,7 +46,10 @@ def test_api_backfill_costs_robots_and_one_request_per_100_posts(tmp_path: Path)
         requested = server.paths_requested()
         base = server.base_url
     assert result.returncode == 0, result.log[-3000:]
-    assert requested == ["/robots.txt", "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1"]
+    assert requested == [
+        "/robots.txt",
+        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
+    ]
     found = rows(result.csv_path, base)
     expected = {a["url"]: a for a in EXPECTED["articles"]}
     assert sorted(found) == sorted(expected)
@@ -88,7 +91,9 @@ def test_api_pages_follow_x_wp_totalpages(tmp_path: Path) -> None:
         result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
         paths = api_paths(server)
     assert result.returncode == 0, result.log[-3000:]
-    assert paths == [f"/wp-json/wp/v2/posts?per_page=100&page={n}&_embed=1" for n in (1, 2, 3)]
+    assert paths == [
+        f"/wp-json/wp/v2/posts?per_page=100&page={n}&_embed=1&orderby=modified" for n in (1, 2, 3)
+    ]
     with result.csv_path.open(encoding="utf-8") as fh:
         assert len(list(csv.DictReader(fh))) == 230
 
@@ -102,7 +107,7 @@ def test_since_is_the_apis_after(tmp_path: Path) -> None:
         base = server.base_url
     assert result.returncode == 0, result.log[-3000:]
     assert paths == [
-        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&after=2025-12-01T00%3A00%3A00"
+        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified&after=2025-12-01T00%3A00%3A00"
     ]
     newer = {a["url"] for a in EXPECTED["articles"] if a["published_at"] >= "2025-12-01"}
     assert set(rows(result.csv_path, base)) == newer
@@ -143,3 +148,75 @@ def test_a_post_without_text_is_read_from_its_page(tmp_path: Path) -> None:
     first = next(a for a in EXPECTED["articles"] if a["url"] == posts[0]["link"])
     assert found[first["url"]]["text"] == first["text"]
     assert "'newsbot/article/api_page_needed': 1" in result.log
+
+
+def test_idle_and_edited_runs_cost_two_requests(tmp_path: Path) -> None:
+    """With the site stored: nothing new costs robots.txt + one API page; an edited post (its
+    modified_gmt moved) comes in the same page, ordered by modification, and updates its row."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE_DIR, root)
+    db = tmp_path / "news.db"
+    with ReplicaServer(root, fail_once=()) as server:
+        first = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        mark = len(server.requests)
+        idle = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        idle_paths = server.paths_requested()[mark:]
+        posts = copy.deepcopy(POSTS)
+        edited = posts.pop(5)
+        edited["content"]["rendered"] += "<p>Дополнено: работы продлятся до весны.</p>"
+        edited["modified"], edited["modified_gmt"] = "2026-02-01T12:00:00", "2026-02-01T09:00:00"
+        posts.insert(0, edited)  # orderby=modified: the edit is the newest change
+        (root / "wp-json" / "posts.json").write_text(json.dumps(posts, ensure_ascii=False), "utf-8")
+        mark = len(server.requests)
+        again = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        again_paths = server.paths_requested()[mark:]
+    assert first.returncode == idle.returncode == again.returncode == 0, again.log[-3000:]
+    page_one = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
+    assert idle_paths == ["/robots.txt", page_one]
+    assert again_paths == ["/robots.txt", page_one]
+    assert "'newsbot/article/edited': 1" in again.log
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    text, modified = conn.execute(
+        "SELECT text, modified_at FROM articles WHERE url LIKE ?",
+        ("%" + edited["link"].rsplit("/", 1)[-1],),
+    ).fetchone()
+    conn.close()
+    assert text.endswith("Дополнено: работы продлятся до весны.")
+    assert modified == "2026-02-01T12:00:00+03:00"
+
+
+def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newsbot import settings as project
+    from newsbot.spiders.district import DistrictSpider
+
+    values = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    crawler = get_crawler(DistrictSpider, {**values, "TWISTED_REACTOR": None})
+    spider = DistrictSpider.from_crawler(crawler, start_url="https://uv-kurier.ru/")
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    body = "".join(
+        f"<p>Абзац {i}: в Люблине открыли новую библиотеку для детей.</p>" for i in range(4)
+    )
+    html_page = (
+        '<html><head><meta property="og:type" content="article"></head>'
+        f"<body><h1>В Люблине открыли библиотеку</h1><div class='entry-content'>{body}</div>"
+        "</body></html>"
+    )
+    url = "https://uv-kurier.ru/2023/09/05/v-lyubline-otkryli-biblioteku"
+    dated = Request(url, meta={"listed_date": "05 Сен 2023 в 12:57"})
+    (item,) = spider.parse_article(
+        HtmlResponse(url, body=html_page, encoding="utf-8", request=dated)
+    )
+    assert item["published_at"] == "2023-09-05T12:57:00+03:00"
+    assert crawler.stats.get_value("newsbot/article/date_from_listing") == 1
+    undated = Request(url, meta={"listed_date": ""})
+    (item,) = spider.parse_article(
+        HtmlResponse(url, body=html_page, encoding="utf-8", request=undated)
+    )
+    assert item["published_at"] == ""

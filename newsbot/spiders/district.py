@@ -21,7 +21,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from newsbot.core.dates import now_moscow, parse_date
+from newsbot.core.dates import now_moscow, parse_date, to_iso
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
@@ -269,7 +269,7 @@ class DistrictSpider(scrapy.Spider):
                     self.parse_article,
                     "article",
                     errback=self.on_error,
-                    meta={"kind": "article", "listing": source},
+                    meta={"kind": "article", "listing": source, "listed_date": entry.date_text},
                     dont_filter=True,
                 )
             )
@@ -414,7 +414,14 @@ class DistrictSpider(scrapy.Spider):
     def _api_url(self, page: int) -> str:
         """100 posts a request with their author, image and terms embedded; ``since`` is
         WordPress's ``after`` (site-local time), so a run asks only for what is newer."""
-        params: dict[str, Any] = {"per_page": 100, "page": page, "_embed": 1}
+        # Newest change first: new posts and edited ones both come at the top, so an incremental
+        # run sees edits without a second query.
+        params: dict[str, Any] = {
+            "per_page": 100,
+            "page": page,
+            "_embed": 1,
+            "orderby": "modified",
+        }
         if self.since is not None:
             params["after"] = self.since.strftime("%Y-%m-%dT%H:%M:%S")
         return f"{self.origin}/wp-json/wp/v2/posts?{urlencode(params)}"
@@ -438,6 +445,23 @@ class DistrictSpider(scrapy.Spider):
         robots.meta["handle_httpstatus_list"] = [404, 410]
         yield robots
 
+    def _edited_since_stored(self, by_key: dict[str, dict[str, Any]]) -> set[str]:
+        """Stored posts whose ``modified_gmt`` is later than the stored copy's last change."""
+        stored_keys = [k for k in by_key if k in self.known]
+        if not stored_keys or self.crawler is None:
+            return set()
+        store = ArticleStore(self.crawler.settings.get("SQLITE_PATH"), readonly=True)
+        try:
+            stored = store.stored_change_times(stored_keys)
+        finally:
+            store.close()
+        edited = set()
+        for key, when in stored.items():
+            changed = parse_date(str(by_key[key].get("modified_gmt") or "") + "Z")
+            if changed is not None and (not when or changed > datetime.fromisoformat(when)):
+                edited.add(key)
+        return edited
+
     def parse_api(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
         """WordPress REST API pages, newest first: each post becomes its item straight from the
         JSON (no article page asked for); X-WP-TotalPages says where they end."""
@@ -456,12 +480,16 @@ class DistrictSpider(scrapy.Spider):
             [ListingEntry(clean_url(str(p.get("link") or "")), _post_date(p)) for p in posts]
         )
         entries = self._same_site_articles(listing)
+        edited = self._edited_since_stored(by_key)
+        self.known -= edited  # an edited stored post is fetched (from the JSON) like a new one
         requests, verdict = self._follow(entries, response.url)
         fetched = now_moscow()
         for request in requests:
             result = post_to_row(by_key[url_key(request.url)], fetched)
             if result.is_article:
                 self._inc("article/from_api")
+                if url_key(request.url) in edited:
+                    self._inc("article/edited")
                 yield ArticleItem(**result.fields)
             elif result.code == "no_text":
                 logger.info("%s: %s; reading its page", request.url, result.reason)
@@ -490,6 +518,13 @@ class DistrictSpider(scrapy.Spider):
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(f"article/skipped/{result.code}")
             return
+        if not result.fields["published_at"]:
+            # The page shows no date; where the link was found (a listing's date, a feed's
+            # pubDate, the API's date) does.
+            listed = parse_date(str(response.meta.get("listed_date") or ""), now=now_moscow())
+            if listed is not None:
+                result.fields["published_at"] = to_iso(listed)
+                self._inc("article/date_from_listing")
         published = result.fields["published_at"]  # final ISO: compared, not parsed again
         if self.since is not None and published and datetime.fromisoformat(published) < self.since:
             self._inc("article/skipped/older_than_since")

@@ -183,5 +183,21 @@ class ArticleStore:
             sql, args = sql + " WHERE site = ?", (site,)
         return {r[0] for r in self.conn.execute(sql, args)}
 
+    def stored_change_times(self, keys: Iterable[str]) -> dict[str, str]:
+        """url_key -> when the stored copy last changed (``modified_at``, else ``published_at``,
+        ISO), for the keys given: an incremental run asks only about the posts it sees."""
+        wanted = list(keys)
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                "SELECT url_key, coalesce(modified_at, published_at, '') FROM articles"
+                f" WHERE url_key IN ({marks})",
+                chunk,
+            ):
+                found[row[0]] = row[1]
+        return found
+
     def close(self) -> None:
         self.conn.close()
