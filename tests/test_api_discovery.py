@@ -220,3 +220,25 @@ def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with() -> None
         HtmlResponse(url, body=html_page, encoding="utf-8", request=undated)
     )
     assert item["published_at"] == ""
+
+
+def test_auto_uses_the_api_and_else_walks_the_listing(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    with ReplicaServer(SITE_DIR, fail_once=()) as server:
+        api = run_crawl(server.base_url, tmp_path / "a", "-a", "discover=auto")
+        api_requests = server.paths_requested()
+    assert api.returncode == 0, api.log[-3000:]
+    assert api_requests == [
+        "/robots.txt",
+        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
+    ]
+    assert "discovery: the WordPress REST API" in api.log
+    (tmp_path / "b").mkdir()
+    with ReplicaServer(SITE_DIR, fail_once=(), wp_api="off") as server:
+        walk = run_crawl(server.base_url, tmp_path / "b", "-a", "discover=auto")
+        walked = server.paths_requested()
+        base = server.base_url
+    assert walk.returncode == 0, walk.log[-3000:]
+    assert "discovering by the listing instead" in walk.log
+    assert {"/", "/page/2/", "/page/3/"} <= set(walked)
+    assert set(rows(walk.csv_path, base)) == {a["url"] for a in EXPECTED["articles"]}

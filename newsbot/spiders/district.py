@@ -9,9 +9,10 @@ REST API (``-a discover=feed|sitemap|api``); every way leads to the same article
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -21,7 +22,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from newsbot.core.dates import now_moscow, parse_date, to_iso
+from newsbot.core.dates import now_moscow, parse_date, to_iso, utc_now
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
@@ -40,7 +41,7 @@ from newsbot.store import ArticleStore
 logger = logging.getLogger(__name__)
 
 DEFAULT_START_URL = "https://uv-kurier.ru/"
-DISCOVERY = ("listing", "feed", "sitemap", "api")
+DISCOVERY = ("listing", "feed", "sitemap", "api", "auto")
 #: Sitemaps of posts (core WordPress, Yoast, news); page/taxonomy/user sitemaps hold no articles.
 _POST_SITEMAP_WORDS = ("post", "news", "article")
 
@@ -112,6 +113,9 @@ class DistrictSpider(scrapy.Spider):
         self.allowed_domains = [parts.hostname or self.site]
         self.seen: set[str] = set()
         self.known: set[str] = set()  # url_keys already in the store
+        #: url_keys that gave no article lately (not asked for again until the recheck time)
+        self.recently_skipped: set[str] = set()
+        self.skipped_now: list[tuple[str, str]] = []  # (url, reason) of this run, stored at close
         self.stop_at_known = True
         self.known_in_a_row = 0
         self.known_stop = 3
@@ -152,7 +156,7 @@ class DistrictSpider(scrapy.Spider):
             robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
             robots.meta["handle_httpstatus_list"] = [404, 410]  # no robots.txt: try defaults
             yield robots
-        elif self.discover == "api":
+        elif self.discover in ("api", "auto"):
             yield self._api_request(1)
         else:
             self.seen.add(url_key(self.start_url))
@@ -168,6 +172,7 @@ class DistrictSpider(scrapy.Spider):
         store = ArticleStore(path, readonly=True)
         try:
             self.known = store.known_url_keys(self.site)
+            self.recently_skipped = self._recently_skipped(store)
         finally:
             store.close()
         stats = self.crawler.stats
@@ -180,6 +185,30 @@ class DistrictSpider(scrapy.Spider):
             self.site,
             "" if self.stop_at_known else " (previous run interrupted: walking everything)",
         )
+
+    def _recently_skipped(self, store: ArticleStore) -> set[str]:
+        """Pages that answered as no article (a static page, a 404) within the recheck time."""
+        assert self.crawler is not None
+        hours = self.crawler.settings.getfloat("NEWSBOT_SKIPPED_RECHECK_HOURS")
+        cutoff = (datetime.now(UTC) - timedelta(hours=hours)).replace(microsecond=0)
+        try:
+            return store.recently_skipped(self.site, cutoff.isoformat())
+        except sqlite3.OperationalError:  # a store older than schema v3, not migrated yet
+            return set()
+
+    def closed(self, reason: str) -> None:
+        """Record this run's pages that gave no article, so the next runs do not ask again."""
+        path = self.crawler.settings.get("SQLITE_PATH") if self.crawler else ""
+        if not path or not self.skipped_now:
+            return
+        try:
+            store = ArticleStore(path)
+            try:
+                store.note_skipped(self.site, self.skipped_now, utc_now())
+            finally:
+                store.close()
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("could not record %d skipped pages: %s", len(self.skipped_now), exc)
 
     # -- helpers --------------------------------------------------------------------------
     def _setting(self, name: str) -> int:
@@ -256,6 +285,9 @@ class DistrictSpider(scrapy.Spider):
                 continue
             self.seen.add(key)
             verdict.new += 1
+            if key in self.recently_skipped:
+                self._inc("listing/recently_skipped")
+                continue
             if is_old:
                 self._inc("listing/old")
                 continue
@@ -434,13 +466,20 @@ class DistrictSpider(scrapy.Spider):
         return request
 
     def _api_unavailable(self, response: Response, why: str) -> Iterator[scrapy.Request]:
-        """Say once that the site offers no usable REST API, and discover by sitemaps."""
+        """Say once that the site offers no usable REST API, and discover the next way:
+        ``auto`` walks the listing (what every site has), ``api`` reads the sitemaps."""
+        fallback = "the listing" if self.discover == "auto" else "sitemaps"
         logger.warning(
-            "%s: no usable WordPress REST API (%s): discovering by sitemaps instead",
+            "%s: no usable WordPress REST API (%s): discovering by %s instead",
             response.url,
             why,
+            fallback,
         )
         self._inc("discovery/api_unavailable")
+        if self.discover == "auto":
+            self.seen.add(url_key(self.start_url))
+            yield self._links_request(self.start_url, self.parse_listing, page=1)
+            return
         robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
         robots.meta["handle_httpstatus_list"] = [404, 410]
         yield robots
@@ -475,6 +514,8 @@ class DistrictSpider(scrapy.Spider):
                 logger.warning("%s: REST page unreadable (HTTP %s)", response.url, response.status)
             return
         self._inc("listing/pages")
+        if page == 1 and self.discover == "auto":
+            logger.info("discovery: the WordPress REST API (%d posts a request)", 100)
         by_key = {url_key(str(p.get("link") or "")): p for p in posts}
         listing = Listing(
             [ListingEntry(clean_url(str(p.get("link") or "")), _post_date(p)) for p in posts]
@@ -517,6 +558,7 @@ class DistrictSpider(scrapy.Spider):
         if not result.is_article:
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(f"article/skipped/{result.code}")
+            self.skipped_now.append((response.url, result.code))
             return
         if not result.fields["published_at"]:
             # The page shows no date; where the link was found (a listing's date, a feed's
@@ -556,6 +598,9 @@ class DistrictSpider(scrapy.Spider):
             if not reason:
                 logger.error("%s %s failed: HTTP %s", kind, url, response.status)
             self._inc(f"http_error/{response.status}")
+            if kind == "article" and response.status in (404, 410):
+                self._inc("article/gone")
+                self.skipped_now.append((url, f"http_{response.status}"))
         else:
             if not renderer:
                 logger.error("%s %s failed: %s", kind, url, failure.getErrorMessage())
