@@ -52,34 +52,6 @@ def test_sitemap_discovery_reaches_every_article(tmp_path: Path) -> None:
     assert "/wp-sitemap.xml" in requested and "/wp-sitemap-posts-post-1.xml" in requested
 
 
-def test_api_discovery(tmp_path: Path) -> None:
-    root = tmp_path / "site"
-    shutil.copytree(SITE_DIR, root)
-    posts = [
-        {"link": a["url"], "date": a["published_at"][:19], "date_gmt": None}
-        for a in EXPECTED["articles"][:4]
-    ]
-    api = root / "wp-json" / "wp" / "v2" / "posts"
-    api.mkdir(parents=True)
-    (api / "index.html").write_text(json.dumps(posts, ensure_ascii=False), encoding="utf-8")
-    headers = json.loads((root / "_headers.json").read_text(encoding="utf-8"))
-    headers["wp-json/wp/v2/posts/index.html"] = {
-        "Content-Type": "application/json; charset=UTF-8",
-        "X-WP-TotalPages": "1",
-    }
-    (root / "_headers.json").write_text(json.dumps(headers), encoding="utf-8")
-    with ReplicaServer(root) as server:
-        result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
-        requested = server.paths_requested()
-    assert result.returncode == 0, result.log[-3000:]
-    found = rows(result.csv_path)
-    assert set(found) == {a["url"].rsplit("/", 1)[-1] for a in EXPECTED["articles"][:4]}
-    check_rows(found)
-    assert [p for p in requested if p.startswith("/wp-json/")] == [
-        "/wp-json/wp/v2/posts?per_page=100&page=1&_fields=link%2Cdate%2Cdate_gmt"
-    ]
-
-
 def test_unknown_discovery_is_refused(tmp_path: Path) -> None:
     with ReplicaServer(SITE_DIR) as server:
         result = run_crawl(server.base_url, tmp_path, "-a", "discover=magic")
@@ -97,5 +69,42 @@ def test_discovery_is_incremental_too(tmp_path: Path, mode: str) -> None:
         again = server.paths_requested()[mark:]
     assert first.returncode == second.returncode == 0
     articles = [p for p in again if p[1:5].isdigit() and p.count("/") >= 4]
-    # Only the one listed article that answers 404 (never stored) is asked for again.
-    assert articles in ([], ["/2024/11/11/v-kuzminkah-proshyol-festival-ulichnoj-edy"])
+    # Not even the listed article that answered 404: it is recorded as skipped for a day.
+    assert articles == []
+
+
+GONE = "/2024/11/11/v-kuzminkah-proshyol-festival-ulichnoj-edy"
+
+
+def test_a_page_that_gave_no_article_is_not_asked_for_again_until_the_recheck(
+    tmp_path: Path,
+) -> None:
+    """A feed that lists a gone page: asked for once, then not again until the recheck time."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE_DIR, root)
+    feed = root / "feed" / "index.xml"
+    item = f"<item><title>Ушла</title><link>https://uv-kurier.ru{GONE}</link></item>"
+    feed.write_text(feed.read_text("utf-8").replace("</channel>", item + "</channel>"), "utf-8")
+    db = tmp_path / "news.db"
+    with ReplicaServer(root) as server:
+        first = run_crawl(server.base_url, tmp_path, "-a", "discover=feed", db_path=db)
+        assert GONE in server.paths_requested()
+        mark = len(server.requests)
+        second = run_crawl(server.base_url, tmp_path, "-a", "discover=feed", db_path=db)
+        assert GONE not in server.paths_requested()[mark:]
+        mark = len(server.requests)
+        recheck = {"NEWSBOT_SKIPPED_RECHECK_HOURS": "0"}
+        third = run_crawl(
+            server.base_url, tmp_path, "-a", "discover=feed", db_path=db, settings=recheck
+        )
+        assert server.paths_requested()[mark:].count(GONE) == 1
+    assert first.returncode == second.returncode == third.returncode == 0, third.log[-3000:]
+    assert "'newsbot/listing/recently_skipped': 1" in second.log
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT url, reason FROM skipped_urls").fetchall()
+    conn.close()
+    assert [(u.rsplit("/", 1)[-1], r) for u, r in rows] == [
+        ("v-kuzminkah-proshyol-festival-ulichnoj-edy", "http_404")
+    ]

@@ -122,3 +122,13 @@ def test_a_field_far_below_its_usual_rate_is_unhealthy() -> None:
     assert health.problems == ["field image_url filled in 7% of items, usually 100%"]
     assert assess(stats, usual={"image_url": 0.2}).exit_code == EXIT_OK
     assert assess(stats, usual={"image_url": 1.0}, max_drop=0.95).exit_code == EXIT_OK
+
+
+def test_a_listed_article_that_is_gone_is_not_a_failed_request() -> None:
+    """1 of 4 requests a 404 on an article link: the site's broken link, not the run's fault."""
+    stats = healthy(
+        **{"downloader/request_count": 4, "newsbot/http_error/404": 1, "newsbot/article/gone": 1}
+    )
+    assert assess(stats).exit_code == 0
+    stats["newsbot/article/gone"] = 0
+    assert assess(stats).exit_code == 6

@@ -295,12 +295,9 @@ def _wp_date(post: dict[str, Any]) -> str:
     return date if isinstance(date, str) else ""
 
 
-def parse_wp_posts(body: bytes | str, base_url: str) -> Listing:
-    """WordPress REST API /wp-json/wp/v2/posts → post links with their dates.
-
-    The next page is not in the body: it is the response's ``Link: <…>; rel="next"`` header
-    (or ``X-WP-TotalPages``).
-    """
+def load_wp_posts(body: bytes | str, base_url: str) -> list[dict[str, Any]] | None:
+    """The post objects of a WordPress REST answer; None when it is not a list of posts
+    (an error object such as ``rest_no_route``, an HTML page, broken JSON)."""
     try:
         data, _ = _load(body, base_url)
         text = data.decode("utf-8-sig", "replace")
@@ -312,15 +309,25 @@ def parse_wp_posts(body: bytes | str, base_url: str) -> Listing:
             if start < 0:
                 raise
             posts, _ = json.JSONDecoder().raw_decode(text, start)
-        if not isinstance(posts, list):
-            logger.warning("%s: REST answer is a %s, not a list", base_url, type(posts).__name__)
-            return Listing()
-        return _listing(
-            ((p.get("link"), _wp_date(p)) for p in posts if isinstance(p, dict)), base_url
-        )
     except Exception as exc:
         logger.warning("%s: not a WordPress posts list: %s", base_url, exc)
+        return None
+    if not isinstance(posts, list):
+        logger.warning("%s: REST answer is a %s, not a list", base_url, type(posts).__name__)
+        return None
+    return [p for p in posts if isinstance(p, dict)]
+
+
+def parse_wp_posts(body: bytes | str, base_url: str) -> Listing:
+    """WordPress REST API /wp-json/wp/v2/posts → post links with their dates.
+
+    The next page is not in the body: it is the response's ``Link: <…>; rel="next"`` header
+    (or ``X-WP-TotalPages``).
+    """
+    posts = load_wp_posts(body, base_url)
+    if posts is None:
         return Listing()
+    return _listing(((p.get("link"), _wp_date(p)) for p in posts), base_url)
 
 
 def _robots_lines(body: bytes | str) -> Iterator[str]:

@@ -148,6 +148,9 @@ def assess(
     errors = sum(prefixed(stats, "newsbot/http_error/").values()) + sum(
         prefixed(stats, "newsbot/request_error/").values()
     )
+    # A listed article that is gone (404/410) is the site's broken link, recorded and not asked
+    # for again for a day: it says nothing about this run's health.
+    errors -= int(stats.get("newsbot/article/gone", 0))
     if requests and errors / requests > max_error_ratio:
         health.fail(
             EXIT_ERROR_RATIO,

@@ -9,9 +9,10 @@ REST API (``-a discover=feed|sitemap|api``); every way leads to the same article
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -21,16 +22,17 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from newsbot.core.dates import now_moscow, parse_date
+from newsbot.core.dates import now_moscow, parse_date, to_iso, utc_now
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
 from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
+    load_wp_posts,
     parse_feed,
     parse_sitemap,
-    parse_wp_posts,
     sitemaps_from_robots,
 )
+from newsbot.extraction.wp_post import post_to_row
 from newsbot.items import ArticleItem
 from newsbot.runtime import render
 from newsbot.runtime.profiles import SiteProfile, get_profile
@@ -39,9 +41,17 @@ from newsbot.store import ArticleStore
 logger = logging.getLogger(__name__)
 
 DEFAULT_START_URL = "https://uv-kurier.ru/"
-DISCOVERY = ("listing", "feed", "sitemap", "api")
+DISCOVERY = ("listing", "feed", "sitemap", "api", "auto")
 #: Sitemaps of posts (core WordPress, Yoast, news); page/taxonomy/user sitemaps hold no articles.
 _POST_SITEMAP_WORDS = ("post", "news", "article")
+
+
+def _post_date(post: dict[str, Any]) -> str:
+    """A post's publication time for ``since``: UTC when WordPress gives it, else local."""
+    gmt = post.get("date_gmt")
+    if isinstance(gmt, str) and gmt and not gmt.startswith("0000"):
+        return gmt + "Z"
+    return str(post.get("date") or "")
 
 
 def _flag(value: Any) -> bool:
@@ -103,6 +113,9 @@ class DistrictSpider(scrapy.Spider):
         self.allowed_domains = [parts.hostname or self.site]
         self.seen: set[str] = set()
         self.known: set[str] = set()  # url_keys already in the store
+        #: url_keys that gave no article lately (not asked for again until the recheck time)
+        self.recently_skipped: set[str] = set()
+        self.skipped_now: list[tuple[str, str]] = []  # (url, reason) of this run, stored at close
         self.stop_at_known = True
         self.known_in_a_row = 0
         self.known_stop = 3
@@ -143,8 +156,8 @@ class DistrictSpider(scrapy.Spider):
             robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
             robots.meta["handle_httpstatus_list"] = [404, 410]  # no robots.txt: try defaults
             yield robots
-        elif self.discover == "api":
-            yield self._links_request(self._api_url(1), self.parse_api, page=1)
+        elif self.discover in ("api", "auto"):
+            yield self._api_request(1)
         else:
             self.seen.add(url_key(self.start_url))
             yield self._links_request(self.start_url, self.parse_listing, page=1)
@@ -159,6 +172,7 @@ class DistrictSpider(scrapy.Spider):
         store = ArticleStore(path, readonly=True)
         try:
             self.known = store.known_url_keys(self.site)
+            self.recently_skipped = self._recently_skipped(store)
         finally:
             store.close()
         stats = self.crawler.stats
@@ -171,6 +185,30 @@ class DistrictSpider(scrapy.Spider):
             self.site,
             "" if self.stop_at_known else " (previous run interrupted: walking everything)",
         )
+
+    def _recently_skipped(self, store: ArticleStore) -> set[str]:
+        """Pages that answered as no article (a static page, a 404) within the recheck time."""
+        assert self.crawler is not None
+        hours = self.crawler.settings.getfloat("NEWSBOT_SKIPPED_RECHECK_HOURS")
+        cutoff = (datetime.now(UTC) - timedelta(hours=hours)).replace(microsecond=0)
+        try:
+            return store.recently_skipped(self.site, cutoff.isoformat())
+        except sqlite3.OperationalError:  # a store older than schema v3, not migrated yet
+            return set()
+
+    def closed(self, reason: str) -> None:
+        """Record this run's pages that gave no article, so the next runs do not ask again."""
+        path = self.crawler.settings.get("SQLITE_PATH") if self.crawler else ""
+        if not path or not self.skipped_now:
+            return
+        try:
+            store = ArticleStore(path)
+            try:
+                store.note_skipped(self.site, self.skipped_now, utc_now())
+            finally:
+                store.close()
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("could not record %d skipped pages: %s", len(self.skipped_now), exc)
 
     # -- helpers --------------------------------------------------------------------------
     def _setting(self, name: str) -> int:
@@ -247,6 +285,9 @@ class DistrictSpider(scrapy.Spider):
                 continue
             self.seen.add(key)
             verdict.new += 1
+            if key in self.recently_skipped:
+                self._inc("listing/recently_skipped")
+                continue
             if is_old:
                 self._inc("listing/old")
                 continue
@@ -260,7 +301,7 @@ class DistrictSpider(scrapy.Spider):
                     self.parse_article,
                     "article",
                     errback=self.on_error,
-                    meta={"kind": "article", "listing": source},
+                    meta={"kind": "article", "listing": source, "listed_date": entry.date_text},
                     dont_filter=True,
                 )
             )
@@ -403,22 +444,107 @@ class DistrictSpider(scrapy.Spider):
             self._inc(f"feeds/{problem}")
 
     def _api_url(self, page: int) -> str:
-        query = urlencode({"per_page": 100, "page": page, "_fields": "link,date,date_gmt"})
-        return f"{self.origin}/wp-json/wp/v2/posts?{query}"
+        """100 posts a request with their author, image and terms embedded; ``since`` is
+        WordPress's ``after`` (site-local time), so a run asks only for what is newer."""
+        # Newest change first: new posts and edited ones both come at the top, so an incremental
+        # run sees edits without a second query.
+        params: dict[str, Any] = {
+            "per_page": 100,
+            "page": page,
+            "_embed": 1,
+            "orderby": "modified",
+        }
+        if self.since is not None:
+            params["after"] = self.since.strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self.origin}/wp-json/wp/v2/posts?{urlencode(params)}"
 
-    def parse_api(self, response: Response) -> Iterator[scrapy.Request]:
-        """WordPress REST API pages, newest first; X-WP-TotalPages says where they end."""
+    def _api_request(self, page: int) -> scrapy.Request:
+        request = self._links_request(self._api_url(page), self.parse_api, page)
+        # The API's refusals are answers to read (rest_no_route, rest_forbidden, a page past
+        # the end), not errors to retry.
+        request.meta["handle_httpstatus_list"] = [400, 401, 403, 404, 410]
+        return request
+
+    def _api_unavailable(self, response: Response, why: str) -> Iterator[scrapy.Request]:
+        """Say once that the site offers no usable REST API, and discover the next way:
+        ``auto`` walks the listing (what every site has), ``api`` reads the sitemaps."""
+        fallback = "the listing" if self.discover == "auto" else "sitemaps"
+        logger.warning(
+            "%s: no usable WordPress REST API (%s): discovering by %s instead",
+            response.url,
+            why,
+            fallback,
+        )
+        self._inc("discovery/api_unavailable")
+        if self.discover == "auto":
+            self.seen.add(url_key(self.start_url))
+            yield self._links_request(self.start_url, self.parse_listing, page=1)
+            return
+        robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
+        robots.meta["handle_httpstatus_list"] = [404, 410]
+        yield robots
+
+    def _edited_since_stored(self, by_key: dict[str, dict[str, Any]]) -> set[str]:
+        """Stored posts whose ``modified_gmt`` is later than the stored copy's last change."""
+        stored_keys = [k for k in by_key if k in self.known]
+        if not stored_keys or self.crawler is None:
+            return set()
+        store = ArticleStore(self.crawler.settings.get("SQLITE_PATH"), readonly=True)
+        try:
+            stored = store.stored_change_times(stored_keys)
+        finally:
+            store.close()
+        edited = set()
+        for key, when in stored.items():
+            changed = parse_date(str(by_key[key].get("modified_gmt") or "") + "Z")
+            if changed is not None and (not when or changed > datetime.fromisoformat(when)):
+                edited.add(key)
+        return edited
+
+    def parse_api(self, response: Response) -> Iterator[scrapy.Request | ArticleItem]:
+        """WordPress REST API pages, newest first: each post becomes its item straight from the
+        JSON (no article page asked for); X-WP-TotalPages says where they end."""
         page = int(response.meta.get("page", 1))
+        posts = load_wp_posts(response.body, response.url) if response.status == 200 else None
+        if posts is None:
+            if page == 1:
+                why = f"HTTP {response.status}" if response.status != 200 else "not a posts list"
+                yield from self._api_unavailable(response, why)
+            elif response.status != 400:  # 400 past the last page is WordPress's "no more"
+                logger.warning("%s: REST page unreadable (HTTP %s)", response.url, response.status)
+            return
         self._inc("listing/pages")
-        entries = self._same_site_articles(parse_wp_posts(response.body, response.url))
+        if page == 1 and self.discover == "auto":
+            logger.info("discovery: the WordPress REST API (%d posts a request)", 100)
+        by_key = {url_key(str(p.get("link") or "")): p for p in posts}
+        listing = Listing(
+            [ListingEntry(clean_url(str(p.get("link") or "")), _post_date(p)) for p in posts]
+        )
+        entries = self._same_site_articles(listing)
+        edited = self._edited_since_stored(by_key)
+        self.known -= edited  # an edited stored post is fetched (from the JSON) like a new one
         requests, verdict = self._follow(entries, response.url)
-        yield from requests
+        fetched = now_moscow()
+        for request in requests:
+            result = post_to_row(by_key[url_key(request.url)], fetched)
+            if result.is_article:
+                self._inc("article/from_api")
+                if url_key(request.url) in edited:
+                    self._inc("article/edited")
+                yield ArticleItem(**result.fields)
+            elif result.code == "no_text":
+                logger.info("%s: %s; reading its page", request.url, result.reason)
+                self._inc("article/api_page_needed")
+                yield request
+            else:
+                logger.warning("skipped %s: %s", request.url, result.reason)
+                self._inc(f"article/skipped/{result.code}")
         total = response.headers.get(b"X-WP-TotalPages", b"").decode("latin-1").strip()
         last = int(total) if total.isdigit() else None
-        more = page < last if last is not None else bool(requests)
+        more = page < last if last is not None else bool(posts)
         walk_on = entries and more and self._walk_on(verdict, response.url, page)
         if walk_on and self._may_request_links(self._api_url(page + 1)):
-            yield self._links_request(self._api_url(page + 1), self.parse_api, page + 1)
+            yield self._api_request(page + 1)
 
     # -- articles -------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
@@ -432,7 +558,15 @@ class DistrictSpider(scrapy.Spider):
         if not result.is_article:
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(f"article/skipped/{result.code}")
+            self.skipped_now.append((response.url, result.code))
             return
+        if not result.fields["published_at"]:
+            # The page shows no date; where the link was found (a listing's date, a feed's
+            # pubDate, the API's date) does.
+            listed = parse_date(str(response.meta.get("listed_date") or ""), now=now_moscow())
+            if listed is not None:
+                result.fields["published_at"] = to_iso(listed)
+                self._inc("article/date_from_listing")
         published = result.fields["published_at"]  # final ISO: compared, not parsed again
         if self.since is not None and published and datetime.fromisoformat(published) < self.since:
             self._inc("article/skipped/older_than_since")
@@ -464,6 +598,9 @@ class DistrictSpider(scrapy.Spider):
             if not reason:
                 logger.error("%s %s failed: HTTP %s", kind, url, response.status)
             self._inc(f"http_error/{response.status}")
+            if kind == "article" and response.status in (404, 410):
+                self._inc("article/gone")
+                self.skipped_now.append((url, f"http_{response.status}"))
         else:
             if not renderer:
                 logger.error("%s %s failed: %s", kind, url, failure.getErrorMessage())

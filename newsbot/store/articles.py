@@ -11,6 +11,7 @@ from typing import Any
 
 from newsbot.core.dates import utc_now
 from newsbot.core.fields import FIELDS
+from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
 from newsbot.store import links, runs, schema
 from newsbot.store.codec import to_row
@@ -182,6 +183,50 @@ class ArticleStore:
         if site:
             sql, args = sql + " WHERE site = ?", (site,)
         return {r[0] for r in self.conn.execute(sql, args)}
+
+    def note_skipped(self, site: str, skipped: Iterable[tuple[str, str]], at: str) -> None:
+        """Record (url, reason) pairs that gave no article, in one transaction."""
+        rows = [(url_key(url), url, site, reason, at) for url, reason in skipped]
+        if not rows:
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO skipped_urls (url_key, url, site, reason, skipped_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+            self.conn.execute("COMMIT")
+        except Exception:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def recently_skipped(self, site: str, since: str) -> set[str]:
+        """url_keys of this site refused as no article at or after ``since`` (ISO UTC)."""
+        return {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT url_key FROM skipped_urls WHERE site = ? AND skipped_at >= ?",
+                (site, since),
+            )
+        }
+
+    def stored_change_times(self, keys: Iterable[str]) -> dict[str, str]:
+        """url_key -> when the stored copy last changed (``modified_at``, else ``published_at``,
+        ISO), for the keys given: an incremental run asks only about the posts it sees."""
+        wanted = list(keys)
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                "SELECT url_key, coalesce(modified_at, published_at, '') FROM articles"
+                f" WHERE url_key IN ({marks})",
+                chunk,
+            ):
+                found[row[0]] = row[1]
+        return found
 
     def close(self) -> None:
         self.conn.close()

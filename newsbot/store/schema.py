@@ -146,6 +146,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX crawl_runs_site_spider ON crawl_runs (site, spider, id);
     """,
+    # v3: URLs that answered as no article (a static page, a 404/410) and when: a run does not
+    # ask for them again until NEWSBOT_SKIPPED_RECHECK_HOURS have passed.
+    """
+    CREATE TABLE skipped_urls (
+        url_key    TEXT PRIMARY KEY,
+        url        TEXT NOT NULL,
+        site       TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        skipped_at TEXT NOT NULL
+    );
+    CREATE INDEX skipped_urls_site ON skipped_urls (site, skipped_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1132,6 +1132,50 @@ def _sorted_pool(articles: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(articles, key=lambda a: (a["published"], a["id"]), reverse=True)
 
 
+#: The WordPress REST API's posts, with ``_embed`` data, newest first (served by server.py,
+#: which pages them by ``per_page``/``page`` and filters ``after``/``modified_after``).
+WP_POSTS_FILE = "wp-json/posts.json"
+
+
+def wp_post(art: dict[str, Any]) -> dict[str, Any]:
+    """One post as ``/wp-json/wp/v2/posts?_embed`` returns it (SYNTHETIC, like the pages)."""
+    image = art["image"]
+    caption = image["caption"] + (f". Фото: {image['credit']}" if image.get("credit") else "")
+    summary = art["lead"] or excerpt(art)
+    body = "".join(f"<p>{para_html(p)}</p>\n" for p in art["paragraphs"])
+    terms = [
+        [{"taxonomy": "category", "name": c[0], "slug": c[1]} for c in art["categories"]],
+        [{"taxonomy": "post_tag", "name": t[0], "slug": t[1]} for t in art["tags"]],
+    ]
+    modified = art.get("modified") or art["published"]
+    return {
+        "id": art["id"],
+        "date": iso(art["published"])[:19],
+        "date_gmt": iso(art["published"], utc=True)[:19],
+        "modified": iso(modified)[:19],
+        "modified_gmt": iso(modified, utc=True)[:19],
+        "slug": art["slug"],
+        "status": "publish",
+        "type": "post",
+        "link": url_of(art),
+        "title": {"rendered": esc(art["title"])},
+        "content": {"rendered": body, "protected": False},
+        "excerpt": {"rendered": f"<p>{esc(summary)}</p>\n", "protected": False},
+        "_embedded": {
+            "author": [{"id": 2, "name": art["author"], "slug": "redakciya"}],
+            "wp:featuredmedia": [
+                {
+                    "id": art["id"] + 1,
+                    "source_url": abs_url(image["src"]),
+                    "caption": {"rendered": f"<p>{esc(caption)}</p>\n"},
+                    "alt_text": "",
+                }
+            ],
+            "wp:term": terms,
+        },
+    }
+
+
 def build_site(
     out_dir: Path = SITE_DIR,
     extra_articles: Sequence[dict[str, Any]] = (),
@@ -1189,6 +1233,8 @@ def build_site(
     for name, text in sitemaps(pool).items():
         _write(out_dir, name, text)
     _write(out_dir, "robots.txt", ROBOTS)
+    posts = [wp_post(a) for a in pool if not a.get("missing")]
+    _write(out_dir, WP_POSTS_FILE, json.dumps(posts, ensure_ascii=False, indent=1) + "\n")
     _write(out_dir, "wp-content/uploads/2023/09/photo.jpg", TINY_JPEG)
     _write(
         out_dir,

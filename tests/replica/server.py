@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +73,12 @@ class ReplicaServer:
         port: int = 0,
         fail_once: Iterable[str] = DEFAULT_FAIL_ONCE,
         slow: dict[str, float] | None = None,
+        wp_api: str = "on",
     ) -> None:
         self.root = Path(root).resolve()
+        #: How /wp-json/wp/v2/posts answers: "on" (paged JSON from wp-json/posts.json), "off"
+        #: (404 rest_no_route), "forbidden" (401 rest_forbidden), "html" (a 200 HTML page).
+        self.wp_api = wp_api
         self.host = host
         self.port = port
         self.requests: list[tuple[str, str, int]] = []
@@ -226,6 +230,9 @@ class _ReplicaHandler(BaseHTTPRequestHandler):
         delay = replica.slow.get(normalise_path(self.path))
         if delay:
             time.sleep(delay)
+        if urlsplit(self.path).path.rstrip("/") == WP_POSTS_PATH:
+            self._send(*_wp_posts_answer(replica, self.path), with_body=with_body)
+            return
         file = replica.resolve(self.path)
         if replica._take_failure(self.path):
             body = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
@@ -249,6 +256,52 @@ class _ReplicaHandler(BaseHTTPRequestHandler):
             # Byte-level, so pages saved in single-byte encodings (cp1251) are rewritten too.
             body = body.replace(ORIGIN, replica.base_url.encode("ascii"))
         self._send(HTTPStatus.OK, body, headers, with_body)
+
+
+WP_POSTS_PATH = "/wp-json/wp/v2/posts"
+_JSON = {"Content-Type": "application/json; charset=UTF-8"}
+
+
+def _wp_error(status: int, code: str, message: str) -> tuple[int, bytes, dict[str, str]]:
+    body = json.dumps({"code": code, "message": message, "data": {"status": status}})
+    return status, body.encode("utf-8"), dict(_JSON)
+
+
+def _wp_posts_answer(replica: ReplicaServer, path: str) -> tuple[int, bytes, dict[str, str]]:
+    """``/wp-json/wp/v2/posts`` as WordPress answers it: ``per_page`` (≤ 100), ``page``,
+    ``after``/``modified_after`` (site-local times), ``_embed``; X-WP-Total(Pages) headers."""
+    if replica.wp_api == "off":
+        return _wp_error(404, "rest_no_route", "No route was found matching the URL")
+    if replica.wp_api == "forbidden":
+        return _wp_error(401, "rest_forbidden", "Sorry, you are not allowed to do that.")
+    source = replica.root / "wp-json" / "posts.json"
+    if replica.wp_api == "html" or not source.is_file():
+        html = b"<!DOCTYPE html><html><body><h1>Not the API</h1></body></html>"
+        return 200, html, {"Content-Type": "text/html; charset=utf-8"}
+    query = {k: v[-1] for k, v in parse_qs(urlsplit(path).query, keep_blank_values=True).items()}
+    try:
+        per_page = int(query.get("per_page", "10"))
+        page = int(query.get("page", "1"))
+    except ValueError:
+        return _wp_error(400, "rest_invalid_param", "Invalid parameter(s)")
+    if not 1 <= per_page <= 100 or page < 1:
+        return _wp_error(400, "rest_invalid_param", "Invalid parameter(s): per_page, page")
+    posts = json.loads(source.read_text(encoding="utf-8"))
+    if "after" in query:
+        posts = [p for p in posts if p["date"] > query["after"][:19]]
+    if "modified_after" in query:
+        posts = [p for p in posts if p["modified"] > query["modified_after"][:19]]
+    total = len(posts)
+    pages = -(-total // per_page)
+    if page > max(pages, 1):
+        return _wp_error(400, "rest_post_invalid_page_number", "The page number is too large")
+    chosen = posts[(page - 1) * per_page : page * per_page]
+    if "_embed" not in query:
+        chosen = [{k: v for k, v in p.items() if k != "_embedded"} for p in chosen]
+    body = json.dumps(chosen, ensure_ascii=False).encode("utf-8")
+    body = body.replace(ORIGIN, replica.base_url.encode("ascii"))
+    headers = {**_JSON, "X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+    return 200, body, headers
 
 
 def serve_replica(root: Path = SITE_DIR, **kw: Any) -> ReplicaServer:

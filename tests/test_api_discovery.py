@@ -1,0 +1,244 @@
+"""Items straight from the WordPress REST API: request cost, fields, paging, since, fallback."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from newsbot.core.fields import FIELDS
+from tests.conftest import run_crawl
+from tests.replica.server import SITE_DIR, ReplicaServer
+
+EXPECTED = json.loads((SITE_DIR.parent / "expected.json").read_text(encoding="utf-8"))
+POSTS = json.loads((SITE_DIR / "wp-json" / "posts.json").read_text(encoding="utf-8"))
+#: Compared exactly with the listing crawl's expected items. The lead is the post's excerpt:
+#: on pages without a standfirst or a description the HTML path has none (see below).
+SAME = [f for f in FIELDS if f not in ("lead", "word_count", "content_hash", "scraped_at")]
+
+
+def rows(path: Path, base: str) -> dict[str, dict[str, Any]]:
+    """CSV rows by URL, the server's origin put back to the real one in every cell."""
+    with path.open(encoding="utf-8") as fh:
+        found = [
+            {k: v.replace(base, EXPECTED["origin"]) for k, v in r.items()}
+            for r in csv.DictReader(fh)
+        ]
+    return {r["url"]: r for r in found}
+
+
+def as_csv(value: Any) -> str:
+    return "; ".join(value) if isinstance(value, list) else str(value)
+
+
+def api_paths(server: ReplicaServer) -> list[str]:
+    return [p for p in server.paths_requested() if p.startswith("/wp-json/")]
+
+
+def test_api_backfill_costs_robots_and_one_request_per_100_posts(tmp_path: Path) -> None:
+    with ReplicaServer(SITE_DIR, fail_once=()) as server:
+        result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
+        requested = server.paths_requested()
+        base = server.base_url
+    assert result.returncode == 0, result.log[-3000:]
+    assert requested == [
+        "/robots.txt",
+        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
+    ]
+    found = rows(result.csv_path, base)
+    expected = {a["url"]: a for a in EXPECTED["articles"]}
+    assert sorted(found) == sorted(expected)
+    for url, article in expected.items():
+        row = found[url]
+        for name in SAME:
+            # The replica is a mirror: its rows name the host they came from.
+            want = "127.0.0.1" if name == "site" else as_csv(article[name])
+            assert row[name] == want, (url, name)
+    # The excerpt is the lead. It equals the page's lead wherever the page has one (its
+    # standfirst, or its description); one page shows neither, and there only the API has it.
+    differ = []
+    for post in POSTS:
+        url = post["link"]
+        excerpt = html.unescape(re.sub(r"<[^>]+>", "", post["excerpt"]["rendered"])).strip()
+        assert found[url]["lead"] == excerpt
+        if expected[url]["lead"]:
+            assert excerpt == expected[url]["lead"], url
+        else:
+            differ.append(url)
+    assert len(differ) == 1
+    assert "'newsbot/article/from_api': 14" in result.log
+    assert "newsbot/article/pages" not in result.log  # no article page was fetched
+
+
+def test_api_pages_follow_x_wp_totalpages(tmp_path: Path) -> None:
+    """230 posts: three requests of 100, then the walk ends (no fourth page asked for)."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE_DIR, root)
+    many = []
+    for i in range(230):
+        post = copy.deepcopy(POSTS[i % len(POSTS)])
+        post["link"] = post["link"].rstrip("/") + f"-{i}"
+        post["title"]["rendered"] += f" ({i})"
+        post["content"]["rendered"] += f"<p>Выпуск номер {i} этой новости.</p>"
+        many.append(post)
+    (root / "wp-json" / "posts.json").write_text(json.dumps(many, ensure_ascii=False), "utf-8")
+    with ReplicaServer(root, fail_once=()) as server:
+        result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
+        paths = api_paths(server)
+    assert result.returncode == 0, result.log[-3000:]
+    assert paths == [
+        f"/wp-json/wp/v2/posts?per_page=100&page={n}&_embed=1&orderby=modified" for n in (1, 2, 3)
+    ]
+    with result.csv_path.open(encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 230
+
+
+def test_since_is_the_apis_after(tmp_path: Path) -> None:
+    with ReplicaServer(SITE_DIR, fail_once=()) as server:
+        result = run_crawl(
+            server.base_url, tmp_path, "-a", "discover=api", "-a", "since=2025-12-01"
+        )
+        paths = api_paths(server)
+        base = server.base_url
+    assert result.returncode == 0, result.log[-3000:]
+    assert paths == [
+        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified&after=2025-12-01T00%3A00%3A00"
+    ]
+    newer = {a["url"] for a in EXPECTED["articles"] if a["published_at"] >= "2025-12-01"}
+    assert set(rows(result.csv_path, base)) == newer
+    assert len(newer) == 2
+
+
+def test_a_site_without_the_api_is_discovered_by_sitemaps(tmp_path: Path) -> None:
+    for mode, status in (("off", "HTTP 404"), ("forbidden", "HTTP 401"), ("html", "not a posts")):
+        work = tmp_path / mode
+        work.mkdir()
+        with ReplicaServer(SITE_DIR, fail_once=(), wp_api=mode) as server:
+            result = run_crawl(server.base_url, work, "-a", "discover=api")
+            requested = server.paths_requested()
+            base = server.base_url
+        assert result.returncode == 0, (mode, result.log[-3000:])
+        assert result.log.count("no usable WordPress REST API") == 1
+        assert f"no usable WordPress REST API ({status}" in result.log
+        assert "'newsbot/discovery/api_unavailable': 1" in result.log
+        assert "/wp-sitemap.xml" in requested
+        assert set(rows(result.csv_path, base)) == {a["url"] for a in EXPECTED["articles"]}
+
+
+def test_a_post_without_text_is_read_from_its_page(tmp_path: Path) -> None:
+    """A page builder's post has an empty content.rendered: only that page is fetched."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE_DIR, root)
+    posts = copy.deepcopy(POSTS)
+    posts[0]["content"]["rendered"] = "\n"
+    (root / "wp-json" / "posts.json").write_text(json.dumps(posts, ensure_ascii=False), "utf-8")
+    with ReplicaServer(root, fail_once=()) as server:
+        result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
+        requested = server.paths_requested()
+        base = server.base_url
+    assert result.returncode == 0, result.log[-3000:]
+    page = posts[0]["link"].replace(EXPECTED["origin"], "")
+    assert [p for p in requested if p[1:5].isdigit()] == [page]
+    found = rows(result.csv_path, base)
+    first = next(a for a in EXPECTED["articles"] if a["url"] == posts[0]["link"])
+    assert found[first["url"]]["text"] == first["text"]
+    assert "'newsbot/article/api_page_needed': 1" in result.log
+
+
+def test_idle_and_edited_runs_cost_two_requests(tmp_path: Path) -> None:
+    """With the site stored: nothing new costs robots.txt + one API page; an edited post (its
+    modified_gmt moved) comes in the same page, ordered by modification, and updates its row."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE_DIR, root)
+    db = tmp_path / "news.db"
+    with ReplicaServer(root, fail_once=()) as server:
+        first = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        mark = len(server.requests)
+        idle = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        idle_paths = server.paths_requested()[mark:]
+        posts = copy.deepcopy(POSTS)
+        edited = posts.pop(5)
+        edited["content"]["rendered"] += "<p>Дополнено: работы продлятся до весны.</p>"
+        edited["modified"], edited["modified_gmt"] = "2026-02-01T12:00:00", "2026-02-01T09:00:00"
+        posts.insert(0, edited)  # orderby=modified: the edit is the newest change
+        (root / "wp-json" / "posts.json").write_text(json.dumps(posts, ensure_ascii=False), "utf-8")
+        mark = len(server.requests)
+        again = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        again_paths = server.paths_requested()[mark:]
+    assert first.returncode == idle.returncode == again.returncode == 0, again.log[-3000:]
+    page_one = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
+    assert idle_paths == ["/robots.txt", page_one]
+    assert again_paths == ["/robots.txt", page_one]
+    assert "'newsbot/article/edited': 1" in again.log
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    text, modified = conn.execute(
+        "SELECT text, modified_at FROM articles WHERE url LIKE ?",
+        ("%" + edited["link"].rsplit("/", 1)[-1],),
+    ).fetchone()
+    conn.close()
+    assert text.endswith("Дополнено: работы продлятся до весны.")
+    assert modified == "2026-02-01T12:00:00+03:00"
+
+
+def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newsbot import settings as project
+    from newsbot.spiders.district import DistrictSpider
+
+    values = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    crawler = get_crawler(DistrictSpider, {**values, "TWISTED_REACTOR": None})
+    spider = DistrictSpider.from_crawler(crawler, start_url="https://uv-kurier.ru/")
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    body = "".join(
+        f"<p>Абзац {i}: в Люблине открыли новую библиотеку для детей.</p>" for i in range(4)
+    )
+    html_page = (
+        '<html><head><meta property="og:type" content="article"></head>'
+        f"<body><h1>В Люблине открыли библиотеку</h1><div class='entry-content'>{body}</div>"
+        "</body></html>"
+    )
+    url = "https://uv-kurier.ru/2023/09/05/v-lyubline-otkryli-biblioteku"
+    dated = Request(url, meta={"listed_date": "05 Сен 2023 в 12:57"})
+    (item,) = spider.parse_article(
+        HtmlResponse(url, body=html_page, encoding="utf-8", request=dated)
+    )
+    assert item["published_at"] == "2023-09-05T12:57:00+03:00"
+    assert crawler.stats.get_value("newsbot/article/date_from_listing") == 1
+    undated = Request(url, meta={"listed_date": ""})
+    (item,) = spider.parse_article(
+        HtmlResponse(url, body=html_page, encoding="utf-8", request=undated)
+    )
+    assert item["published_at"] == ""
+
+
+def test_auto_uses_the_api_and_else_walks_the_listing(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    with ReplicaServer(SITE_DIR, fail_once=()) as server:
+        api = run_crawl(server.base_url, tmp_path / "a", "-a", "discover=auto")
+        api_requests = server.paths_requested()
+    assert api.returncode == 0, api.log[-3000:]
+    assert api_requests == [
+        "/robots.txt",
+        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
+    ]
+    assert "discovery: the WordPress REST API" in api.log
+    (tmp_path / "b").mkdir()
+    with ReplicaServer(SITE_DIR, fail_once=(), wp_api="off") as server:
+        walk = run_crawl(server.base_url, tmp_path / "b", "-a", "discover=auto")
+        walked = server.paths_requested()
+        base = server.base_url
+    assert walk.returncode == 0, walk.log[-3000:]
+    assert "discovering by the listing instead" in walk.log
+    assert {"/", "/page/2/", "/page/3/"} <= set(walked)
+    assert set(rows(walk.csv_path, base)) == {a["url"] for a in EXPECTED["articles"]}

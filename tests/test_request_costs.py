@@ -1,0 +1,70 @@
+"""What each discovery mode costs the site, in requests: the README's request-cost table.
+
+For every mode, on the replica (14 articles, 3 listing pages): a backfill into an empty store,
+a re-run with nothing new, a run with 2 new articles, and a run after 2 stored articles were
+edited. Each figure is asserted exactly, so the README cannot drift from what the code does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_crawl
+from tests.replica import build
+from tests.replica.server import ReplicaServer
+from tests.test_scheduled_runs import new_articles
+
+#: mode -> (backfill, idle, 2 new, 2 edited), requests of each run including robots.txt.
+COSTS = {
+    "listing": (19, 2, 4, 2),  # robots, 3 listing pages, 14 articles + 1 gone link
+    "sitemap": (18, 4, 6, 4),  # robots twice (Scrapy's and the Sitemap: lines), index, urlset
+    "feed": (13, 2, 4, 2),  # robots, /feed/, ?paged=2, the feed's 10 newest
+    "api": (2, 2, 2, 2),  # robots, one page of 100 posts: no article page at all
+    "auto": (2, 2, 2, 2),  # the replica offers the API
+}
+#: Whether the edited run updated both edited rows (only the API sees an edit).
+SEES_EDITS = {"listing": False, "sitemap": False, "feed": False, "api": True, "auto": True}
+
+
+def edit_two_posts(root: Path) -> list[str]:
+    """Edit two stored posts as WordPress would: new text, a later modified time, first in
+    the modification order. The pages change too."""
+    posts_file = root / "wp-json" / "posts.json"
+    posts = json.loads(posts_file.read_text(encoding="utf-8"))
+    edited = []
+    for index, when in ((3, "2026-02-01T09:00:00"), (7, "2026-02-02T09:00:00")):
+        post = posts[index]
+        post["content"]["rendered"] += "<p>Дополнено редакцией.</p>"
+        post["modified_gmt"] = when
+        post["modified"] = when.replace("T09", "T12")
+        edited.append(post)
+    rest = [p for p in posts if p not in edited]
+    posts_file.write_text(json.dumps([*reversed(edited), *rest], ensure_ascii=False), "utf-8")
+    return [p["link"] for p in edited]
+
+
+@pytest.mark.parametrize("mode", list(COSTS))
+def test_request_costs(tmp_path: Path, mode: str) -> None:
+    root = tmp_path / "site"
+    build.build_site(root, expected_file=tmp_path / "expected.json")
+    db = tmp_path / "news.db"
+    args = ("-a", f"discover={mode}")
+    costs = []
+    with ReplicaServer(root, fail_once=()) as server:
+        for step in ("backfill", "idle", "new", "edited"):
+            if step == "new":
+                build.build_site(root, new_articles(), expected_file=tmp_path / "e2.json")
+            if step == "edited":
+                edit_two_posts(root)
+            mark = len(server.requests)
+            result = run_crawl(server.base_url, tmp_path, *args, db_path=db)
+            assert result.returncode == 0, (mode, step, result.log[-3000:])
+            costs.append(len(server.requests) - mark)
+            if step == "edited":
+                updated = "'newsbot/article/edited': 2" in result.log
+    print(f"{mode}: backfill {costs[0]}, idle {costs[1]}, 2 new {costs[2]}, 2 edited {costs[3]}")
+    assert tuple(costs) == COSTS[mode]
+    assert updated is SEES_EDITS[mode]
