@@ -145,7 +145,7 @@ def next_commands(folder: Path) -> list[str]:
     ]
     datasette = f"{datasette_cmd or 'datasette'} {db} -m {shown(DATASETTE_METADATA)}"
     if datasette_cmd is None:
-        datasette += "    # after: pip install datasette"
+        datasette += "    # after: pip install 'datasette<1'"
     return [*commands, datasette]
 
 
