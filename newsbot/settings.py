@@ -139,8 +139,10 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 
 # --- exports ----------------------------------------------------------------------------
 FEED_EXPORT_FIELDS = list(FIELDS)
+# Plain UTF-8: "utf-8-sig" would put a BOM before every item of a JSON/JSON Lines feed. The CSV
+# exporter adds the one BOM Excel needs and neutralises formula-looking cells (feed_csv.py).
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORTERS = {"csv": "newsbot.analysis.feed_csv.ListJoiningCsvItemExporter"}
+FEED_EXPORTERS = {"csv": "newsbot.analysis.feed_csv.ExcelCsvItemExporter"}
 
 # --- Scrapy housekeeping ----------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

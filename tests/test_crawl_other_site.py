@@ -69,7 +69,7 @@ def test_bitrix_like_site_with_other_permalinks(tmp_path: Path) -> None:
     assert result.returncode == 0, result.log[-3000:]
     assert "'newsbot/listing/structural_fallback': 2" in result.log
     assert "/page2.html?page=2" in requested
-    with result.csv_path.open(encoding="utf-8") as fh:
+    with result.csv_path.open(encoding="utf-8-sig") as fh:
         rows = {r["url"].split(":", 2)[-1].split("/", 1)[-1]: r for r in csv.DictReader(fh)}
     assert sorted(rows) == sorted(p.strip("/") + "/" for p, *_ in STORIES)
     row = rows["news/katok-v-pechatnikah/"]
@@ -117,7 +117,7 @@ def test_sister_outlet_profile_with_undated_slugs(tmp_path: Path) -> None:
         result = run_crawl(server.base_url, tmp_path, "-a", "profile=tekgazeta.ru")
         requested = server.paths_requested()
     assert result.returncode == 0, result.log[-3000:]
-    with result.csv_path.open(encoding="utf-8") as fh:
+    with result.csv_path.open(encoding="utf-8-sig") as fh:
         found = {r["url"].rstrip("/").rsplit("/", 1)[-1]: r for r in csv.DictReader(fh)}
     assert sorted(found) == sorted(slug for slug, *_ in stories)
     assert found["novyj-skver"]["published_at"] == "2024-02-03T09:30:00+03:00"

@@ -34,7 +34,7 @@ class Crawl:
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:  # the feed starts with a BOM
         reader = csv.DictReader(fh)
         return list(reader.fieldnames or []), list(reader)
 

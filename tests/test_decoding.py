@@ -69,7 +69,7 @@ def test_crawl_repairs_a_cp1251_article_served_as_utf8(tmp_path: Path) -> None:
     with ReplicaServer(root) as server:
         result = run_crawl(server.base_url, tmp_path)
     assert result.returncode == 0, result.log[-2000:]
-    with result.csv_path.open(encoding="utf-8") as fh:
+    with result.csv_path.open(encoding="utf-8-sig") as fh:
         rows = {r["url"].rsplit("/", 1)[-1]: r for r in csv.DictReader(fh)}
     row = rows["mezhdu-tekstilshhikami-i-pechatnikami-postroyat-peshehodnyj-most"]
     assert row["title"].startswith("Между Текстильщиками и Печатниками")

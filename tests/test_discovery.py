@@ -17,7 +17,7 @@ BY_SLUG = {a["url"].rsplit("/", 1)[-1]: a for a in EXPECTED["articles"]}
 
 
 def rows(path: Path) -> dict[str, dict[str, str]]:
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         return {r["url"].rsplit("/", 1)[-1]: r for r in csv.DictReader(fh)}
 
 

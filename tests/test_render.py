@@ -37,7 +37,7 @@ def stat(log: str, key: str) -> int:
 def rows(result: CrawlResult) -> list[dict[str, str]]:
     if not result.csv_path.exists():
         return []
-    with result.csv_path.open(encoding="utf-8", newline="") as fh:
+    with result.csv_path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 

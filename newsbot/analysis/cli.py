@@ -1,9 +1,9 @@
-"""``newsbot``: the analysts' commands over the store (``export``, ``stats``), and ``extract``,
-which reads saved pages as the crawl would.
+"""``newsbot``: the analysts' commands over the store (``export``, ``stats``), ``extract``,
+which reads saved pages as the crawl would, and ``demo``, an offline crawl of the replica.
 
 Exit status: 0 done, 2 bad arguments, an unusable database or an output file that cannot be
 written (missing or read-only directory, full disk), with a one-line reason on stderr;
-1 anything else.
+1 anything else. ``demo`` ends with its crawl's own status when the crawl fails (demo.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
+from newsbot.analysis.demo import DemoError, run_demo
+from newsbot.analysis.demo import add_parser as add_demo_parser
 from newsbot.analysis.export import (
     EXPORT_COLUMNS,
     FORMATS,
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="machine-readable output")
 
     add_parser(commands)
+    add_demo_parser(commands)
     return parser
 
 
@@ -94,6 +97,8 @@ def _filters(args: argparse.Namespace) -> Filters:
 def run(args: argparse.Namespace) -> int:
     if args.command == "extract":
         return run_extract(args)
+    if args.command == "demo":
+        return run_demo(args)
     db = args.db or default_db()
     conn = open_store(db)
     try:
@@ -132,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)  # exits 2 on bad arguments
     try:
         return run(args)
-    except (ExportError, ExtractError) as exc:
+    except (ExportError, ExtractError, DemoError) as exc:
         print(f"newsbot {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except sqlite3.Error as exc:
