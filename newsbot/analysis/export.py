@@ -42,7 +42,7 @@ _MOSCOW_DATES = ("published_at", "modified_at")
 _UTC_DATES = ("scraped_at", "first_seen_at", "last_seen_at")
 CHUNK_ROWS = 1000
 CSV_BATCH_ROWS = 1000  # rows per Arrow batch written as CSV (memory grows with it)
-PARQUET_BATCH_ROWS = 5000
+PARQUET_BATCH_ROWS = 1000
 
 
 class ExportError(ValueError):
@@ -246,6 +246,7 @@ def write_csv_batches(
     if bom:
         out.write("\ufeff".encode())
     schema = pa.schema([(c, pa.string()) for c in columns])
+    pool = pa.default_memory_pool()
     prefixes = pa.array(list(FORMULA_PREFIXES))
     # Arrow quotes every text cell (valid CSV; Excel and every reader take it), names bare.
     options = pa_csv.WriteOptions(eol="\r\n", quoting_style="needed", quoting_header="none")
@@ -259,6 +260,7 @@ def write_csv_batches(
                 arrays.append(pc.if_else(risky, pc.binary_join_element_wise("'", array, ""), array))
             writer.write_batch(pa.record_batch(arrays, schema=schema))
             n += len(batch[0]) if batch else 0
+            pool.release_unused()  # Arrow's allocator keeps freed pages: memory stays flat
     return n
 
 
@@ -316,6 +318,7 @@ def write_parquet(
     import pyarrow.parquet as pq
 
     schema = parquet_schema(columns)
+    pool = pa.default_memory_pool()
     dates = [c for c in columns if c in _MOSCOW_DATES or c in _UTC_DATES]
     n = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
@@ -327,6 +330,7 @@ def write_parquet(
                     row[name] = _timestamp(row.get(name))
             writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
             batch.clear()
+            pool.release_unused()  # Arrow's allocator keeps freed pages: memory stays flat
 
         for row in rows:
             batch.append(row)
