@@ -107,11 +107,15 @@ def bench_exports(db: Path, rows: int) -> None:
         cmd += ["--no-progress", "-o", str(target)]
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
         wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", proc.stderr)
+        user = re.search(r"User time \(seconds\): (\S+)", proc.stderr)
+        system = re.search(r"System time \(seconds\): (\S+)", proc.stderr)
         rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
         size = target.stat().st_size / 2**20
+        cpu = float(user.group(1)) + float(system.group(1)) if user and system else 0.0
         print(
-            f"export {fmt:8s} wall {wall.group(1) if wall else '?'}  "
-            f"peak RSS {int(rss.group(1)) / 1024 if rss else 0:.0f} MiB  file {size:.0f} MiB"
+            f"export {fmt:8s} wall {wall.group(1) if wall else '?'}  CPU {cpu:.1f} s"
+            f" ({rows / cpu if cpu else 0:,.0f} rows/s of CPU)"
+            f"  peak RSS {int(rss.group(1)) / 1024 if rss else 0:.0f} MiB  file {size:.0f} MiB"
         )
         target.unlink()
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "newsbot", "export", "--db", str(db)]

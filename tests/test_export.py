@@ -252,4 +252,4 @@ def test_csv_writer_streams_in_chunks() -> None:
     out = io.BytesIO()
     assert write_csv(many(), out, ("url", "tags"), bom=False) == 2500
     lines = out.getvalue().decode().splitlines()
-    assert lines[0] == "url,tags" and lines[-1] == "u2499,a; b" and len(lines) == 2501
+    assert lines[0] == "url,tags" and lines[-1] == '"u2499","a; b"' and len(lines) == 2501

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from extruct.jsonld import JsonLdExtractor
 from parsel import Selector
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,15 @@ ARTICLE_TYPES = frozenset(
 COLLECTION_TYPES = frozenset(
     {"CollectionPage", "ProfilePage", "SearchResultsPage", "ItemList", "AboutPage", "ContactPage"}
 )
-_JSONLD = JsonLdExtractor()
+
+
+@cache
+def _jsonld_extractor() -> Any:
+    """extruct's JSON-LD reader, imported on the first page read: extruct pulls in mf2py, bs4,
+    requests and rdflib (~0.2 s), which a run that reads no page (nothing new) never needs."""
+    from extruct.jsonld import JsonLdExtractor
+
+    return JsonLdExtractor()
 
 
 @dataclass
@@ -82,7 +90,7 @@ def read_jsonld(sel: Selector) -> tuple[list[dict[str, Any]], int]:
     errors = 0
     for script in sel.xpath('//script[@type="application/ld+json"]'):
         try:
-            items = _JSONLD.extract_items(script.root)
+            items = _jsonld_extractor().extract_items(script.root)
         except Exception as exc:  # extruct raises whatever json/jstyleson raise
             errors += 1
             logger.debug("unreadable JSON-LD block skipped: %s", exc)
