@@ -144,8 +144,9 @@ class ArticleStore:
                 counts.updated += 1
                 return
             links.detach(self.conn, article_id, row["url"])
-        links.store_bands(self.conn, article_id, neardup.shingles(row["text"]))
-        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row)
+        mine = neardup.shingles(row["text"])
+        keys = links.store_bands(self.conn, article_id, mine)
+        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, mine, keys)
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:
             counts.new += 1
