@@ -24,7 +24,7 @@ SAME = [f for f in FIELDS if f not in ("lead", "word_count", "content_hash", "sc
 
 def rows(path: Path, base: str) -> dict[str, dict[str, Any]]:
     """CSV rows by URL, the server's origin put back to the real one in every cell."""
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         found = [
             {k: v.replace(base, EXPECTED["origin"]) for k, v in r.items()}
             for r in csv.DictReader(fh)
@@ -94,7 +94,7 @@ def test_api_pages_follow_x_wp_totalpages(tmp_path: Path) -> None:
     assert paths == [
         f"/wp-json/wp/v2/posts?per_page=100&page={n}&_embed=1&orderby=modified" for n in (1, 2, 3)
     ]
-    with result.csv_path.open(encoding="utf-8") as fh:
+    with result.csv_path.open(encoding="utf-8-sig") as fh:
         assert len(list(csv.DictReader(fh))) == 230
 
 
