@@ -27,6 +27,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
+from newsbot.runtime import stats_keys as keys
+
 logger = logging.getLogger(__name__)
 
 RENDERERS = ("", "splash", "playwright", "none")
@@ -283,7 +285,7 @@ class RenderAccounting:
 
     def _inc(self, key: str) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"newsbot/render/{key}")
+        self.crawler.stats.inc_value(key)
 
     def process_response(self, request: Request, response: Response) -> Response:
         renderer = renderer_of(request)
@@ -293,14 +295,14 @@ class RenderAccounting:
             response.request = request
         error = render_error(response)
         if error:
-            self._inc(f"attempt_failed/{response.status}")
+            self._inc(keys.RENDER_ATTEMPT_FAILED + str(response.status))
             logger.info("%s could not render %s: %s", renderer, page_url(request), error)
         else:
-            self._inc("rendered")
+            self._inc(keys.RENDER_RENDERED)
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         renderer = renderer_of(request)
         if renderer:
-            self._inc(f"attempt_failed/{type(exception).__name__}")
+            self._inc(keys.RENDER_ATTEMPT_FAILED + type(exception).__name__)
             logger.info("%s could not render %s: %s", renderer, page_url(request), exception)

@@ -13,6 +13,7 @@ from scrapy.settings import BaseSettings
 
 from newsbot.runtime.extensions.summary import RunSummary
 from newsbot.runtime.health import EXIT_STORE
+from newsbot.runtime.run import Run, lock_path
 from newsbot.store import StoreUnavailable, check_store
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
+        assert self.settings is not None
         problem = _store_problem(self.settings)
         if problem:
             logger.error("newsbot: %s (exit %d)", problem, EXIT_STORE)
@@ -41,21 +43,21 @@ class Command(ScrapyCrawlCommand):
         if summary is None:  # switched off in EXTENSIONS: no verdict asked for
             self.exitcode = 0
             return
-        if summary.exit_code is None:  # the run ended before it could be judged
+        exit_code = Run.of(crawler).exit_code
+        if exit_code is None:  # the run ended before it could be judged
             logger.error("newsbot run ended without a verdict: exit 1")
             self.exitcode = 1
             return
-        self.exitcode = summary.exit_code
+        self.exitcode = exit_code
 
 
 def _store_problem(settings: BaseSettings) -> str:
     """Why the store or its lock cannot be used, in one line; "" when it can (or is off)."""
     path = settings.get("SQLITE_PATH")
-    lock = settings.get("NEWSBOT_LOCK_PATH") or (f"{path}.lock" if path else "")
     if not path:
         return ""
     try:
-        check_store(path, lock)
+        check_store(path, lock_path(settings))
     except StoreUnavailable as exc:
         return str(exc)
     return ""
