@@ -26,11 +26,10 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from newsbot.runtime import stats_keys as keys
-from newsbot.runtime.run import Run
+from newsbot.runtime.run import Run, close_soon
 from newsbot.store import ArticleStore, UpsertCounts, store_failure
 
 logger = logging.getLogger(__name__)
@@ -137,14 +136,8 @@ class SQLitePipeline:
         logger.error("%s", message)
         if self.stats is not None:
             self.stats.inc_value(keys.STORE_WRITE_FAILED)
-        engine = self.crawler.engine if self.crawler is not None else None
-        if engine is not None and engine.spider is not None:
-            from twisted.internet import reactor
-
-            # Not from inside the item's own processing: the engine finishes the call first.
-            reactor.callLater(  # type: ignore[attr-defined]
-                0, deferred_from_coro, engine.close_spider_async(reason="store_failed")
-            )
+        if self.crawler is not None:
+            close_soon(self.crawler, "store_failed")
 
     def _stop_timer(self) -> None:
         if self.timer is not None and self.timer.running:

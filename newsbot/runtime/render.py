@@ -207,7 +207,7 @@ class PageRenderer:
             "kind": kind,
             "scrolls": _SCROLL_ROUNDS,
         }
-        return SplashRequest(  # type: ignore[no-any-return]
+        return SplashRequest(
             url,
             callback=callback,
             endpoint="execute",
@@ -260,14 +260,14 @@ def render_error(response: Response) -> str:
     marked = response.headers.get(RENDER_ERROR_HEADER)
     if marked:
         return f"{response.status} {marked.decode('latin-1')}"
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     if response.status >= 400 and "json" in content_type:
         try:
             data = json.loads(response.body)
         except ValueError:
             return f"{response.status} unreadable Splash error"
         if isinstance(data, dict):
-            info = data.get("info") if isinstance(data.get("info"), dict) else {}
+            info = data["info"] if isinstance(data.get("info"), dict) else {}
             detail = info.get("text") or info.get("message") or data.get("description", "")
             return f"{response.status} {data.get('type', 'error')} {detail}".strip()
     return ""

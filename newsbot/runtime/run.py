@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import cast
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
 
 from newsbot.store import ArticleStore
 
@@ -70,3 +72,21 @@ class Run:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def close_soon(crawler: Crawler, reason: str) -> None:
+    """Close the crawl with ``reason`` on the reactor's next turn.
+
+    Not from inside a signal handler or an item's processing: the engine finishes that first.
+    The reactor is imported here, not at import time: the crawl command's module imports this
+    one before Scrapy installs its reactor.
+    """
+    from twisted.internet import reactor
+    from twisted.internet.base import ReactorBase
+
+    engine = crawler.engine
+    if engine is None or engine.spider is None:
+        return
+    cast(ReactorBase, reactor).callLater(
+        0, deferred_from_coro, engine.close_spider_async(reason=reason)
+    )

@@ -405,7 +405,7 @@ class DistrictSpider(scrapy.Spider):
         entries = self._same_site_articles(parse_wp_posts(response.body, response.url))
         requests, verdict = self._follow(entries, response.url)
         yield from requests
-        total = response.headers.get(b"X-WP-TotalPages", b"").decode("latin-1").strip()
+        total = (response.headers.get(b"X-WP-TotalPages") or b"").decode("latin-1").strip()
         last = int(total) if total.isdigit() else None
         more = page < last if last is not None else bool(requests)
         walk_on = entries and more and self._walk_on(verdict, response.url, page)
@@ -448,7 +448,8 @@ class DistrictSpider(scrapy.Spider):
         if renderer and (response is None or reason):
             # Splash's 504/502, Splash unreachable, a browser error: the render failed.
             what = reason or failure.getErrorMessage()
-            name = response.status if response is not None else failure.type.__name__
+            failed = failure.type.__name__ if failure.type else "unknown"
+            name = response.status if response is not None else failed
             logger.error("%s %s failed: rendering through %s: %s", kind, url, renderer, what)
             self._inc(keys.RENDER_FAILED)
             self._inc(keys.RENDER_FAILED_BY + str(name))

@@ -9,9 +9,8 @@ from filelock import FileLock, Timeout
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
-from newsbot.runtime.run import Run, lock_path
+from newsbot.runtime.run import Run, close_soon, lock_path
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +53,7 @@ class RunLock:
 
     def spider_opened(self, spider: Spider) -> None:
         if not self.held:
-            engine = self.crawler.engine
-            assert engine is not None
-            from twisted.internet import reactor  # not at import: the command module imports this
-
-            reason = "store_failed" if self.unusable else "lock_held"
-            # Not from inside the spider_opened handler: the engine finishes opening first.
-            reactor.callLater(  # type: ignore[attr-defined]
-                0, deferred_from_coro, engine.close_spider_async(reason=reason)
-            )
+            close_soon(self.crawler, "store_failed" if self.unusable else "lock_held")
 
     def spider_closed(self, spider: Spider) -> None:
         if self.held:
