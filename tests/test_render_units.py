@@ -44,7 +44,7 @@ def test_page_types_come_from_the_profile_unless_the_setting_says() -> None:
 
 
 def test_a_profile_with_an_unknown_render_choice_is_refused() -> None:
-    default = {"name": "x", "article_path": "^/", "exclude_path": "^$", "render": "both"}
+    default = {"article_path": "^/", "exclude_path": "^$", "render": "both"}
     assert _build("site", {"render": "article"}, default).render == "article"
     with pytest.raises(ValueError, match="render must be one of listing, article, both, none"):
         _build("site", {"render": "always"}, default)
