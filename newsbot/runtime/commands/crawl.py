@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
@@ -39,16 +40,18 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        summary = crawler.get_extension(RunSummary)
-        if summary is None:  # switched off in EXTENSIONS: no verdict asked for
-            self.exitcode = 0
-            return
-        exit_code = Run.of(crawler).exit_code
-        if exit_code is None:  # the run ended before it could be judged
-            logger.error("newsbot run ended without a verdict: exit 1")
-            self.exitcode = 1
-            return
-        self.exitcode = exit_code
+        self.exitcode = verdict(crawler)
+
+
+def verdict(crawler: Crawler) -> int:
+    """The exit status of a crawl that has run: the summary's (on the crawl's Run)."""
+    if crawler.get_extension(RunSummary) is None:  # switched off in EXTENSIONS: none asked for
+        return 0
+    exit_code = Run.of(crawler).exit_code
+    if exit_code is None:  # the run ended before it could be judged
+        logger.error("newsbot run ended without a verdict: exit 1")
+        return 1
+    return exit_code
 
 
 def _store_problem(settings: BaseSettings) -> str:
