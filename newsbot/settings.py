@@ -52,7 +52,7 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.dedup.DedupPipeline": 200,
     "newsbot.pipelines.store.SQLitePipeline": 300,
 }
-SQLITE_PATH = "data/newsbot.db"
+SQLITE_PATH = "data/newsbot.db"  # the store; empty: no SQLite, dedup within the run only
 SQLITE_BATCH_SIZE = 20  # items per write transaction
 SQLITE_FLUSH_SECONDS = 5.0  # a timer also commits a partial batch this often (0: no timer)
 
@@ -63,10 +63,11 @@ EXTENSIONS = {
     "newsbot.runtime.extensions.lock.RunLock": 10,
     "newsbot.runtime.extensions.summary.RunSummary": 20,
 }
-NEWSBOT_LOCK_PATH = ""  # default: SQLITE_PATH + ".lock"
-NEWSBOT_SUMMARY_PATH = "data/last_run.json"
+NEWSBOT_LOCK_PATH = ""  # the run lock; empty: SQLITE_PATH + ".lock"
+NEWSBOT_SUMMARY_PATH = "data/last_run.json"  # the end-of-run JSON summary; empty: none
+# Fill-rate floors: a run of 3+ items with a field filled less often is unhealthy (exit 7).
 NEWSBOT_MIN_FILL_RATES = {"title": 0.99, "published_at": 0.95, "text": 0.95}
-NEWSBOT_MAX_ERROR_RATIO = 0.2
+NEWSBOT_MAX_ERROR_RATIO = 0.2  # share of failed requests above which a run is unhealthy
 NEWSBOT_MAX_FILL_DROP = 0.3  # a field this far below its usual fill rate makes a run unhealthy
 NEWSBOT_KNOWN_STOP = 3  # consecutive already-stored articles that end an incremental walk
 # A URL that gave no article (a static page, a 404/410) is not asked for again for this long.
@@ -75,9 +76,11 @@ NEWSBOT_SKIPPED_RECHECK_HOURS = 24.0
 NEWSBOT_MAX_BARREN_PAGES = 5  # listing pages in a row with no new article URL end the walk
 NEWSBOT_MAX_LISTING_PAGES = 10_000  # listing/feed/sitemap/API pages per run (0: no ceiling)
 CLOSESPIDER_PAGECOUNT = 100_000  # responses per run; reaching it ends the run (exit 10)
-NEWSBOT_LOG_FILE = ""
-NEWSBOT_LOG_MAX_BYTES = 10 * 1024 * 1024
-NEWSBOT_LOG_BACKUPS = 5
+# --- the log file (newsbot.runtime.extensions.logfile) ----------------------------------------
+NEWSBOT_LOG_FILE = ""  # also log to this file, rotated by size; empty: Scrapy's logging only
+NEWSBOT_LOG_MAX_BYTES = 10 * 1024 * 1024  # a log file this big is rotated
+NEWSBOT_LOG_BACKUPS = 5  # rotated files kept
+NEWSBOT_LOG_LEVEL = ""  # the log file's level; empty: LOG_LEVEL's
 
 # --- JavaScript rendering (newsbot.runtime.render; README "Rendering") ------------------------
 # Splash at this URL renders pages (scrapy-splash's own setting), e.g. http://127.0.0.1:8050.

@@ -50,7 +50,7 @@ def test_redirects_to_another_host_are_not_fetched_and_the_final_url_decides(
     )
 
 
-def test_a_splash_request_is_judged_by_the_page_it_renders() -> None:
+def test_a_splash_request_is_judged_by_the_page_it_renders(tmp_path: Path) -> None:
     import pytest
     from scrapy import Request
     from scrapy.utils.test import get_crawler
@@ -59,9 +59,15 @@ def test_a_splash_request_is_judged_by_the_page_it_renders() -> None:
     from newsbot.runtime.middlewares import OffsiteRequest, SiteOnlyMiddleware
     from newsbot.spiders.district import DistrictSpider
 
+    settings = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    del settings["TWISTED_REACTOR"]  # get_crawler picks the reactor the test process has
     crawler = get_crawler(
         DistrictSpider,
-        {k: getattr(project, k) for k in dir(project) if k.isupper() and k != "TWISTED_REACTOR"},
+        {
+            **settings,
+            # The run lock is taken when the crawler is built: beside a store in tmp_path.
+            "SQLITE_PATH": str(tmp_path / "news.db"),
+        },
     )
     crawler.spider = DistrictSpider.from_crawler(crawler, start_url="https://uv-kurier.ru/")
     mw = SiteOnlyMiddleware.from_crawler(crawler)

@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 
 from newsbot import settings as project_settings
 from newsbot.runtime import render
-from newsbot.runtime.health import EXIT_RENDER_FAILED, assess
+from newsbot.runtime.health import EXIT_RENDER_FAILED, Thresholds, assess
 from newsbot.runtime.profiles import _build, get_profile
 from newsbot.runtime.splash_server import _loads_without_encoding, splash_argv
 
@@ -44,7 +44,7 @@ def test_page_types_come_from_the_profile_unless_the_setting_says() -> None:
 
 
 def test_a_profile_with_an_unknown_render_choice_is_refused() -> None:
-    default = {"name": "x", "article_path": "^/", "exclude_path": "^$", "render": "both"}
+    default = {"article_path": "^/", "exclude_path": "^$", "render": "both"}
     assert _build("site", {"render": "article"}, default).render == "article"
     with pytest.raises(ValueError, match="render must be one of listing, article, both, none"):
         _build("site", {"render": "always"}, default)
@@ -115,13 +115,14 @@ def test_a_run_whose_renders_all_failed_is_unhealthy_whatever_else_it_shows() ->
         "newsbot/render/failed/DownloadConnectionRefusedError": 1,
         "downloader/request_count": 10,
     }
-    health = assess(stats)
+    limits = Thresholds.from_settings(Settings(vars(project_settings)))
+    health = assess(stats, limits, reason="finished")
     assert health.exit_code == EXIT_RENDER_FAILED == 12
     assert health.problems == [
         "all 3 page renders failed (504 ×2, DownloadConnectionRefusedError ×1)"
     ]
     some_rendered = {**stats, "newsbot/render/rendered": 1, "newsbot/listing/pages": 1}
-    assert assess(some_rendered).exit_code != EXIT_RENDER_FAILED
+    assert assess(some_rendered, limits, reason="finished").exit_code != EXIT_RENDER_FAILED
 
 
 def test_scrapy_splash_imports_and_its_middlewares_take_no_spider_argument() -> None:

@@ -22,6 +22,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from newsbot.core.fields import FIELDS, LIST_FIELDS, LIST_SEPARATOR
+from newsbot.core.text import fold_key
 from newsbot.enrich.districts import DISTRICTS
 from newsbot.store.codec import from_row
 from newsbot.store.search import fts_query
@@ -85,7 +86,7 @@ def date_bound(value: str, *, end: bool = False) -> str:
 
 
 def canonical_district(name: str) -> str:
-    wanted = name.strip().casefold().replace("ё", "е")
+    wanted = fold_key(name.strip())
     for district in DISTRICTS:
         if district.casefold() == wanted:
             return district

@@ -230,13 +230,13 @@ def _hms(h: str, mi: str, s: str | None) -> tuple[int, int, int]:
 
 def _time_near(m: re.Match[str], text: str) -> tuple[int, int, int]:
     """The time the date pattern m took in just after it, or else one just before it."""
-    t: re.Match[str] | None = m
-    if m["h"] is None:
-        start = m.start()
-        t = _TIME_BEFORE_RE.search(text, max(0, start - 16), start)
-        if t is None:
-            return (0, 0, 0)
-    return _hms(t["h"], t["mi"], t["s"])
+    if m["h"] is not None:
+        return _hms(m["h"], m["mi"], m["s"])
+    start = m.start()
+    before = _TIME_BEFORE_RE.search(text, max(0, start - 16), start)
+    if before is None:
+        return (0, 0, 0)
+    return _hms(before["h"], before["mi"], before["s"])
 
 
 def _month_ago(now: datetime, months: int) -> datetime:

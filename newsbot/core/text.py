@@ -158,12 +158,29 @@ def word_count(text: str | None) -> int:
     return count
 
 
+#: «ё» is read as «е» (and «Ё» as «Е»): Russian prints the two interchangeably, so a hash, a
+#: search or a comparison that told them apart would miss the same word spelt the other way.
+YO_FOLDS = (("ё", "е"), ("Ё", "Е"))
+
+
+def fold_yo(text: str) -> str:
+    """The text with «ё» as «е», case kept (the search index's form)."""
+    for yo, ye in YO_FOLDS:
+        text = text.replace(yo, ye)
+    return text
+
+
+def fold_key(text: str) -> str:
+    """Case-folded, «ё» as «е»: the form in which texts are compared, hashed and tokenised."""
+    return fold_yo(text.casefold())
+
+
 def _hash_normal_form(text: str) -> str:
     s = clean_text(text)
     if not s:
         return ""
     # Paragraph and line breaks vary with markup (<br> vs <p>), so they collapse to one space.
-    return " ".join(s.split()).casefold().replace("ё", "е")
+    return fold_key(" ".join(s.split()))
 
 
 def content_hash(text: str | None) -> str:

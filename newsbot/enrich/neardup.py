@@ -20,6 +20,8 @@ import logging
 import re
 from collections.abc import Iterable
 
+from newsbot.core.text import fold_key
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -51,7 +53,7 @@ _WORD = re.compile(r"\w+")
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens with «ё» read as «е» (the same folding as content_hash)."""
-    return _WORD.findall(text.casefold().replace("ё", "е"))
+    return _WORD.findall(fold_key(text))
 
 
 def shingles(text: str | None) -> frozenset[str]:

@@ -51,7 +51,6 @@ class PageMetadata:
     jsonld_types: set[str] = field(default_factory=set)
     meta: dict[str, list[str]] = field(default_factory=dict)  # property/name/itemprop -> values
     canonical: str = ""
-    jsonld_errors: int = 0
 
     def first(self, *keys: str) -> str:
         for key in keys:
@@ -84,19 +83,17 @@ def _walk(data: Any) -> list[dict[str, Any]]:
     return out
 
 
-def read_jsonld(sel: Selector) -> tuple[list[dict[str, Any]], int]:
-    """All JSON-LD nodes; a broken script is skipped and counted, never fatal."""
+def read_jsonld(sel: Selector) -> list[dict[str, Any]]:
+    """All JSON-LD nodes; a broken script is skipped (logged at debug), never fatal."""
     nodes: list[dict[str, Any]] = []
-    errors = 0
     for script in sel.xpath('//script[@type="application/ld+json"]'):
         try:
             items = _jsonld_extractor().extract_items(script.root)
         except Exception as exc:  # extruct raises whatever json/jstyleson raise
-            errors += 1
             logger.debug("unreadable JSON-LD block skipped: %s", exc)
             continue
         nodes.extend(_walk(items))
-    return nodes, errors
+    return nodes
 
 
 def _resolve(node: Any, by_id: dict[str, dict[str, Any]]) -> Any:
@@ -109,9 +106,9 @@ def _resolve(node: Any, by_id: dict[str, dict[str, Any]]) -> Any:
 
 
 def read_metadata(sel: Selector) -> PageMetadata:
-    nodes, errors = read_jsonld(sel)
+    nodes = read_jsonld(sel)
     by_id = {str(n["@id"]): n for n in nodes if "@id" in n and len(n) > 1}
-    meta = PageMetadata(jsonld_errors=errors)
+    meta = PageMetadata()
     for node in nodes:
         meta.jsonld_types |= _types(node)
     articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]

@@ -14,7 +14,7 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from newsbot.core.text import clean_text, controls_map, html_space_map
+from newsbot.core.text import clean_text, controls_map, fold_key, html_space_map
 from newsbot.extraction.junk import RELATED_MARKERS, SHARE_LABELS, is_boilerplate, short_text
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ _MARKER_MAX = 40  # longest marker text worth reading an element for
 
 
 def _fold(text: str) -> str:
-    return text.casefold().replace("ё", "е").strip(_MARKER_TRIM)
+    return fold_key(text).strip(_MARKER_TRIM)
 
 
 def _link_ratio(el: Any) -> tuple[int, int]:
@@ -171,7 +171,7 @@ def _has_text(el: Any) -> bool:
 
 
 def _starts_with_marker_then_links(el: Any, text: str) -> bool:
-    folded = text.casefold().replace("ё", "е")
+    folded = fold_key(text)
     for marker in RELATED_MARKERS:
         if folded.startswith(marker) and len(folded) > len(marker) + 1:
             linked, total = _link_ratio(el)

@@ -19,6 +19,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsbot.core.fields import FIELDS, LIST_FIELDS
 from newsbot.extraction.row import empty_fields
+from newsbot.runtime import stats_keys as keys
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +67,13 @@ class CleanPipeline:
         if found:
             logger.error("invalid item %s: %s", row.get("url"), "; ".join(found))
             if self.stats is not None:
-                self.stats.inc_value("newsbot/items_invalid")
+                self.stats.inc_value(keys.ITEMS_INVALID)
             raise DropItem("invalid item: " + "; ".join(found))
         missing = empty_fields(row)
         if self.stats is not None:
-            self.stats.inc_value("newsbot/items_cleaned")
+            self.stats.inc_value(keys.ITEMS_CLEANED)
             for name in missing:
-                self.stats.inc_value(f"newsbot/field_empty/{name}")
+                self.stats.inc_value(keys.FIELD_EMPTY + name)
         if "published_at" in missing:
             logger.warning("no readable publication date on %s", row["url"])
         return item

@@ -1,9 +1,12 @@
-"""Deduplicate: one row per canonical URL and per text, within a run and against the store."""
+"""Deduplicate: one row per canonical URL and per text, within a run and against the store.
+
+The store is the crawl's shared one (newsbot.runtime.run): looking up a hash opens nothing.
+"""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import sqlite3
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -13,6 +16,8 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.core.urls import url_key
+from newsbot.runtime import stats_keys as keys
+from newsbot.runtime.run import Run
 from newsbot.store import ArticleStore
 
 logger = logging.getLogger(__name__)
@@ -21,8 +26,15 @@ logger = logging.getLogger(__name__)
 class DedupPipeline:
     """Drops a second copy; a re-crawl of a stored URL passes (the store updates that row)."""
 
-    def __init__(self, sqlite_path: str | None = None, stats: StatsCollector | None = None) -> None:
-        self.sqlite_path = sqlite_path
+    def __init__(
+        self,
+        sqlite_path: str | None = None,
+        stats: StatsCollector | None = None,
+        run: Run | None = None,
+    ) -> None:
+        #: The crawl's shared state and store; a pipeline built alone has (and closes) its own.
+        self.run = run if run is not None else Run(sqlite_path=sqlite_path or "")
+        self.owns_run = run is None
         self.stats = stats
         self.store: ArticleStore | None = None
         self.urls: set[str] = set()
@@ -30,20 +42,22 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
-        return cls(crawler.settings.get("SQLITE_PATH") or None, crawler.stats)
+        return cls(crawler.settings.get("SQLITE_PATH"), crawler.stats, run=Run.of(crawler))
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        if self.sqlite_path:
-            self.store = ArticleStore(Path(self.sqlite_path))
+        try:
+            self.store = self.run.store()
+        except (sqlite3.Error, OSError):
+            self.store = None  # the store pipeline says why and ends the run
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        self.store = None
+        if self.owns_run:
+            self.run.close()
 
     def _drop(self, reason: str, message: str) -> DropItem:
         if self.stats is not None:
-            self.stats.inc_value(f"newsbot/dropped/{reason}")
+            self.stats.inc_value(keys.DROPPED + reason)
         return DropItem(message)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:

@@ -8,7 +8,10 @@ Batches are committed every ``SQLITE_BATCH_SIZE`` items and, on a reactor timer,
 ``SQLITE_FLUSH_SECONDS``: a run killed while a slow page hangs keeps what it had parsed. A row
 SQLite refuses is logged with its URL, counted (``newsbot/store/failed``) and left out; the
 rest of its batch is committed. When the store itself fails (disk full, read-only), the run
-is closed with reason ``store_failed`` and one error line.
+is closed with reason ``store_failed`` and one error line, and the crawl's Run says why.
+
+The store is the crawl's one ``ArticleStore`` (newsbot.runtime.run), shared with the dedup
+pipeline, the spider and the summary; this pipeline is the first to open it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from newsbot.runtime import stats_keys as keys
+from newsbot.runtime.run import Run, close_soon
 from newsbot.store import ArticleStore, UpsertCounts, store_failure
 
 logger = logging.getLogger(__name__)
@@ -37,12 +41,16 @@ class SQLitePipeline:
     def __init__(
         self,
         path: str | Path,
-        batch_size: int = 20,
-        flush_seconds: float = 5.0,
+        batch_size: int,
+        flush_seconds: float,
         stats: StatsCollector | None = None,
         crawler: Crawler | None = None,
+        run: Run | None = None,
     ) -> None:
         self.path = Path(path)
+        #: The crawl's shared state and store; a pipeline built alone has (and closes) its own.
+        self.run = run if run is not None else Run(sqlite_path=str(path))
+        self.owns_run = run is None
         self.batch_size = max(1, batch_size)
         self.flush_seconds = flush_seconds
         self.stats = stats
@@ -64,13 +72,16 @@ class SQLitePipeline:
             flush_seconds=crawler.settings.getfloat("SQLITE_FLUSH_SECONDS"),
             stats=crawler.stats,
             crawler=crawler,
+            run=Run.of(crawler),
         )
 
     def open_spider(self, spider: Spider | None = None) -> None:
         try:
-            self.store = ArticleStore(self.path)
+            self.store = self.run.store()
         except (sqlite3.Error, OSError) as exc:
             self._fail(store_failure(self.path, exc))
+            return
+        if self.store is None:  # another run holds the lock, or the lock could not be made
             return
         logger.info("storing articles in %s", self.path.resolve())
         if self.flush_seconds > 0:
@@ -80,7 +91,7 @@ class SQLitePipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if self.broken:  # said once in _fail; the run is closing
             if self.stats is not None:
-                self.stats.inc_value("newsbot/store/not_stored")
+                self.stats.inc_value(keys.STORE_NOT_STORED)
             return item
         self.buffer.append(ItemAdapter(item).asdict())
         if len(self.buffer) >= self.batch_size:
@@ -104,36 +115,29 @@ class SQLitePipeline:
             value = getattr(counts, name)
             setattr(self.totals, name, getattr(self.totals, name) + value)
             if self.stats is not None and value:
-                self.stats.inc_value(f"newsbot/store/{name}", value)
+                self.stats.inc_value(keys.STORE + name, value)
         for url, reason in counts.failed:
             logger.error("article %s not stored: %s", url, reason)
         if counts.failed:
             self.totals.failed.extend(counts.failed)
             if self.stats is not None:
-                self.stats.inc_value("newsbot/store/failed", len(counts.failed))
+                self.stats.inc_value(keys.STORE_FAILED, len(counts.failed))
         logger.debug("committed %d articles to %s", len(batch) - len(counts.failed), self.path)
 
     def _fail(self, message: str) -> None:
         """The store cannot be written: say so once and end the run (status: see health)."""
         self._stop_timer()
         self.buffer.clear()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        self.store = None  # the Run closes it when the engine stops
         if self.broken:
             return
         self.broken = message
+        self.run.store_failed = message
         logger.error("%s", message)
         if self.stats is not None:
-            self.stats.inc_value("newsbot/store/write_failed")
-        engine = self.crawler.engine if self.crawler is not None else None
-        if engine is not None and engine.spider is not None:
-            from twisted.internet import reactor
-
-            # Not from inside the item's own processing: the engine finishes the call first.
-            reactor.callLater(  # type: ignore[attr-defined]
-                0, deferred_from_coro, engine.close_spider_async(reason="store_failed")
-            )
+            self.stats.inc_value(keys.STORE_WRITE_FAILED)
+        if self.crawler is not None:
+            close_soon(self.crawler, "store_failed")
 
     def _stop_timer(self) -> None:
         if self.timer is not None and self.timer.running:
@@ -145,9 +149,9 @@ class SQLitePipeline:
         try:
             self.flush()
         finally:
-            if self.store is not None:
-                self.store.close()
-                self.store = None
+            self.store = None  # the summary still records the run in it
+            if self.owns_run:
+                self.run.close()
         logger.info(
             "SQLite %s: %d new, %d updated, %d unchanged; %d linked as near-duplicates%s",
             self.path,

@@ -1,6 +1,8 @@
 """What a finished run's stats say about its health, and the exit status cron should see.
 
-Pure functions over a stats dict, so the rules are tested without a crawl. Exit statuses:
+Pure functions over a stats dict and the run's own state (``lock_held``, ``store_failed``, passed
+in by the summary from newsbot.runtime.run), so the rules are tested without a crawl. Exit
+statuses:
 
 ====  ======================================================================================
 0     healthy run (also: nothing new to fetch)
@@ -30,11 +32,14 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scrapy.settings import BaseSettings
+
 from newsbot.core.fields import FIELDS
+from newsbot.runtime import stats_keys as keys
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +60,30 @@ STOPPED_REASONS = frozenset({"shutdown"})
 #: A run closed because the store could not be written (newsbot.pipelines.store).
 STORE_FAILED_REASON = "store_failed"
 
-DEFAULT_MIN_FILL_RATES: dict[str, float] = {"title": 0.99, "published_at": 0.95, "text": 0.95}
+#: Fill rates are judged only from this many cleaned items on (fewer say little).
+MIN_ITEMS_FOR_FILL_CHECK = 3
+#: Article pages that all fail to read make a theme change from this many on.
+MIN_PAGES_FOR_ARTICLE_CHECK = 3
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The operator's limits (settings ``NEWSBOT_MIN_FILL_RATES``, ``NEWSBOT_MAX_ERROR_RATIO``,
+    ``NEWSBOT_MAX_FILL_DROP``; their defaults are in newsbot/settings.py only)."""
+
+    min_fill_rates: Mapping[str, float]
+    max_error_ratio: float
+    max_fill_drop: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Thresholds:
+        return cls(
+            min_fill_rates={
+                str(k): float(v) for k, v in settings.getdict("NEWSBOT_MIN_FILL_RATES").items()
+            },
+            max_error_ratio=settings.getfloat("NEWSBOT_MAX_ERROR_RATIO"),
+            max_fill_drop=settings.getfloat("NEWSBOT_MAX_FILL_DROP"),
+        )
 
 
 @dataclass
@@ -80,16 +108,17 @@ class Health:
 
 def fill_rates(stats: Mapping[str, Any]) -> dict[str, float]:
     """Share of cleaned items with each DESIGN field filled (from the clean pipeline's counts)."""
-    total = int(stats.get("newsbot/items_cleaned", 0))
+    total = int(stats.get(keys.ITEMS_CLEANED, 0))
     if not total:
         return {}
     return {
-        name: round(1 - int(stats.get(f"newsbot/field_empty/{name}", 0)) / total, 4)
-        for name in FIELDS
+        name: round(1 - int(stats.get(keys.FIELD_EMPTY + name, 0)) / total, 4) for name in FIELDS
     }
 
 
-def usual_fill_rates(summaries: list[Mapping[str, Any]], min_items: int = 3) -> dict[str, float]:
+def usual_fill_rates(
+    summaries: Sequence[Mapping[str, Any]], min_items: int = MIN_ITEMS_FOR_FILL_CHECK
+) -> dict[str, float]:
     """Per field, the median fill rate of earlier healthy runs that had enough items."""
     per_field: dict[str, list[float]] = {}
     for summary in summaries:
@@ -109,55 +138,58 @@ def prefixed(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
 
 def assess(
     stats: Mapping[str, Any],
-    min_fill_rates: Mapping[str, float] | None = None,
-    max_error_ratio: float = 0.2,
-    min_items_for_fill_check: int = 3,
-    min_pages_for_article_check: int = 3,
+    limits: Thresholds,
+    *,
+    reason: str,
     usual: Mapping[str, float] | None = None,
-    max_drop: float = 0.3,
-    reason: str = "finished",
+    lock_held: bool = False,
+    store_failed: bool = False,
 ) -> Health:
-    """Judge a run from its stats and Scrapy's close reason. Thresholds come from settings."""
+    """Judge a run from its stats, Scrapy's close reason and what the run itself knows.
+
+    ``lock_held`` and ``store_failed`` come from the crawl's Run (newsbot.runtime.run); stats
+    only count. ``usual``: each field's fill rate in earlier healthy runs.
+    """
     health = Health(fill_rates=fill_rates(stats))
-    if stats.get("newsbot/lock_held"):
+    if lock_held:
         health.fail(EXIT_LOCK_HELD, "another run holds the lock")
         return health
-    failed_renders = int(stats.get("newsbot/render/failed", 0))
-    if failed_renders and not stats.get("newsbot/render/rendered"):
+    failed_renders = int(stats.get(keys.RENDER_FAILED, 0))
+    if failed_renders and not stats.get(keys.RENDER_RENDERED):
         # Splash down or timing out on every page: the other checks would only name symptoms.
         why = ", ".join(
-            f"{k} ×{v}" for k, v in sorted(prefixed(stats, "newsbot/render/failed/").items())
+            f"{k} ×{v}" for k, v in sorted(prefixed(stats, keys.RENDER_FAILED_BY).items())
         )
         health.fail(EXIT_RENDER_FAILED, f"all {failed_renders} page renders failed ({why})")
-        _judge_bounds_and_losses(health, stats, reason)
+        _judge_bounds_and_losses(health, stats, reason, store_failed)
         return health
-    listing_pages = int(stats.get("newsbot/listing/pages", 0))
+    listing_pages = int(stats.get(keys.LISTING_PAGES, 0))
     if listing_pages == 0:
         health.fail(EXIT_NO_LISTING, "no listing page was reached")
-    article_pages = int(stats.get("newsbot/article/pages", 0))
-    items = int(stats.get("newsbot/items_cleaned", 0))
-    links = int(stats.get("newsbot/listing/article_links", 0))
-    known = int(stats.get("newsbot/listing/known", 0))
-    if article_pages >= min_pages_for_article_check and not items:
+    article_pages = int(stats.get(keys.ARTICLE_PAGES, 0))
+    items = int(stats.get(keys.ITEMS_CLEANED, 0))
+    links = int(stats.get(keys.LISTING_ARTICLE_LINKS, 0))
+    known = int(stats.get(keys.LISTING_KNOWN, 0))
+    if article_pages >= MIN_PAGES_FOR_ARTICLE_CHECK and not items:
         # One or two skipped pages (a static page whose URL looks like an article) are normal
         # on undated-slug sites; a run of pages that all fail to read is a theme change.
         health.fail(EXIT_NO_ARTICLES, f"{article_pages} article pages gave no article")
-    elif listing_pages and not links and not known and not stats.get("newsbot/listing/old"):
+    elif listing_pages and not links and not known and not stats.get(keys.LISTING_OLD):
         health.fail(EXIT_NO_ARTICLES, "listing pages held no article links")
-    requests = int(stats.get("downloader/request_count", 0))
-    errors = sum(prefixed(stats, "newsbot/http_error/").values()) + sum(
-        prefixed(stats, "newsbot/request_error/").values()
+    requests = int(stats.get(keys.SCRAPY_REQUEST_COUNT, 0))
+    errors = sum(prefixed(stats, keys.HTTP_ERROR).values()) + sum(
+        prefixed(stats, keys.REQUEST_ERROR).values()
     )
     # A listed article that is gone (404/410) is the site's broken link, recorded and not asked
     # for again for a day: it says nothing about this run's health.
-    errors -= int(stats.get("newsbot/article/gone", 0))
-    if requests and errors / requests > max_error_ratio:
+    errors -= int(stats.get(keys.ARTICLE_GONE, 0))
+    if requests and errors / requests > limits.max_error_ratio:
         health.fail(
             EXIT_ERROR_RATIO,
-            f"{errors} of {requests} requests failed (over {max_error_ratio:.0%})",
+            f"{errors} of {requests} requests failed (over {limits.max_error_ratio:.0%})",
         )
-    if items >= min_items_for_fill_check:
-        for name, floor in (min_fill_rates or DEFAULT_MIN_FILL_RATES).items():
+    if items >= MIN_ITEMS_FOR_FILL_CHECK:
+        for name, floor in limits.min_fill_rates.items():
             rate = health.fill_rates.get(name, 0.0)
             if rate < floor:
                 health.fail(
@@ -166,33 +198,35 @@ def assess(
         # Any field, against its own history: a column a theme change emptied shows here even
         # when no floor was set for it (image_url 100 % for months, then 10 %).
         for name, before in (usual or {}).items():
-            rate = health.fill_rates.get(name)
-            if rate is not None and before - rate > max_drop:
+            now = health.fill_rates.get(name)
+            if now is not None and before - now > limits.max_fill_drop:
                 health.fail(
                     EXIT_FILL_RATE,
-                    f"field {name} filled in {rate:.0%} of items, usually {before:.0%}",
+                    f"field {name} filled in {now:.0%} of items, usually {before:.0%}",
                 )
-    _judge_bounds_and_losses(health, stats, reason)
+    _judge_bounds_and_losses(health, stats, reason, store_failed)
     return health
 
 
-def _judge_bounds_and_losses(health: Health, stats: Mapping[str, Any], reason: str) -> None:
+def _judge_bounds_and_losses(
+    health: Health, stats: Mapping[str, Any], reason: str, store_failed: bool
+) -> None:
     """Statuses 8–11: the store failed, a signal, a bound, or input that was cut short."""
     if reason not in ("finished", "lock_held", STORE_FAILED_REASON, *STOPPED_REASONS):
         health.fail(EXIT_BOUND, f"run ended early: {reason}")
-    if stats.get("newsbot/listing/page_ceiling"):
+    if stats.get(keys.LISTING_PAGE_CEILING):
         health.fail(EXIT_BOUND, "the listing-page ceiling NEWSBOT_MAX_LISTING_PAGES was reached")
-    truncated = int(stats.get("newsbot/feeds/truncated", 0))
-    refused = int(stats.get("newsbot/feeds/refused", 0))
+    truncated = int(stats.get(keys.FEEDS_TRUNCATED, 0))
+    refused = int(stats.get(keys.FEEDS_REFUSED, 0))
     if truncated or refused:
         health.fail(
             EXIT_INCOMPLETE,
             f"{truncated} feeds/sitemaps truncated, {refused} refused: entries may be missing",
         )
-    failed = int(stats.get("newsbot/store/failed", 0))
+    failed = int(stats.get(keys.STORE_FAILED, 0))
     if failed:
         health.fail(EXIT_INCOMPLETE, f"{failed} articles could not be stored (URLs in the log)")
     if reason in STOPPED_REASONS:
         health.cut_short(EXIT_STOPPED, "stopped by a signal (SIGTERM/SIGINT) before the end")
-    if reason == STORE_FAILED_REASON or stats.get("newsbot/store/write_failed"):
+    if reason == STORE_FAILED_REASON or store_failed:
         health.cut_short(EXIT_STORE, "the store could not be written (see the error above)")

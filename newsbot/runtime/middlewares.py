@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -12,9 +13,11 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet import reactor
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 
 from newsbot.core.urls import same_site, site_of
+from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.render import page_url
 
 logger = logging.getLogger(__name__)
@@ -35,8 +38,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("NEWSBOT_RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX", 60.0)
+        self.backoff_base = settings.getfloat("NEWSBOT_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
@@ -65,7 +68,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
                     attempt,
                     delay,
                 )
-                await deferred_to_future(deferLater(reactor, delay, lambda: None))
+                await deferred_to_future(
+                    deferLater(cast(IReactorTime, reactor), delay, lambda: None)
+                )
         return result
 
 
@@ -116,7 +121,7 @@ class SiteOnlyMiddleware:
                 f" (redirected from {via[0]})" if via else "",
             )
             if stats is not None:
-                stats.inc_value("newsbot/offsite/hosts")
+                stats.inc_value(keys.OFFSITE_HOSTS)
         if stats is not None:
-            stats.inc_value("newsbot/offsite/filtered")
+            stats.inc_value(keys.OFFSITE_FILTERED)
         raise OffsiteRequest(f"off-site: {target}")

@@ -1,4 +1,4 @@
-"""Site profiles (which URLs are articles, the outlet's name), kept as data in profiles.toml."""
+"""Site profiles (which URLs are articles, which pages to render), kept as data in profiles.toml."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SiteProfile:
     key: str
-    name: str
     article_path: re.Pattern[str]
     exclude_path: re.Pattern[str]
     render: str = "both"  # page types rendered when a renderer is on: listing/article/both/none
@@ -57,7 +56,6 @@ def _build(key: str, raw: dict[str, str], default: dict[str, str]) -> SiteProfil
         )
     return SiteProfile(
         key=key,
-        name=merged["name"],
         article_path=re.compile(merged["article_path"]),
         exclude_path=re.compile(merged["exclude_path"], re.IGNORECASE),
         render=render,

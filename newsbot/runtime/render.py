@@ -27,6 +27,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
+from newsbot.runtime import stats_keys as keys
+
 logger = logging.getLogger(__name__)
 
 RENDERERS = ("", "splash", "playwright", "none")
@@ -205,7 +207,7 @@ class PageRenderer:
             "kind": kind,
             "scrolls": _SCROLL_ROUNDS,
         }
-        return SplashRequest(  # type: ignore[no-any-return]
+        return SplashRequest(
             url,
             callback=callback,
             endpoint="execute",
@@ -258,14 +260,14 @@ def render_error(response: Response) -> str:
     marked = response.headers.get(RENDER_ERROR_HEADER)
     if marked:
         return f"{response.status} {marked.decode('latin-1')}"
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     if response.status >= 400 and "json" in content_type:
         try:
             data = json.loads(response.body)
         except ValueError:
             return f"{response.status} unreadable Splash error"
         if isinstance(data, dict):
-            info = data.get("info") if isinstance(data.get("info"), dict) else {}
+            info = data["info"] if isinstance(data.get("info"), dict) else {}
             detail = info.get("text") or info.get("message") or data.get("description", "")
             return f"{response.status} {data.get('type', 'error')} {detail}".strip()
     return ""
@@ -283,7 +285,7 @@ class RenderAccounting:
 
     def _inc(self, key: str) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"newsbot/render/{key}")
+        self.crawler.stats.inc_value(key)
 
     def process_response(self, request: Request, response: Response) -> Response:
         renderer = renderer_of(request)
@@ -293,14 +295,14 @@ class RenderAccounting:
             response.request = request
         error = render_error(response)
         if error:
-            self._inc(f"attempt_failed/{response.status}")
+            self._inc(keys.RENDER_ATTEMPT_FAILED + str(response.status))
             logger.info("%s could not render %s: %s", renderer, page_url(request), error)
         else:
-            self._inc("rendered")
+            self._inc(keys.RENDER_RENDERED)
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
         renderer = renderer_of(request)
         if renderer:
-            self._inc(f"attempt_failed/{type(exception).__name__}")
+            self._inc(keys.RENDER_ATTEMPT_FAILED + type(exception).__name__)
             logger.info("%s could not render %s: %s", renderer, page_url(request), exception)

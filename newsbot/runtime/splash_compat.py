@@ -42,10 +42,10 @@ def import_scrapy_splash() -> ModuleType:
     return importlib.import_module("scrapy_splash")
 
 
-_ss = import_scrapy_splash()
+_ss: Any = import_scrapy_splash()  # untyped: subclassed below
 
 
-class SplashMiddleware(_ss.SplashMiddleware):  # type: ignore[misc]
+class SplashMiddleware(_ss.SplashMiddleware):
     """scrapy-splash's downloader middleware with the public slot-key API (fix 2 and 4)."""
 
     def _get_slot_key(self, request_or_response: Any) -> str:
@@ -58,7 +58,7 @@ class SplashMiddleware(_ss.SplashMiddleware):  # type: ignore[misc]
         return super().process_response(request, response, spider or self.crawler.spider)
 
 
-class SplashCookiesMiddleware(_ss.SplashCookiesMiddleware):  # type: ignore[misc]
+class SplashCookiesMiddleware(_ss.SplashCookiesMiddleware):
     """scrapy-splash's cookie middleware, remembering its crawler for the spider (fix 4)."""
 
     crawler: Any = None
@@ -76,7 +76,7 @@ class SplashCookiesMiddleware(_ss.SplashCookiesMiddleware):  # type: ignore[misc
         return super().process_response(request, response, spider or self.crawler.spider)
 
 
-class SplashDeduplicateArgsMiddleware(_ss.SplashDeduplicateArgsMiddleware):  # type: ignore[misc]
+class SplashDeduplicateArgsMiddleware(_ss.SplashDeduplicateArgsMiddleware):
     """scrapy-splash's spider middleware with Scrapy 2.13+'s ``process_start`` (fix 3 and 4)."""
 
     crawler: Any = None

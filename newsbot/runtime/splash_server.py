@@ -51,7 +51,7 @@ def patch_json() -> None:
     shim = types.ModuleType("json")
     shim.__dict__.update(json.__dict__)
     shim.loads = _loads_without_encoding  # type: ignore[attr-defined]
-    render_options.json = shim  # type: ignore[attr-defined]
+    render_options.json = shim
 
 
 def _int_ms(start: Callable[..., Any]) -> Callable[..., Any]:
@@ -71,7 +71,7 @@ def patch_qtimer() -> None:
     if not getattr(QTimer.start, "_newsbot_int_ms", False):
         start = _int_ms(QTimer.start)
         start._newsbot_int_ms = True  # type: ignore[attr-defined]
-        QTimer.start = start  # type: ignore[method-assign]
+        QTimer.start = start
 
 
 def patch_lupa() -> None:

@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -35,7 +34,9 @@ from newsbot.extraction.feeds import (
 from newsbot.extraction.wp_post import post_to_row
 from newsbot.items import ArticleItem
 from newsbot.runtime import render
+from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.profiles import SiteProfile, get_profile
+from newsbot.runtime.run import Run
 from newsbot.store import ArticleStore
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,6 @@ class DistrictSpider(scrapy.Spider):
         self.skipped_now: list[tuple[str, str]] = []  # (url, reason) of this run, stored at close
         self.stop_at_known = True
         self.known_in_a_row = 0
-        self.known_stop = 3
         self.renderer: render.PageRenderer | None = None  # set in from_crawler
         self.barren_in_a_row = 0  # listing pages in a row that brought no new article URL
         self.links_requested = 0  # listing/feed/sitemap/API pages asked for in this run
@@ -146,10 +146,10 @@ class DistrictSpider(scrapy.Spider):
             yield request
 
     def start_requests(self) -> Iterator[scrapy.Request]:
-        stats = self.crawler.stats if self.crawler is not None else None
-        if stats is not None and stats.get_value("newsbot/lock_held"):
-            return
-        self._load_known()
+        run = Run.of(self.crawler) if self.crawler is not None else None
+        if run is not None and (run.lock_held or run.store_failed):
+            return  # another run holds the lock, or the store cannot be used: the run closes
+        self._load_known(run)
         if self.discover == "feed":
             yield self._links_request(self.origin + "/feed/", self.parse_feed, page=1)
         elif self.discover == "sitemap":
@@ -162,23 +162,15 @@ class DistrictSpider(scrapy.Spider):
             self.seen.add(url_key(self.start_url))
             yield self._links_request(self.start_url, self.parse_listing, page=1)
 
-    def _load_known(self) -> None:
-        """What the store already holds for this site, unless a full re-crawl was asked for."""
-        if self.full or self.crawler is None:
+    def _load_known(self, run: Run | None) -> None:
+        """What the crawl's store already holds for this site, unless ``full=1`` was asked."""
+        store = run.store() if run is not None and not self.full else None
+        if run is None or store is None:
             return
-        path = self.crawler.settings.get("SQLITE_PATH")
-        if not path or not Path(path).exists():
-            return
-        store = ArticleStore(path, readonly=True)
-        try:
-            self.known = store.known_url_keys(self.site)
-            self.recently_skipped = self._recently_skipped(store)
-        finally:
-            store.close()
-        stats = self.crawler.stats
-        if stats is not None and stats.get_value("newsbot/previous_run_interrupted"):
+        self.known = store.known_url_keys(self.site)
+        self.recently_skipped = self._recently_skipped(store)
+        if run.previous_interrupted:
             self.stop_at_known = False
-        self.known_stop = self.crawler.settings.getint("NEWSBOT_KNOWN_STOP", 3)
         logger.info(
             "incremental run: %d articles of %s already stored%s",
             len(self.known),
@@ -198,15 +190,12 @@ class DistrictSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Record this run's pages that gave no article, so the next runs do not ask again."""
-        path = self.crawler.settings.get("SQLITE_PATH") if self.crawler else ""
-        if not path or not self.skipped_now:
+        if not self.skipped_now or self.crawler is None:
             return
         try:
-            store = ArticleStore(path)
-            try:
+            store = Run.of(self.crawler).store()
+            if store is not None:
                 store.note_skipped(self.site, self.skipped_now, utc_now())
-            finally:
-                store.close()
         except (sqlite3.Error, OSError) as exc:
             logger.warning("could not record %d skipped pages: %s", len(self.skipped_now), exc)
 
@@ -224,7 +213,7 @@ class DistrictSpider(scrapy.Spider):
                 ceiling,
                 url,
             )
-            self._inc("listing/page_ceiling")
+            self._inc(keys.LISTING_PAGE_CEILING)
             return False
         return True
 
@@ -240,8 +229,9 @@ class DistrictSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, **kwargs)
 
     def _inc(self, key: str, count: int = 1) -> None:
+        """Count ``key`` (a newsbot.runtime.stats_keys name)."""
         if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newsbot/{key}", count)
+            self.crawler.stats.inc_value(key, count)
 
     def _text(self, response: TextResponse) -> str:
         """The page's text, re-decoded when its declared charset is plainly wrong."""
@@ -250,7 +240,7 @@ class DistrictSpider(scrapy.Spider):
             logger.warning(
                 "%s declared %s but is %s: re-decoded", response.url, response.encoding, encoding
             )
-            self._inc("encoding_repaired")
+            self._inc(keys.ENCODING_REPAIRED)
         return text
 
     def _older_than_since(self, raw: str) -> bool:
@@ -286,15 +276,15 @@ class DistrictSpider(scrapy.Spider):
             self.seen.add(key)
             verdict.new += 1
             if key in self.recently_skipped:
-                self._inc("listing/recently_skipped")
+                self._inc(keys.LISTING_RECENTLY_SKIPPED)
                 continue
             if is_old:
-                self._inc("listing/old")
+                self._inc(keys.LISTING_OLD)
                 continue
             if is_known:
-                self._inc("listing/known")
+                self._inc(keys.LISTING_KNOWN)
                 continue
-            self._inc("listing/article_links")
+            self._inc(keys.LISTING_ARTICLE_LINKS)
             requests.append(
                 self._page_request(
                     entry.url,
@@ -316,7 +306,10 @@ class DistrictSpider(scrapy.Spider):
             self.known
             and self.stop_at_known
             and verdict.proper
-            and (verdict.known == verdict.proper or self.known_in_a_row >= self.known_stop)
+            and (
+                verdict.known == verdict.proper
+                or self.known_in_a_row >= self._setting("NEWSBOT_KNOWN_STOP")
+            )
         ):
             logger.info(
                 "%s: reached articles already stored (%d of %d): stopping",
@@ -338,7 +331,7 @@ class DistrictSpider(scrapy.Spider):
                 url,
                 self.barren_in_a_row,
             )
-            self._inc("listing/barren_stop")
+            self._inc(keys.LISTING_BARREN_STOP)
             return False
         return True
 
@@ -351,18 +344,15 @@ class DistrictSpider(scrapy.Spider):
         ]
 
     # -- listing pages --------------------------------------------------------------------
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
-        return self.parse_listing(response)
-
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         page = int(response.meta.get("page", 1))
         if not isinstance(response, TextResponse):
             logger.warning(
                 "listing %s is not a text page (%s)", response.url, type(response).__name__
             )
-            self._inc("listing/not_html")
+            self._inc(keys.LISTING_NOT_HTML)
             return
-        self._inc("listing/pages")
+        self._inc(keys.LISTING_PAGES)
         listing = extract_listing(
             self._text(response),
             response.url,
@@ -377,10 +367,10 @@ class DistrictSpider(scrapy.Spider):
                 self.profile.key,
                 len(listing.entries),
             )
-            self._inc("listing/structural_fallback")
+            self._inc(keys.LISTING_STRUCTURAL_FALLBACK)
         if not listing.entries:
             logger.warning("listing %s holds no article links", response.url)
-            self._inc("listing/empty")
+            self._inc(keys.LISTING_EMPTY)
         requests, verdict = self._follow(listing.entries, response.url)
         yield from requests
         if not self._walk_on(verdict, response.url, page):
@@ -398,7 +388,7 @@ class DistrictSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """RSS/Atom, newest first; WordPress pages older items as ``/feed/?paged=N``."""
         page = int(response.meta.get("page", 1))
-        self._inc("listing/pages")
+        self._inc(keys.LISTING_PAGES)
         feed = parse_feed(response.body, response.url)
         self._count_feed_problem(feed.problem)
         entries = self._same_site_articles(feed)
@@ -423,7 +413,7 @@ class DistrictSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index (follow the post sitemaps) or a urlset (articles, any order)."""
-        self._inc("listing/pages")
+        self._inc(keys.LISTING_PAGES)
         children, listing = parse_sitemap(response.body, response.url)
         self._count_feed_problem(listing.problem)
         posts = [u for u in children if any(w in u.rsplit("/", 1)[-1] for w in _POST_SITEMAP_WORDS)]
@@ -441,7 +431,7 @@ class DistrictSpider(scrapy.Spider):
     def _count_feed_problem(self, problem: str) -> None:
         """A truncated or refused feed/sitemap may hide entries: counted, so health says so."""
         if problem:
-            self._inc(f"feeds/{problem}")
+            self._inc(keys.FEEDS + problem)
 
     def _api_url(self, page: int) -> str:
         """100 posts a request with their author, image and terms embedded; ``since`` is
@@ -475,7 +465,7 @@ class DistrictSpider(scrapy.Spider):
             why,
             fallback,
         )
-        self._inc("discovery/api_unavailable")
+        self._inc(keys.DISCOVERY_API_UNAVAILABLE)
         if self.discover == "auto":
             self.seen.add(url_key(self.start_url))
             yield self._links_request(self.start_url, self.parse_listing, page=1)
@@ -489,11 +479,10 @@ class DistrictSpider(scrapy.Spider):
         stored_keys = [k for k in by_key if k in self.known]
         if not stored_keys or self.crawler is None:
             return set()
-        store = ArticleStore(self.crawler.settings.get("SQLITE_PATH"), readonly=True)
-        try:
-            stored = store.stored_change_times(stored_keys)
-        finally:
-            store.close()
+        store = Run.of(self.crawler).store()
+        if store is None:
+            return set()
+        stored = store.stored_change_times(stored_keys)
         edited = set()
         for key, when in stored.items():
             changed = parse_date(str(by_key[key].get("modified_gmt") or "") + "Z")
@@ -513,7 +502,7 @@ class DistrictSpider(scrapy.Spider):
             elif response.status != 400:  # 400 past the last page is WordPress's "no more"
                 logger.warning("%s: REST page unreadable (HTTP %s)", response.url, response.status)
             return
-        self._inc("listing/pages")
+        self._inc(keys.LISTING_PAGES)
         if page == 1 and self.discover == "auto":
             logger.info("discovery: the WordPress REST API (%d posts a request)", 100)
         by_key = {url_key(str(p.get("link") or "")): p for p in posts}
@@ -528,18 +517,18 @@ class DistrictSpider(scrapy.Spider):
         for request in requests:
             result = post_to_row(by_key[url_key(request.url)], fetched)
             if result.is_article:
-                self._inc("article/from_api")
+                self._inc(keys.ARTICLE_FROM_API)
                 if url_key(request.url) in edited:
-                    self._inc("article/edited")
+                    self._inc(keys.ARTICLE_EDITED)
                 yield ArticleItem(**result.fields)
             elif result.code == "no_text":
                 logger.info("%s: %s; reading its page", request.url, result.reason)
-                self._inc("article/api_page_needed")
+                self._inc(keys.ARTICLE_API_PAGE_NEEDED)
                 yield request
             else:
                 logger.warning("skipped %s: %s", request.url, result.reason)
-                self._inc(f"article/skipped/{result.code}")
-        total = response.headers.get(b"X-WP-TotalPages", b"").decode("latin-1").strip()
+                self._inc(keys.ARTICLE_SKIPPED + result.code)
+        total = (response.headers.get(b"X-WP-TotalPages") or b"").decode("latin-1").strip()
         last = int(total) if total.isdigit() else None
         more = page < last if last is not None else bool(posts)
         walk_on = entries and more and self._walk_on(verdict, response.url, page)
@@ -550,14 +539,14 @@ class DistrictSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         if not isinstance(response, TextResponse):
             logger.warning("article %s is not a text page; skipped", response.url)
-            self._inc("article/not_html")
+            self._inc(keys.ARTICLE_NOT_HTML)
             return
-        self._inc("article/pages")
+        self._inc(keys.ARTICLE_PAGES)
         # Relative bylines («Сегодня в 10:15») resolve against the moment the page arrived.
         result = extract_article(self._text(response), response.url, fetched_at=now_moscow())
         if not result.is_article:
             logger.warning("skipped %s: %s", response.url, result.reason)
-            self._inc(f"article/skipped/{result.code}")
+            self._inc(keys.ARTICLE_SKIPPED + result.code)
             self.skipped_now.append((response.url, result.code))
             return
         if not result.fields["published_at"]:
@@ -566,10 +555,10 @@ class DistrictSpider(scrapy.Spider):
             listed = parse_date(str(response.meta.get("listed_date") or ""), now=now_moscow())
             if listed is not None:
                 result.fields["published_at"] = to_iso(listed)
-                self._inc("article/date_from_listing")
+                self._inc(keys.ARTICLE_DATE_FROM_LISTING)
         published = result.fields["published_at"]  # final ISO: compared, not parsed again
         if self.since is not None and published and datetime.fromisoformat(published) < self.since:
-            self._inc("article/skipped/older_than_since")
+            self._inc(keys.ARTICLE_SKIPPED_OLDER_THAN_SINCE)
             return
         yield ArticleItem(**result.fields)
 
@@ -590,18 +579,19 @@ class DistrictSpider(scrapy.Spider):
         if renderer and (response is None or reason):
             # Splash's 504/502, Splash unreachable, a browser error: the render failed.
             what = reason or failure.getErrorMessage()
-            name = response.status if response is not None else failure.type.__name__
+            failed = failure.type.__name__ if failure.type else "unknown"
+            name = response.status if response is not None else failed
             logger.error("%s %s failed: rendering through %s: %s", kind, url, renderer, what)
-            self._inc("render/failed")
-            self._inc(f"render/failed/{name}")
+            self._inc(keys.RENDER_FAILED)
+            self._inc(keys.RENDER_FAILED_BY + str(name))
         if response is not None:
             if not reason:
                 logger.error("%s %s failed: HTTP %s", kind, url, response.status)
-            self._inc(f"http_error/{response.status}")
+            self._inc(keys.HTTP_ERROR + str(response.status))
             if kind == "article" and response.status in (404, 410):
-                self._inc("article/gone")
+                self._inc(keys.ARTICLE_GONE)
                 self.skipped_now.append((url, f"http_{response.status}"))
         else:
             if not renderer:
                 logger.error("%s %s failed: %s", kind, url, failure.getErrorMessage())
-            self._inc(f"request_error/{failure.type.__name__ if failure.type else 'unknown'}")
+            self._inc(keys.REQUEST_ERROR + (failure.type.__name__ if failure.type else "unknown"))

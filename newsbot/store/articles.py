@@ -180,7 +180,7 @@ class ArticleStore:
         return row["url"] if row else None
 
     def known_url_keys(self, site: str | None = None) -> set[str]:
-        sql, args = "SELECT url_key FROM articles", ()
+        sql, args = "SELECT url_key FROM articles", tuple[str, ...]()
         if site:
             sql, args = sql + " WHERE site = ?", (site,)
         return {r[0] for r in self.conn.execute(sql, args)}

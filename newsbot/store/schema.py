@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from newsbot.core.fields import FIELDS
+from newsbot.core.text import YO_FOLDS
 from newsbot.enrich import neardup
 from newsbot.store import links
 from newsbot.store.search import lemmas_of
@@ -26,7 +27,10 @@ BOOKKEEPING = ("url_key", "first_seen_at", "last_seen_at")
 
 def _fold_sql(column: str) -> str:
     """SQL that reads «ё» as «е»: FTS5's unicode61 does not (ё is a letter, not е + diacritic)."""
-    return f"replace(replace({column}, 'ё', 'е'), 'Ё', 'Е')"
+    sql = column
+    for yo, ye in YO_FOLDS:  # the same folds as newsbot.core.text.fold_yo
+        sql = f"replace({sql}, '{yo}', '{ye}')"
+    return sql
 
 
 _FTS_COLUMNS = ("title", "lead", "text")

@@ -6,6 +6,8 @@ import re
 from functools import cache, lru_cache
 from typing import Any
 
+from newsbot.core.text import fold_yo
+
 _WORD = re.compile(r"\w+")
 _FTS_OPERATORS = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
 _PLAIN_QUERY = re.compile(r"[\w\s-]+")
@@ -13,7 +15,7 @@ _PLAIN_QUERY = re.compile(r"[\w\s-]+")
 
 def fold(text: str) -> str:
     """«ё» → «е», as the FTS index stores it; apply to queries before MATCH."""
-    return text.replace("ё", "е").replace("Ё", "Е")
+    return fold_yo(text)
 
 
 @cache

@@ -8,11 +8,13 @@ import logging
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
 from newsbot.runtime.extensions.summary import RunSummary
 from newsbot.runtime.health import EXIT_STORE
+from newsbot.runtime.run import Run, lock_path
 from newsbot.store import StoreUnavailable, check_store
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
+        assert self.settings is not None
         problem = _store_problem(self.settings)
         if problem:
             logger.error("newsbot: %s (exit %d)", problem, EXIT_STORE)
@@ -37,25 +40,27 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        summary = crawler.get_extension(RunSummary)
-        if summary is None:  # switched off in EXTENSIONS: no verdict asked for
-            self.exitcode = 0
-            return
-        if summary.exit_code is None:  # the run ended before it could be judged
-            logger.error("newsbot run ended without a verdict: exit 1")
-            self.exitcode = 1
-            return
-        self.exitcode = summary.exit_code
+        self.exitcode = verdict(crawler)
+
+
+def verdict(crawler: Crawler) -> int:
+    """The exit status of a crawl that has run: the summary's (on the crawl's Run)."""
+    if crawler.get_extension(RunSummary) is None:  # switched off in EXTENSIONS: none asked for
+        return 0
+    exit_code = Run.of(crawler).exit_code
+    if exit_code is None:  # the run ended before it could be judged
+        logger.error("newsbot run ended without a verdict: exit 1")
+        return 1
+    return exit_code
 
 
 def _store_problem(settings: BaseSettings) -> str:
     """Why the store or its lock cannot be used, in one line; "" when it can (or is off)."""
     path = settings.get("SQLITE_PATH")
-    lock = settings.get("NEWSBOT_LOCK_PATH") or (f"{path}.lock" if path else "")
     if not path:
         return ""
     try:
-        check_store(path, lock)
+        check_store(path, lock_path(settings))
     except StoreUnavailable as exc:
         return str(exc)
     return ""

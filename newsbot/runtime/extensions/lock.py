@@ -9,8 +9,8 @@ from filelock import FileLock, Timeout
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
-from twisted.internet import reactor
+
+from newsbot.runtime.run import Run, close_soon, lock_path
 
 logger = logging.getLogger(__name__)
 
@@ -18,13 +18,14 @@ logger = logging.getLogger(__name__)
 class RunLock:
     """Takes ``<SQLITE_PATH>.lock`` (or ``NEWSBOT_LOCK_PATH``) when the crawler is built.
 
-    If another run holds it, this run closes at once with reason ``lock_held`` and stats key
-    ``newsbot/lock_held``; the crawl command turns that into exit status 3.
+    If another run holds it, the crawl's ``Run`` says so (``lock_held``), nothing is fetched or
+    stored, and the run closes at once with reason ``lock_held``: exit status 3.
     """
 
-    def __init__(self, crawler: Crawler, path: Path) -> None:
+    def __init__(self, crawler: Crawler, path: Path, run: Run) -> None:
         self.crawler = crawler
         self.path = path
+        self.run = run
         self.lock = FileLock(str(path))
         self.held = False
         self.unusable = ""  # why the lock cannot be created (the run then does nothing)
@@ -34,32 +35,25 @@ class RunLock:
             self.held = True
         except Timeout:
             logger.error("another newsbot run holds %s: this run does nothing", path)
-            assert crawler.stats is not None
-            crawler.stats.set_value("newsbot/lock_held", 1)
+            run.lock_held = True
         except OSError as exc:  # after Timeout, an OSError too: a read-only or missing directory
             self.unusable = f"cannot create the run lock {path}: {exc.strerror or exc}"
             logger.error("%s", self.unusable)
+            run.store_failed = self.unusable
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunLock:
-        settings = crawler.settings
-        path = settings.get("NEWSBOT_LOCK_PATH") or (
-            f"{settings['SQLITE_PATH']}.lock" if settings.get("SQLITE_PATH") else ""
-        )
+        path = lock_path(crawler.settings)
         if not path:
             raise NotConfigured("no SQLITE_PATH and no NEWSBOT_LOCK_PATH: nothing to lock")
-        ext = cls(crawler, Path(path))
+        ext = cls(crawler, Path(path), Run.of(crawler))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
     def spider_opened(self, spider: Spider) -> None:
         if not self.held:
-            engine = self.crawler.engine
-            assert engine is not None
-            reason = "store_failed" if self.unusable else "lock_held"
-            # Not from inside the spider_opened handler: the engine finishes opening first.
-            reactor.callLater(0, deferred_from_coro, engine.close_spider_async(reason=reason))
+            close_soon(self.crawler, "store_failed" if self.unusable else "lock_held")
 
     def spider_closed(self, spider: Spider) -> None:
         if self.held:

@@ -35,9 +35,9 @@ class RotatingLogFile:
             raise NotConfigured  # the default: Scrapy's own logging, and no warning about it
         ext = cls(
             Path(path),
-            max_bytes=s.getint("NEWSBOT_LOG_MAX_BYTES", 10 * 1024 * 1024),
-            backups=s.getint("NEWSBOT_LOG_BACKUPS", 5),
-            level=s.get("NEWSBOT_LOG_LEVEL") or s.get("LOG_LEVEL", "INFO"),
+            max_bytes=s.getint("NEWSBOT_LOG_MAX_BYTES"),
+            backups=s.getint("NEWSBOT_LOG_BACKUPS"),
+            level=s.get("NEWSBOT_LOG_LEVEL") or s.get("LOG_LEVEL"),
         )
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         return ext

@@ -1,0 +1,67 @@
+"""Every stats key newsbot writes or reads, named once: a grep for a constant finds both sides.
+
+Stats only count. Decisions between components (the lock is held, the previous run was
+interrupted, the store failed, the exit status) travel on the crawl's ``Run`` object
+(newsbot.runtime.run), never through stats. Keys ending in ``/`` are prefixes: the writer
+appends a reason, a status or a field name.
+"""
+
+from __future__ import annotations
+
+# --- the spider: listing, feed, sitemap and API pages ------------------------------------
+LISTING_PAGES = "newsbot/listing/pages"
+LISTING_ARTICLE_LINKS = "newsbot/listing/article_links"  # article URLs requested
+LISTING_KNOWN = "newsbot/listing/known"  # article URLs skipped: already stored
+LISTING_OLD = "newsbot/listing/old"  # article URLs skipped: older than ``since``
+LISTING_EMPTY = "newsbot/listing/empty"
+LISTING_NOT_HTML = "newsbot/listing/not_html"
+LISTING_STRUCTURAL_FALLBACK = "newsbot/listing/structural_fallback"
+LISTING_BARREN_STOP = "newsbot/listing/barren_stop"
+LISTING_PAGE_CEILING = "newsbot/listing/page_ceiling"
+LISTING_RECENTLY_SKIPPED = "newsbot/listing/recently_skipped"  # gave no article lately
+DISCOVERY_API_UNAVAILABLE = "newsbot/discovery/api_unavailable"
+FEEDS = "newsbot/feeds/"  # + "truncated" or "refused"
+FEEDS_TRUNCATED = FEEDS + "truncated"
+FEEDS_REFUSED = FEEDS + "refused"
+ENCODING_REPAIRED = "newsbot/encoding_repaired"
+
+# --- the spider: article pages and failed requests -----------------------------------------
+ARTICLE_PAGES = "newsbot/article/pages"
+ARTICLE_NOT_HTML = "newsbot/article/not_html"
+ARTICLE_SKIPPED = "newsbot/article/skipped/"  # + the extraction's code, or older_than_since
+ARTICLE_SKIPPED_OLDER_THAN_SINCE = ARTICLE_SKIPPED + "older_than_since"
+ARTICLE_FROM_API = "newsbot/article/from_api"  # items built from the REST API's JSON
+ARTICLE_EDITED = "newsbot/article/edited"  # stored posts the API shows edited since
+ARTICLE_API_PAGE_NEEDED = "newsbot/article/api_page_needed"  # a post without text: page read
+ARTICLE_DATE_FROM_LISTING = "newsbot/article/date_from_listing"  # date from where it was listed
+ARTICLE_GONE = "newsbot/article/gone"  # listed article links answering 404/410
+HTTP_ERROR = "newsbot/http_error/"  # + the HTTP status
+REQUEST_ERROR = "newsbot/request_error/"  # + the exception's class name
+
+# --- rendering (newsbot.runtime.render and the spider's errback) ---------------------------
+RENDER_RENDERED = "newsbot/render/rendered"
+RENDER_FAILED = "newsbot/render/failed"  # pages whose render failed for good
+RENDER_FAILED_BY = "newsbot/render/failed/"  # + the status or exception name
+RENDER_ATTEMPT_FAILED = "newsbot/render/attempt_failed/"  # + the status or exception name
+
+# --- downloader middlewares ---------------------------------------------------------------
+OFFSITE_FILTERED = "newsbot/offsite/filtered"
+OFFSITE_HOSTS = "newsbot/offsite/hosts"
+
+# --- pipelines ----------------------------------------------------------------------------
+ITEMS_CLEANED = "newsbot/items_cleaned"
+ITEMS_INVALID = "newsbot/items_invalid"
+FIELD_EMPTY = "newsbot/field_empty/"  # + the DESIGN field name
+DROPPED = "newsbot/dropped/"  # + duplicate_url or duplicate_content
+STORE = "newsbot/store/"  # + new, updated, unchanged, near_duplicates (UpsertCounts)
+STORE_NEW = STORE + "new"
+STORE_UPDATED = STORE + "updated"
+STORE_UNCHANGED = STORE + "unchanged"
+STORE_FAILED = STORE + "failed"  # rows SQLite refused (each logged with its URL)
+STORE_NOT_STORED = STORE + "not_stored"  # items that arrived after the store failed
+STORE_WRITE_FAILED = STORE + "write_failed"  # times the store itself failed (0 or 1)
+
+# --- Scrapy's own keys that newsbot reads --------------------------------------------------
+SCRAPY_REQUEST_COUNT = "downloader/request_count"
+SCRAPY_RESPONSE_COUNT = "downloader/response_count"
+SCRAPY_RESPONSE_STATUS = "downloader/response_status_count/"  # + the HTTP status
