@@ -113,7 +113,13 @@ class DistrictSpider(scrapy.Spider):
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.allowed_domains = [parts.hostname or self.site]
         self.seen: set[str] = set()
-        self.known: set[str] = set()  # url_keys already in the store
+        #: The crawl's store when this run is incremental (None: ``full=1``, no store, locked);
+        #: asked per page which of its links are stored, never loaded whole.
+        self.store: ArticleStore | None = None
+        self.stored_rows = 0  # rows the store held for this site when the run started
+        self.refetch: set[str] = set()  # stored url_keys to fetch again (edited since stored)
+        #: url_keys this run asked for: stored by now, perhaps, but not known when it began
+        self.fetched: set[str] = set()
         #: url_keys that gave no article lately (not asked for again until the recheck time)
         self.recently_skipped: set[str] = set()
         self.skipped_now: list[tuple[str, str]] = []  # (url, reason) of this run, stored at close
@@ -167,16 +173,21 @@ class DistrictSpider(scrapy.Spider):
         store = run.store() if run is not None and not self.full else None
         if run is None or store is None:
             return
-        self.known = store.known_url_keys(self.site)
+        self.store = store
+        self.stored_rows = store.count_site(self.site)
         self.recently_skipped = self._recently_skipped(store)
         if run.previous_interrupted:
             self.stop_at_known = False
         logger.info(
             "incremental run: %d articles of %s already stored%s",
-            len(self.known),
+            self.stored_rows,
             self.site,
             "" if self.stop_at_known else " (previous run interrupted: walking everything)",
         )
+
+    def _stored_among(self, keys: Iterable[str]) -> set[str]:
+        """Which of these links the store holds (none when the run is not incremental)."""
+        return self.store.stored_among(keys) if self.store is not None else set()
 
     def _recently_skipped(self, store: ArticleStore) -> set[str]:
         """Pages that answered as no article (a static page, a 404) within the recheck time."""
@@ -259,10 +270,12 @@ class DistrictSpider(scrapy.Spider):
         """
         verdict = _PageVerdict()
         requests: list[scrapy.Request] = []
+        entries = list(entries)
+        stored = self._stored_among(url_key(e.url) for e in entries)
         for entry in entries:
             key = url_key(entry.url)
             is_old = self._older_than_since(entry.date_text)
-            is_known = key in self.known
+            is_known = key in stored and key not in self.refetch and key not in self.fetched
             if not entry.in_furniture:
                 verdict.proper += 1
                 verdict.known += is_known
@@ -285,6 +298,7 @@ class DistrictSpider(scrapy.Spider):
                 self._inc(keys.LISTING_KNOWN)
                 continue
             self._inc(keys.LISTING_ARTICLE_LINKS)
+            self.fetched.add(key)
             requests.append(
                 self._page_request(
                     entry.url,
@@ -303,7 +317,7 @@ class DistrictSpider(scrapy.Spider):
             logger.info("%s is wholly older than %s: stopping", url, self.since)
             return False
         if (
-            self.known
+            self.stored_rows
             and self.stop_at_known
             and verdict.proper
             and (
@@ -476,13 +490,9 @@ class DistrictSpider(scrapy.Spider):
 
     def _edited_since_stored(self, by_key: dict[str, dict[str, Any]]) -> set[str]:
         """Stored posts whose ``modified_gmt`` is later than the stored copy's last change."""
-        stored_keys = [k for k in by_key if k in self.known]
-        if not stored_keys or self.crawler is None:
+        if self.store is None:
             return set()
-        store = Run.of(self.crawler).store()
-        if store is None:
-            return set()
-        stored = store.stored_change_times(stored_keys)
+        stored = self.store.stored_change_times(self._stored_among(by_key))
         edited = set()
         for key, when in stored.items():
             changed = parse_date(str(by_key[key].get("modified_gmt") or "") + "Z")
@@ -511,7 +521,7 @@ class DistrictSpider(scrapy.Spider):
         )
         entries = self._same_site_articles(listing)
         edited = self._edited_since_stored(by_key)
-        self.known -= edited  # an edited stored post is fetched (from the JSON) like a new one
+        self.refetch |= edited  # an edited stored post is fetched (from the JSON) like a new one
         requests, verdict = self._follow(entries, response.url)
         fetched = now_moscow()
         for request in requests:

@@ -144,8 +144,9 @@ class ArticleStore:
                 counts.updated += 1
                 return
             links.detach(self.conn, article_id, row["url"])
-        links.store_bands(self.conn, article_id, neardup.shingles(row["text"]))
-        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row)
+        mine = neardup.shingles(row["text"])
+        keys = links.store_bands(self.conn, article_id, mine)
+        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, mine, keys)
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:
             counts.new += 1
@@ -178,11 +179,27 @@ class ArticleStore:
         ).fetchone()
         return row["url"] if row else None
 
-    def known_url_keys(self, site: str | None = None) -> set[str]:
-        sql, args = "SELECT url_key FROM articles", tuple[str, ...]()
-        if site:
-            sql, args = sql + " WHERE site = ?", (site,)
-        return {r[0] for r in self.conn.execute(sql, args)}
+    def count_site(self, site: str) -> int:
+        """Rows stored for one site (an indexed count, not a load of its keys)."""
+        return int(
+            self.conn.execute("SELECT COUNT(*) FROM articles WHERE site = ?", (site,)).fetchone()[0]
+        )
+
+    def stored_among(self, keys: Iterable[str]) -> set[str]:
+        """Which of these url_keys are stored: a run asks only about the links a page shows,
+        so an idle run costs the same with a million rows as with a hundred."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT url_key FROM articles WHERE url_key IN ({marks})", chunk
+                )
+            )
+        return found
 
     def note_skipped(self, site: str, skipped: Iterable[tuple[str, str]], at: str) -> None:
         """Record (url, reason) pairs that gave no article, in one transaction."""

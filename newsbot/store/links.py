@@ -63,14 +63,23 @@ def store_bands(
 
 
 def link_near_duplicate(
-    conn: sqlite3.Connection, article_id: int, url: str, me: sqlite3.Row | Mapping[str, Any]
+    conn: sqlite3.Connection,
+    article_id: int,
+    url: str,
+    me: sqlite3.Row | Mapping[str, Any],
+    mine: frozenset[str] | None = None,
+    keys: list[tuple[int, int]] | None = None,
 ) -> bool:
-    """Point this row, or the group it joins, at the group's first copy. True if linked."""
-    mine = neardup.shingles(me["text"])
+    """Point this row, or the group it joins, at the group's first copy. True if linked.
+
+    ``mine`` and ``keys`` are the row's shingles and band keys when the caller has them (the
+    store computes them once per row: MinHash is the costly part).
+    """
+    mine = neardup.shingles(me["text"]) if mine is None else mine
     if not mine:
         return False
     hits: Counter[int] = Counter()
-    for band, bucket in neardup.band_keys(mine):
+    for band, bucket in neardup.band_keys(mine) if keys is None else keys:
         hits.update(
             r[0]
             for r in conn.execute(
