@@ -164,6 +164,7 @@ def test_splash_cannot_load_the_page_502(tmp_path: Path, splash_url: str) -> Non
             "http://127.0.0.1:8050",
             "NEWSBOT_SPLASH_URL was renamed SPLASH_URL",
         ),
+        ("NEWSBOT_SPLASH_WAIT", "2", "NEWSBOT_SPLASH_WAIT was renamed NEWSBOT_RENDER_WAIT"),
         ("NEWSBOT_RENDERER", "webkit", "NEWSBOT_RENDERER must be splash, playwright or none"),
         ("NEWSBOT_RENDERER", "splash", "NEWSBOT_RENDERER=splash needs SPLASH_URL"),
         ("NEWSBOT_RENDER_PAGES", "all", "NEWSBOT_RENDER_PAGES must be listing, article, both"),

@@ -77,8 +77,13 @@ def test_every_setting_read_in_the_code_is_declared() -> None:
     pattern = re.compile(r"""settings(?:\.get\w*\(|\[)\s*["']([A-Z][A-Z0-9_]*)["']""")
     for path in (ROOT / "newsbot").rglob("*.py"):
         read.update(pattern.findall(path.read_text(encoding="utf-8")))
-    # Scrapy's own, read by newsbot with Scrapy's default; the old Splash name, refused.
-    scrapy_defaults = {"RETRY_EXCEPTIONS", "SPLASH_COOKIES_DEBUG", "NEWSBOT_SPLASH_URL"}
+    # Scrapy's own, read by newsbot with Scrapy's default; the old Splash names, refused.
+    scrapy_defaults = {
+        "RETRY_EXCEPTIONS",
+        "SPLASH_COOKIES_DEBUG",
+        "NEWSBOT_SPLASH_URL",
+        "NEWSBOT_SPLASH_WAIT",
+    }
     assert sorted(read - set(declared()) - scrapy_defaults) == []
 
 

@@ -82,6 +82,8 @@ class RenderConfig:
     def from_settings(cls, settings: BaseSettings) -> RenderConfig:
         if settings.get("NEWSBOT_SPLASH_URL"):
             raise ValueError("NEWSBOT_SPLASH_URL was renamed SPLASH_URL (scrapy-splash's name)")
+        if settings.get("NEWSBOT_SPLASH_WAIT"):
+            raise ValueError("NEWSBOT_SPLASH_WAIT was renamed NEWSBOT_RENDER_WAIT")
         choice = str(settings.get("NEWSBOT_RENDERER")).strip().lower()
         if choice not in RENDERERS:
             raise ValueError(f"NEWSBOT_RENDERER must be splash, playwright or none: {choice!r}")
