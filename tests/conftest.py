@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,69 @@ FAST_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
     "LOG_LEVEL": "INFO",
 }
+
+
+# --- the suite writes only under its temporary folders -------------------------------------------
+#: Left out of the checkout check: environments, caches, build metadata (not the suite's output).
+_NOT_CHECKED = (".git", ".venv", ".pytest_cache", ".ruff_cache", ".mypy_cache", "__pycache__")
+
+
+def checkout_files(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """Every file of the checkout as {relative path: (mtime_ns, size)}, environments aside."""
+    files: dict[str, tuple[int, int]] = {}
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [
+            d for d in dirs if not d.startswith(_NOT_CHECKED) and not d.endswith(".egg-info")
+        ]
+        for name in names:
+            path = Path(folder) / name
+            if name.endswith(".pyc") or path.is_symlink():
+                continue
+            info = path.stat()
+            files[str(path.relative_to(root))] = (info.st_mtime_ns, info.st_size)
+    return files
+
+
+def checkout_changes(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> list[str]:
+    """``git status``-like lines for files created (A), changed (M) or removed (D)."""
+    return sorted(
+        [f"A {p}" for p in after.keys() - before.keys()]
+        + [f"D {p}" for p in before.keys() - after.keys()]
+        + [f"M {p}" for p in before.keys() & after.keys() if before[p] != after[p]]
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_written_into_the_checkout() -> Iterator[None]:
+    """Fails the session if any test created, changed or removed a file of the checkout."""
+    before = checkout_files()
+    yield
+    changes = checkout_changes(before, checkout_files())
+    if changes:
+        pytest.fail(
+            "the suite wrote into the checkout (tests write only under tmp_path):\n"
+            + "\n".join(changes),
+            pytrace=False,
+        )
+
+
+def project_settings(tmp_path: Path, **over: Any) -> dict[str, Any]:
+    """The project's settings (newsbot/settings.py), with every file a crawl writes under
+    ``tmp_path``: the store, its lock, the run summary and the log file."""
+    from newsbot import settings as project
+
+    values = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    del values["TWISTED_REACTOR"]  # the test process keeps whichever reactor it has
+    values.update(
+        SQLITE_PATH=str(tmp_path / "newsbot.db"),
+        NEWSBOT_LOCK_PATH=str(tmp_path / "newsbot.db.lock"),
+        NEWSBOT_SUMMARY_PATH=str(tmp_path / "last_run.json"),
+        NEWSBOT_LOG_FILE="",
+    )
+    values.update(over)
+    return values
 
 
 @pytest.fixture(scope="session")

@@ -132,6 +132,7 @@ def test_sigkill_mid_crawl_then_resume_gives_every_article_once(tmp_path: Path) 
     settings = {
         **FAST_SETTINGS,
         "SQLITE_PATH": str(db),
+        "NEWSBOT_SUMMARY_PATH": str(tmp_path / "last_run.json"),
         "JOBDIR": str(jobdir),
         "SQLITE_BATCH_SIZE": "2",
         "DOWNLOAD_DELAY": "0.4",
