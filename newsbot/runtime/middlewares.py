@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -12,6 +13,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet import reactor
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 
 from newsbot.core.urls import same_site, site_of
@@ -32,6 +34,9 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: str | None
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's RetryMiddleware, waiting (without blocking the reactor) before each retry."""
+
+    #: What the waits are scheduled on; tests give an instance twisted.internet.task.Clock.
+    clock: IReactorTime = cast(IReactorTime, reactor)
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
@@ -65,7 +70,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
                     attempt,
                     delay,
                 )
-                await deferred_to_future(deferLater(reactor, delay, lambda: None))
+                await deferred_to_future(deferLater(self.clock, delay, lambda: None))
         return result
 
 
