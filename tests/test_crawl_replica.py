@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from newsbot.analysis.feed_csv import LIST_SEPARATOR
+from newsbot.core.text import content_hash
 from newsbot.items import FIELDS, LIST_FIELDS
 from tests.conftest import CrawlResult, run_crawl
 from tests.replica.server import SITE_DIR, ReplicaServer
@@ -118,7 +119,7 @@ def test_csv_and_sqlite_fields_match_the_page(full_crawl: Crawl, article: dict[s
             assert (db_row[name] or "") == value, name
     # Derived fields: present, and the same in both outputs.
     assert int(csv_row["word_count"]) == db_row["word_count"] == WORD_COUNTS[slug(url)]
-    assert csv_row["content_hash"] == db_row["content_hash"] != ""
+    assert csv_row["content_hash"] == db_row["content_hash"] == content_hash(article["text"])
     assert csv_row["scraped_at"] == db_row["scraped_at"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", csv_row["scraped_at"])
 
