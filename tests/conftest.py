@@ -231,41 +231,60 @@ def splash_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     python = SPLASH_VENV / "bin" / "python"
     if not python.exists():
         missing(f"Splash is not installed in {SPLASH_VENV} (run deploy/install-splash.sh)")
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("splash") / "splash.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(python),
-                "-m",
-                "newsbot.runtime.splash_server",
-                "--port",
-                str(port),
-                "--disable-ui",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
+    home = tmp_path_factory.mktemp("splash")
+    deadline = time.monotonic() + 60
+    # The free port may be taken before Splash binds it: Splash then logs "Address already in
+    # use" and exits, and the next free port is tried (5 attempts, 60 s in all).
+    for attempt in range(5):
+        port = free_port()
+        log_path = home / f"splash-{attempt}.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [
+                    str(python),
+                    "-m",
+                    "newsbot.runtime.splash_server",
+                    "--port",
+                    str(port),
+                    "--disable-ui",
+                ],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
         while not _ping(url):
             if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
-                pytest.fail(f"Splash did not answer /_ping (exit {proc.poll()}):\n{tail}")
+                break
             time.sleep(0.2)
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        if proc.poll() is None and _ping(url):
+            break
+        if proc.poll() is not None and "Address already in use" in tail:
+            continue
+        _stop_group(proc)
+        pytest.fail(f"Splash did not answer /_ping (exit {proc.poll()}):\n{tail}")
+    else:
+        pytest.fail(f"Splash found no free port in 5 attempts:\n{tail}")
+    try:
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to Splash's process group (it stops its Xvfb too), SIGKILL if it lingers."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # also when Splash itself has exited: its Xvfb
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
