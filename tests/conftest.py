@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,69 @@ FAST_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
     "LOG_LEVEL": "INFO",
 }
+
+
+# --- the suite writes only under its temporary folders -------------------------------------------
+#: Left out of the checkout check: environments, caches, build metadata (not the suite's output).
+_NOT_CHECKED = (".git", ".venv", ".pytest_cache", ".ruff_cache", ".mypy_cache", "__pycache__")
+
+
+def checkout_files(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """Every file of the checkout as {relative path: (mtime_ns, size)}, environments aside."""
+    files: dict[str, tuple[int, int]] = {}
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [
+            d for d in dirs if not d.startswith(_NOT_CHECKED) and not d.endswith(".egg-info")
+        ]
+        for name in names:
+            path = Path(folder) / name
+            if name.endswith(".pyc") or path.is_symlink():
+                continue
+            info = path.stat()
+            files[str(path.relative_to(root))] = (info.st_mtime_ns, info.st_size)
+    return files
+
+
+def checkout_changes(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> list[str]:
+    """``git status``-like lines for files created (A), changed (M) or removed (D)."""
+    return sorted(
+        [f"A {p}" for p in after.keys() - before.keys()]
+        + [f"D {p}" for p in before.keys() - after.keys()]
+        + [f"M {p}" for p in before.keys() & after.keys() if before[p] != after[p]]
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_written_into_the_checkout() -> Iterator[None]:
+    """Fails the session if any test created, changed or removed a file of the checkout."""
+    before = checkout_files()
+    yield
+    changes = checkout_changes(before, checkout_files())
+    if changes:
+        pytest.fail(
+            "the suite wrote into the checkout (tests write only under tmp_path):\n"
+            + "\n".join(changes),
+            pytrace=False,
+        )
+
+
+def project_settings(tmp_path: Path, **over: Any) -> dict[str, Any]:
+    """The project's settings (newsbot/settings.py), with every file a crawl writes under
+    ``tmp_path``: the store, its lock, the run summary and the log file."""
+    from newsbot import settings as project
+
+    values = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    del values["TWISTED_REACTOR"]  # the test process keeps whichever reactor it has
+    values.update(
+        SQLITE_PATH=str(tmp_path / "newsbot.db"),
+        NEWSBOT_LOCK_PATH=str(tmp_path / "newsbot.db.lock"),
+        NEWSBOT_SUMMARY_PATH=str(tmp_path / "last_run.json"),
+        NEWSBOT_LOG_FILE="",
+    )
+    values.update(over)
+    return values
 
 
 @pytest.fixture(scope="session")
@@ -167,41 +231,60 @@ def splash_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     python = SPLASH_VENV / "bin" / "python"
     if not python.exists():
         missing(f"Splash is not installed in {SPLASH_VENV} (run deploy/install-splash.sh)")
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("splash") / "splash.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(python),
-                "-m",
-                "newsbot.runtime.splash_server",
-                "--port",
-                str(port),
-                "--disable-ui",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
+    home = tmp_path_factory.mktemp("splash")
+    deadline = time.monotonic() + 60
+    # The free port may be taken before Splash binds it: Splash then logs "Address already in
+    # use" and exits, and the next free port is tried (5 attempts, 60 s in all).
+    for attempt in range(5):
+        port = free_port()
+        log_path = home / f"splash-{attempt}.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen(
+                [
+                    str(python),
+                    "-m",
+                    "newsbot.runtime.splash_server",
+                    "--port",
+                    str(port),
+                    "--disable-ui",
+                ],
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
         while not _ping(url):
             if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
-                pytest.fail(f"Splash did not answer /_ping (exit {proc.poll()}):\n{tail}")
+                break
             time.sleep(0.2)
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        if proc.poll() is None and _ping(url):
+            break
+        if proc.poll() is not None and "Address already in use" in tail:
+            continue
+        _stop_group(proc)
+        pytest.fail(f"Splash did not answer /_ping (exit {proc.poll()}):\n{tail}")
+    else:
+        pytest.fail(f"Splash found no free port in 5 attempts:\n{tail}")
+    try:
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to Splash's process group (it stops its Xvfb too), SIGKILL if it lingers."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # also when Splash itself has exited: its Xvfb
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

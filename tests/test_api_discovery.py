@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.core.fields import FIELDS
-from tests.conftest import run_crawl
+from tests.conftest import project_settings, run_crawl
 from tests.replica.server import SITE_DIR, ReplicaServer
 
 EXPECTED = json.loads((SITE_DIR.parent / "expected.json").read_text(encoding="utf-8"))
@@ -187,16 +187,14 @@ def test_idle_and_edited_runs_cost_two_requests(tmp_path: Path) -> None:
     assert modified == "2026-02-01T12:00:00+03:00"
 
 
-def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with() -> None:
+def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with(tmp_path: Path) -> None:
     from scrapy import Request
     from scrapy.http import HtmlResponse
     from scrapy.utils.test import get_crawler
 
-    from newsbot import settings as project
     from newsbot.spiders.district import DistrictSpider
 
-    values = {k: getattr(project, k) for k in dir(project) if k.isupper()}
-    crawler = get_crawler(DistrictSpider, {**values, "TWISTED_REACTOR": None})
+    crawler = get_crawler(DistrictSpider, project_settings(tmp_path))
     spider = DistrictSpider.from_crawler(crawler, start_url="https://uv-kurier.ru/")
     crawler.spider = spider
     crawler.stats.open_spider()

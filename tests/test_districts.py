@@ -199,7 +199,7 @@ def test_random_junk_never_raises() -> None:
     rng = random.Random(5)
     for _ in range(50):
         junk = "".join(chr(rng.randrange(0x20, 0x500)) for _ in range(300))
-        assert isinstance(find_districts(junk), list)
+        assert find_districts(junk) == []  # no district name in random characters
 
 
 def test_long_text() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import run_crawl
+from tests.conftest import project_settings, run_crawl
 from tests.hostile.server import HostileSite, Page, article_html, body_text, listing_html
 
 OTHER_HOST = "127.0.0.2"  # another host on the loopback: "a foreign site"
@@ -55,20 +55,12 @@ def test_a_splash_request_is_judged_by_the_page_it_renders(tmp_path: Path) -> No
     from scrapy import Request
     from scrapy.utils.test import get_crawler
 
-    from newsbot import settings as project
     from newsbot.runtime.middlewares import OffsiteRequest, SiteOnlyMiddleware
     from newsbot.spiders.district import DistrictSpider
 
-    settings = {k: getattr(project, k) for k in dir(project) if k.isupper()}
-    del settings["TWISTED_REACTOR"]  # get_crawler picks the reactor the test process has
-    crawler = get_crawler(
-        DistrictSpider,
-        {
-            **settings,
-            # The run lock is taken when the crawler is built: beside a store in tmp_path.
-            "SQLITE_PATH": str(tmp_path / "news.db"),
-        },
-    )
+    # get_crawler builds the extensions: the run lock is taken next to tmp_path's store, not
+    # as data/newsbot.db.lock in the checkout.
+    crawler = get_crawler(DistrictSpider, project_settings(tmp_path))
     crawler.spider = DistrictSpider.from_crawler(crawler, start_url="https://uv-kurier.ru/")
     mw = SiteOnlyMiddleware.from_crawler(crawler)
     page = "https://uv-kurier.ru/2025/03/04/x"

@@ -137,6 +137,7 @@ def test_rows_are_committed_on_a_timer_and_survive_a_sigkill(tmp_path: Path) -> 
     settings = {
         **FAST_SETTINGS,
         "SQLITE_PATH": str(db),
+        "NEWSBOT_SUMMARY_PATH": str(tmp_path / "last_run.json"),
         "SQLITE_BATCH_SIZE": "20",
         "SQLITE_FLUSH_SECONDS": "1",
     }

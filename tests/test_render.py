@@ -26,6 +26,12 @@ from tests.replica.server import SITE_DIR, ReplicaServer
 EXPECTED = json.loads((SITE_DIR.parent / "expected.json").read_text(encoding="utf-8"))
 ORIGIN = EXPECTED["origin"]
 JS = EXPECTED["js"]
+#: Words of each script-built article's text (newsbot.core.text.word_count's rules).
+JS_WORD_COUNTS = {
+    "/2025/12/02/v-lyublinskom-parke-otkryli-katok-s-podsvetkoj": 32,
+    "/2025/11/24/v-pechatnikah-postroyat-bassejn": 22,
+    "/2025/11/10/v-marine-otkroetsya-biblioteka-kafe": 23,
+}
 RENDERERS = ("splash", "playwright")
 
 
@@ -83,7 +89,7 @@ def test_rendered_crawl_gets_script_built_articles_with_all_fields(
             if name in LIST_FIELDS:
                 value = LIST_SEPARATOR.join(value)
             assert row[name] == value, (url, name)
-        assert int(row["word_count"]) > 0
+        assert int(row["word_count"]) == JS_WORD_COUNTS[url.removeprefix(base)]
     # listing + 3 articles + the listed page that is gone, whose own 404 came through.
     assert stat(result.log, "newsbot/render/rendered") == 5
     assert stat(result.log, "newsbot/http_error/404") == 1

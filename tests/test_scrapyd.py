@@ -8,6 +8,7 @@ the ``setup.py``/``build/`` that ``scrapyd-deploy`` leaves behind.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -200,7 +201,7 @@ def write_config(home: Path, port: int) -> Path:
     """Everything scrapyd writes stays under ``home``; one job at a time, polled often."""
     dirs = {name: home / name for name in ("eggs", "logs", "items", "dbs")}
     for path in dirs.values():
-        path.mkdir()
+        path.mkdir(exist_ok=True)
     config = home / "scrapyd.conf"
     config.write_text(
         "[scrapyd]\n"
@@ -217,51 +218,105 @@ def write_config(home: Path, port: int) -> Path:
     return config
 
 
-@pytest.fixture
-def scrapyd(tmp_path: Path) -> Iterator[Scrapyd]:
-    """``python -m scrapyd`` in its own directory (it reads ./scrapyd.conf); always stopped."""
-    home = tmp_path / "scrapyd"
-    home.mkdir()
-    port = free_port()
-    write_config(home, port)
-    log_path = home / "scrapyd.out"
-    with log_path.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "scrapyd", "--pidfile="],
-            cwd=home,
-            env=clean_env(home),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Scrapyd(f"http://127.0.0.1:{port}", home, log_path, process)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"scrapyd exited with {process.returncode}:\n{server.log()[-3000:]}")
-            try:
-                if server.get("daemonstatus.json").get("status") == "ok":
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"scrapyd did not answer within 30 s:\n{server.log()[-3000:]}")
-            time.sleep(0.1)
-        yield server
-    finally:
-        # scrapyd does not stop its crawl processes when it stops: cancel what still runs.
+#: What Twisted logs when the port scrapyd asked for is taken (scrapyd then exits).
+PORT_TAKEN = "Address already in use"
+START_ATTEMPTS = 5
+START_SECONDS = 60.0
+
+
+def stop(server: Scrapyd) -> None:
+    """Cancel what still runs (scrapyd does not stop its crawl processes), then stop scrapyd."""
+    if server.process.poll() is None:
         try:
             for running in server.get("listjobs.json").get("running", []):
                 fields = [("project", running["project"]), ("job", running["id"])]
                 server.post("cancel.json", [*fields, ("signal", "KILL")])
         except (OSError, ValueError):
             pass
-        process.terminate()
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=5)
+
+
+def start_scrapyd(home: Path, ports: Iterator[int]) -> tuple[Scrapyd, list[str]]:
+    """scrapyd on the first port of ``ports`` it can bind, and the logs of the attempts before.
+
+    scrapyd cannot bind port 0 (it then serves nothing), so a port that was free a moment ago
+    is asked for; if something took it meanwhile, scrapyd logs "Address already in use" and
+    exits, and the next port is tried: at most START_ATTEMPTS, within START_SECONDS in all.
+    Ready means: our process is alive, logged that it listens on that port, and answers.
+    """
+    deadline = time.monotonic() + START_SECONDS
+    failed: list[str] = []
+    for attempt, port in zip(range(START_ATTEMPTS), ports, strict=False):
+        write_config(home, port)
+        log_path = home / f"scrapyd-{attempt}.out"
+        with log_path.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "scrapyd", "--pidfile="],
+                cwd=home,
+                env=clean_env(home),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        server = Scrapyd(f"http://127.0.0.1:{port}", home, log_path, process)
+        while True:
+            if process.poll() is not None:
+                if PORT_TAKEN in server.log():
+                    failed.append(server.log())
+                    break  # lost the race for the port: the next one
+                pytest.fail(f"scrapyd exited with {process.returncode}:\n{server.log()[-3000:]}")
+            if f"Site starting on {port}" in server.log():
+                try:
+                    if server.get("daemonstatus.json").get("status") == "ok":
+                        return server, failed
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                stop(server)
+                pytest.fail(
+                    f"scrapyd did not answer within {START_SECONDS:.0f} s:\n{server.log()[-3000:]}"
+                )
+            time.sleep(0.1)
+    pytest.fail(f"scrapyd found no free port in {START_ATTEMPTS} attempts:\n{failed[-1][-2000:]}")
+
+
+def free_ports() -> Iterator[int]:
+    while True:
+        yield free_port()
+
+
+@pytest.fixture
+def scrapyd(tmp_path: Path) -> Iterator[Scrapyd]:
+    """``python -m scrapyd`` in its own directory (it reads ./scrapyd.conf); always stopped."""
+    home = tmp_path / "scrapyd"
+    home.mkdir()
+    server, _ = start_scrapyd(home, free_ports())
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+def test_a_port_taken_before_scrapyd_binds_it_costs_one_more_attempt(tmp_path: Path) -> None:
+    """The race the free port can lose, made certain: the first port is held by a listener."""
+    home = tmp_path / "scrapyd"
+    home.mkdir()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        held = int(taken.getsockname()[1])
+        server, failed = start_scrapyd(home, itertools.chain([held], free_ports()))
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+            assert len(failed) == 1 and PORT_TAKEN in failed[0]
+            assert f":{held}" in failed[0]
+            assert server.base_url != f"http://127.0.0.1:{held}"
+            assert server.get("daemonstatus.json")["status"] == "ok"
+        finally:
+            stop(server)
 
 
 def wait_for_job(server: Scrapyd, job: str, timeout: float = JOB_TIMEOUT) -> dict[str, Any]:

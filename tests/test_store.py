@@ -8,12 +8,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from scrapy.exceptions import DropItem
 
+from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
 from newsbot.items import FIELDS
 from newsbot.pipelines.dedup import DedupPipeline
@@ -94,7 +96,10 @@ def test_items_round_trip(tmp_path: Path) -> None:
 
 
 def test_a_bad_row_is_left_out_and_the_rest_of_its_batch_committed(tmp_path: Path) -> None:
-    """Issue 9: one bad row used to fail its batch (and, kept in the buffer, every later one)."""
+    """Issue 9: one bad row used to fail its batch (and, kept in the buffer, every later one).
+
+    This row fails in the codec, before any SQL of its own: nothing to roll back yet.
+    """
     store = ArticleStore(tmp_path / "news.db")
     store.upsert_many([article(1)])
     bad = article(2, word_count="not a number")
@@ -105,6 +110,84 @@ def test_a_bad_row_is_left_out_and_the_rest_of_its_batch_committed(tmp_path: Pat
     )
     assert stored_count(store) == 3
     assert bad["url"] not in {item["url"] for item in stored_items(store)}
+    store.close()
+
+
+#: A real SQLite trigger, on the test's connection only (TEMP), that refuses the near-duplicate
+#: buckets of story 2: its articles row (and FTS row) are already written when it fires.
+REFUSE_BANDS_OF_STORY_2 = """
+    CREATE TEMP TRIGGER refuse_bands BEFORE INSERT ON main.article_bands
+    WHEN (SELECT url FROM main.articles WHERE id = new.article_id) LIKE '%/story-2'
+    BEGIN SELECT RAISE({action}, 'buckets refused'); END
+"""
+
+
+def story(n: int) -> dict[str, Any]:
+    """An article long enough for near-duplicate buckets (``neardup.MIN_SHINGLES``)."""
+    words = " ".join(f"слово{n}x{k}" for k in range(20))
+    return article(n, text=f"Текст новости номер {n}. {words}")
+
+
+def _urls_and_bands(store: ArticleStore) -> tuple[list[str], int, list[str]]:
+    urls = [r[0] for r in store.conn.execute("SELECT url FROM articles ORDER BY url")]
+    bands = int(store.conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0])
+    return urls, bands, search_urls(store, "Текст новости")
+
+
+def test_a_row_failing_after_its_insert_is_rolled_back_to_its_savepoint(tmp_path: Path) -> None:
+    """The row's INSERT (and the FTS trigger's) ran; its buckets then fail: ROLLBACK TO undoes
+    the row alone, the rows before and after it in the batch are committed."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many([story(1)])
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ABORT"))
+    counts = store.upsert_many([story(3), story(2), story(4)])
+    assert (counts.new, counts.updated, counts.unchanged, counts.failed) == (
+        2, 0, 0, [(story(2)["url"], "buckets refused")]
+    )  # fmt: skip
+    kept = [story(n)["url"] for n in (1, 3, 4)]
+    urls, bands, found = _urls_and_bands(store)
+    assert (urls, bands) == (sorted(kept), 3 * neardup.BANDS)  # none of story 2's buckets
+    assert sorted(found) == sorted(kept)  # and no FTS row of story 2
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()
+
+
+def test_sqlite_giving_up_the_transaction_loses_the_whole_batch_and_only_it(
+    tmp_path: Path,
+) -> None:
+    """RAISE(ROLLBACK) mid-batch: SQLite has rolled back the rows already written in it; the
+    store re-raises (not a row's fault) and the earlier batch is intact."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many([story(1)])
+    before = _urls_and_bands(store)
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ROLLBACK"))
+    with pytest.raises(sqlite3.IntegrityError, match=r"^buckets refused$"):
+        store.upsert_many([story(3), story(2), story(4)])
+    assert not store.conn.in_transaction
+    assert before == ([story(1)["url"]], neardup.BANDS, [story(1)["url"]])
+    assert _urls_and_bands(store) == before
+    store.upsert_many([story(5)])  # the connection is usable: no transaction left open
+    assert stored_count(store) == 2
+    store.close()
+
+
+def test_an_error_that_is_no_rows_fault_rolls_back_the_batch_written_so_far(
+    tmp_path: Path,
+) -> None:
+    """Two rows written, then the items themselves fail (not a row error): ROLLBACK, re-raise."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many([story(1)])
+
+    def items() -> Iterator[dict[str, Any]]:
+        yield story(2)
+        yield story(3)
+        raise RuntimeError("the feed broke off")
+
+    with pytest.raises(RuntimeError, match=r"^the feed broke off$"):
+        store.upsert_many(items())
+    assert not store.conn.in_transaction
+    assert _urls_and_bands(store) == ([story(1)["url"]], neardup.BANDS, [story(1)["url"]])
     store.close()
 
 
@@ -309,52 +392,77 @@ def test_crawl_runs_are_recorded(tmp_path: Path) -> None:
 
 
 # -- crash safety -------------------------------------------------------------------------------
+#: Writes batches of ``batch`` rows; in batch number ``stop_batch`` (0-based) it stops after
+#: ``stop_row`` rows, inside the open transaction, says "inside" and waits to be killed.
+#: With ``stop_row`` = ``batch`` it stops after that batch's COMMIT instead: "between".
 WRITER = """
 import sys
 from newsbot.store import ArticleStore
-path, batch = sys.argv[1], int(sys.argv[2])
+path, batch, stop_batch, stop_row = sys.argv[1], *map(int, sys.argv[2:5])
 store = ArticleStore(path)
-n = 0
-while True:
-    items = []
+
+def rows(n):
     for i in range(n * batch, (n + 1) * batch):
+        if n == stop_batch and i - n * batch == stop_row:
+            print("inside", flush=True)  # BEGIN IMMEDIATE ran; stop_row rows are written
+            sys.stdin.readline()  # blocks until SIGKILL
         text = f"Заметка номер {i}. " + " ".join(f"слово{i}x{k}" for k in range(300))
-        items.append({"url": f"https://uv-kurier.ru/a-{i}", "site": "uv-kurier.ru",
-                      "title": f"Заголовок {i}", "text": text, "word_count": 302,
-                      "content_hash": f"h{i}", "tags": [f"t{i}"],
-                      "scraped_at": "2024-01-01T00:00:00+00:00"})
-    store.upsert_many(items)
-    n += 1
-    print(n, flush=True)
+        yield {"url": f"https://uv-kurier.ru/a-{i}", "site": "uv-kurier.ru",
+               "title": f"Заголовок {i}", "text": text, "word_count": 302,
+               "content_hash": f"h{i}", "tags": [f"t{i}"],
+               "scraped_at": "2024-01-01T00:00:00+00:00"}
+
+for n in range(stop_batch + 1):
+    store.upsert_many(rows(n))
+    print("committed", n + 1, flush=True)
+print("between", flush=True)
+sys.stdin.readline()
 """
 
 
-def test_kill_during_writes_leaves_only_whole_batches(tmp_path: Path) -> None:
-    path, batch = tmp_path / "news.db", 7
+@pytest.mark.parametrize(
+    ("stop_row", "batches_kept"),
+    [(0, 4), (3, 4), (6, 4), (7, 5)],
+    ids=["inside-before-any-row", "inside-after-3-rows", "inside-before-commit", "between"],
+)
+def test_kill_during_writes_leaves_only_whole_batches(
+    tmp_path: Path, stop_row: int, batches_kept: int
+) -> None:
+    """SIGKILL at a known moment: inside batch 5's open transaction, after 0, 3 or all 7 of
+    its rows, leaves exactly the 4 batches committed before it; after its COMMIT, all 5."""
+    path, batch, stop_batch = tmp_path / "news.db", 7, 4
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [str(path), str(batch), str(stop_batch), str(stop_row)]
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path), str(batch)],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        [sys.executable, "-c", WRITER, *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
     )  # fmt: skip
     assert proc.stdout is not None
+    said = []
     try:
-        for line in proc.stdout:  # let a few batches commit, then kill in the middle of one
-            if int(line) >= 4:
+        for line in proc.stdout:
+            said.append(line.strip())
+            if said[-1] in ("inside", "between"):
                 break
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    committed = [f"committed {n}" for n in range(1, batches_kept + 1)]
+    assert said == [*committed, "inside" if stop_row < batch else "between"]
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     count = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    assert count >= 4 * batch and count % batch == 0
+    assert count == batches_kept * batch
+    ids = sorted(int(r[0].rsplit("-", 1)[1]) for r in conn.execute("SELECT url FROM articles"))
+    assert ids == list(range(count))
     for url, title, text, tags, key in conn.execute(
         "SELECT url, title, text, tags, url_key FROM articles"
     ):
         i = int(url.rsplit("-", 1)[1])
         assert title == f"Заголовок {i}" and text.startswith(f"Заметка номер {i}. ")
-        assert text.endswith(f"слово{i}x299") and json.loads(tags) == [f"t{i}"] and key
+        assert text.endswith(f"слово{i}x299") and json.loads(tags) == [f"t{i}"]
+        assert key == url_key(url)
     assert conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0] == count * (
         neardup.BANDS
     )

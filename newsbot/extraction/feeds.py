@@ -139,8 +139,10 @@ def _parse_xml_checked(body: bytes | str, base_url: str) -> tuple[etree._Element
         return None, "refused" if refused else ""
     # A document cut short (a dropped connection, a capped body) lacks its closing root tag;
     # its last entry may hold half a URL, so the callers drop it.
-    end_tag = (_local(root) + ">").encode()
-    truncated = bool(parser.error_log) and end_tag not in data[-4096:].lower()
+    # The closing tag itself (``</urlset>``, ``</ns:urlset >``), not the opening one: a short
+    # document holds ``<urlset>`` in its last 4 KiB too.
+    end_tag = re.compile(rb"</(?:[^\s<>/:]+:)?" + re.escape(_local(root).encode()) + rb"\s*>")
+    truncated = bool(parser.error_log) and not end_tag.search(data[-4096:].lower())
     if truncated:
         logger.warning("%s: XML document is truncated", base_url)
         return root, "truncated"

@@ -36,6 +36,9 @@ def backoff_delay(attempt: int, base: float, cap: float, retry_after: str | None
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's RetryMiddleware, waiting (without blocking the reactor) before each retry."""
 
+    #: What the waits are scheduled on; tests give an instance twisted.internet.task.Clock.
+    clock: IReactorTime = cast(IReactorTime, reactor)
+
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.backoff_base = settings.getfloat("NEWSBOT_RETRY_BACKOFF_BASE")
@@ -68,9 +71,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
                     attempt,
                     delay,
                 )
-                await deferred_to_future(
-                    deferLater(cast(IReactorTime, reactor), delay, lambda: None)
-                )
+                await deferred_to_future(deferLater(self.clock, delay, lambda: None))
         return result
 
 

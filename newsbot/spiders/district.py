@@ -540,7 +540,7 @@ class DistrictSpider(scrapy.Spider):
                 self._inc(keys.ARTICLE_SKIPPED + result.code)
         total = (response.headers.get(b"X-WP-TotalPages") or b"").decode("latin-1").strip()
         last = int(total) if total.isdigit() else None
-        more = page < last if last is not None else bool(posts)
+        more = page < last if last is not None else bool(requests)
         walk_on = entries and more and self._walk_on(verdict, response.url, page)
         if walk_on and self._may_request_links(self._api_url(page + 1)):
             yield self._api_request(page + 1)
