@@ -72,6 +72,8 @@ NEWSBOT_MAX_FILL_DROP = 0.3  # a field this far below its usual fill rate makes 
 NEWSBOT_KNOWN_STOP = 3  # consecutive already-stored articles that end an incremental walk
 # A URL that gave no article (a static page, a 404/410) is not asked for again for this long.
 NEWSBOT_SKIPPED_RECHECK_HOURS = 24.0
+# `discover=auto` trusts a site's lack of a WordPress REST API this long before asking again.
+NEWSBOT_REPROBE_DAYS = 7.0
 # --- bounds: a hostile or broken site ends in seconds, a real archive is never cut short ----
 NEWSBOT_MAX_BARREN_PAGES = 5  # listing pages in a row with no new article URL end the walk
 NEWSBOT_MAX_LISTING_PAGES = 10_000  # listing/feed/sitemap/API pages per run (0: no ceiling)

@@ -240,3 +240,37 @@ def test_auto_uses_the_api_and_else_walks_the_listing(tmp_path: Path) -> None:
     assert "discovering by the listing instead" in walk.log
     assert {"/", "/page/2/", "/page/3/"} <= set(walked)
     assert set(rows(walk.csv_path, base)) == {a["url"] for a in EXPECTED["articles"]}
+
+
+def test_auto_remembers_a_site_without_the_api_and_asks_again_after_the_reprobe_time(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "news.db"
+    with ReplicaServer(SITE_DIR, fail_once=(), wp_api="off") as server:
+        first = run_crawl(server.base_url, tmp_path, "-a", "discover=auto", db_path=db)
+        mark = len(server.requests)
+        idle = run_crawl(server.base_url, tmp_path, "-a", "discover=auto", db_path=db)
+        idle_paths = server.paths_requested()[mark:]
+        mark = len(server.requests)
+        again = run_crawl(
+            server.base_url,
+            tmp_path,
+            "-a",
+            "discover=auto",
+            db_path=db,
+            settings={"NEWSBOT_REPROBE_DAYS": "0"},
+        )
+        again_paths = server.paths_requested()[mark:]
+    assert first.returncode == idle.returncode == again.returncode == 0, again.log[-3000:]
+    assert idle_paths == ["/robots.txt", "/"]  # the store recalls: no API probe
+    assert "discovery: the listing (no WordPress REST API when checked at" in idle.log
+    assert "'newsbot/discovery/remembered': 1" in idle.log
+    api = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
+    assert again_paths == ["/robots.txt", api, "/"]  # reprobe time passed: asked again
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT feature, available FROM site_capabilities").fetchall() == [
+        ("wp_api", 0)
+    ]
+    conn.close()

@@ -24,9 +24,18 @@ COSTS = {
     "feed": (13, 2, 4, 2),  # robots, /feed/, ?paged=2, the feed's 10 newest
     "api": (2, 2, 2, 2),  # robots, one page of 100 posts: no article page at all
     "auto": (2, 2, 2, 2),  # the replica offers the API
+    # A site without the REST API: the first run asks it once, then the store remembers.
+    "auto, no API": (20, 2, 4, 2),
 }
 #: Whether the edited run updated both edited rows (only the API sees an edit).
-SEES_EDITS = {"listing": False, "sitemap": False, "feed": False, "api": True, "auto": True}
+SEES_EDITS = {
+    "listing": False,
+    "sitemap": False,
+    "feed": False,
+    "api": True,
+    "auto": True,
+    "auto, no API": False,
+}
 
 
 def edit_two_posts(root: Path) -> list[str]:
@@ -51,9 +60,9 @@ def test_request_costs(tmp_path: Path, mode: str) -> None:
     root = tmp_path / "site"
     build.build_site(root, expected_file=tmp_path / "expected.json")
     db = tmp_path / "news.db"
-    args = ("-a", f"discover={mode}")
+    args = ("-a", f"discover={mode.split(',')[0]}")
     costs = []
-    with ReplicaServer(root, fail_once=()) as server:
+    with ReplicaServer(root, fail_once=(), wp_api="off" if "no API" in mode else "on") as server:
         for step in ("backfill", "idle", "new", "edited"):
             if step == "new":
                 build.build_site(root, new_articles(), expected_file=tmp_path / "e2.json")

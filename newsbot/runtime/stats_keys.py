@@ -20,6 +20,7 @@ LISTING_BARREN_STOP = "newsbot/listing/barren_stop"
 LISTING_PAGE_CEILING = "newsbot/listing/page_ceiling"
 LISTING_RECENTLY_SKIPPED = "newsbot/listing/recently_skipped"  # gave no article lately
 DISCOVERY_API_UNAVAILABLE = "newsbot/discovery/api_unavailable"
+DISCOVERY_REMEMBERED = "newsbot/discovery/remembered"  # auto went by what the store recalled
 FEEDS = "newsbot/feeds/"  # + "truncated" or "refused"
 FEEDS_TRUNCATED = FEEDS + "truncated"
 FEEDS_REFUSED = FEEDS + "refused"

@@ -162,6 +162,9 @@ class DistrictSpider(scrapy.Spider):
             robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
             robots.meta["handle_httpstatus_list"] = [404, 410]  # no robots.txt: try defaults
             yield robots
+        elif self.discover == "auto" and self._api_known_missing():
+            self.seen.add(url_key(self.start_url))
+            yield self._links_request(self.start_url, self.parse_listing, page=1)
         elif self.discover in ("api", "auto"):
             yield self._api_request(1)
         else:
@@ -469,6 +472,30 @@ class DistrictSpider(scrapy.Spider):
         request.meta["handle_httpstatus_list"] = [400, 401, 403, 404, 410]
         return request
 
+    def _capabilities(self) -> ArticleStore | None:
+        """The crawl's store, which remembers what each site offers discovery."""
+        return Run.of(self.crawler).store() if self.crawler is not None else None
+
+    def _api_known_missing(self) -> bool:
+        """The store saw this site without a REST API within NEWSBOT_REPROBE_DAYS: ``auto``
+        walks the listing straight away instead of asking again on every run."""
+        store = self._capabilities()
+        seen = store.capability(self.site, "wp_api") if store is not None else None
+        if seen is None or seen[0]:
+            return False
+        assert self.crawler is not None
+        days = self.crawler.settings.getfloat("NEWSBOT_REPROBE_DAYS")
+        if datetime.fromisoformat(seen[1]) < datetime.now(UTC) - timedelta(days=days):
+            return False
+        logger.info("discovery: the listing (no WordPress REST API when checked at %s)", seen[1])
+        self._inc(keys.DISCOVERY_REMEMBERED)
+        return True
+
+    def _note_api(self, available: bool) -> None:
+        store = self._capabilities()
+        if store is not None:
+            store.note_capability(self.site, "wp_api", available, utc_now())
+
     def _api_unavailable(self, response: Response, why: str) -> Iterator[scrapy.Request]:
         """Say once that the site offers no usable REST API, and discover the next way:
         ``auto`` walks the listing (what every site has), ``api`` reads the sitemaps."""
@@ -480,6 +507,7 @@ class DistrictSpider(scrapy.Spider):
             fallback,
         )
         self._inc(keys.DISCOVERY_API_UNAVAILABLE)
+        self._note_api(False)
         if self.discover == "auto":
             self.seen.add(url_key(self.start_url))
             yield self._links_request(self.start_url, self.parse_listing, page=1)
@@ -513,8 +541,10 @@ class DistrictSpider(scrapy.Spider):
                 logger.warning("%s: REST page unreadable (HTTP %s)", response.url, response.status)
             return
         self._inc(keys.LISTING_PAGES)
-        if page == 1 and self.discover == "auto":
-            logger.info("discovery: the WordPress REST API (%d posts a request)", 100)
+        if page == 1:
+            self._note_api(True)
+            if self.discover == "auto":
+                logger.info("discovery: the WordPress REST API (%d posts a request)", 100)
         by_key = {url_key(str(p.get("link") or "")): p for p in posts}
         listing = Listing(
             [ListingEntry(clean_url(str(p.get("link") or "")), _post_date(p)) for p in posts]

@@ -219,6 +219,21 @@ class ArticleStore:
                 self.conn.execute("ROLLBACK")
             raise
 
+    def capability(self, site: str, feature: str) -> tuple[bool, str] | None:
+        """(whether the site offered ``feature``, when that was checked), or None if never."""
+        row = self.conn.execute(
+            "SELECT available, checked_at FROM site_capabilities WHERE site = ? AND feature = ?",
+            (site, feature),
+        ).fetchone()
+        return (bool(row[0]), str(row[1])) if row else None
+
+    def note_capability(self, site: str, feature: str, available: bool, at: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO site_capabilities (site, feature, available, checked_at)"
+            " VALUES (?, ?, ?, ?)",
+            (site, feature, int(available), at),
+        )
+
     def recently_skipped(self, site: str, since: str) -> set[str]:
         """url_keys of this site refused as no article at or after ``since`` (ISO UTC)."""
         return {

@@ -162,6 +162,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX skipped_urls_site ON skipped_urls (site, skipped_at);
     """,
+    # v4: what each site offers discovery (its WordPress REST API, …) and when that was seen,
+    # so `discover=auto` does not ask a site without the API on every run.
+    """
+    CREATE TABLE site_capabilities (
+        site       TEXT NOT NULL,
+        feature    TEXT NOT NULL,
+        available  INTEGER NOT NULL,
+        checked_at TEXT NOT NULL,
+        PRIMARY KEY (site, feature)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
