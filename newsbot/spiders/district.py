@@ -197,10 +197,7 @@ class DistrictSpider(scrapy.Spider):
         assert self.crawler is not None
         hours = self.crawler.settings.getfloat("NEWSBOT_SKIPPED_RECHECK_HOURS")
         cutoff = (datetime.now(UTC) - timedelta(hours=hours)).replace(microsecond=0)
-        try:
-            return store.recently_skipped(self.site, cutoff.isoformat())
-        except sqlite3.OperationalError:  # a store older than schema v3, not migrated yet
-            return set()
+        return store.recently_skipped(self.site, cutoff.isoformat())
 
     def closed(self, reason: str) -> None:
         """Record this run's pages that gave no article, so the next runs do not ask again."""
