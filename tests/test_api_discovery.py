@@ -40,16 +40,35 @@ def api_paths(server: ReplicaServer) -> list[str]:
     return [p for p in server.paths_requested() if p.startswith("/wp-json/")]
 
 
+def shared_account_pages() -> list[str]:
+    """Paths of the replica's posts by a shared WP account whose content prints no byline:
+    only their pages say who wrote them."""
+    return sorted(
+        p["link"].replace(EXPECTED["origin"], "")
+        for p in POSTS
+        if p["_embedded"]["author"][0]["name"] in ("admin", "Редакция")
+        and "Текст:" not in p["content"]["rendered"]
+    )
+
+
+API_PAGE_ONE = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
+
+
 def test_api_backfill_costs_robots_and_one_request_per_100_posts(tmp_path: Path) -> None:
+    """Plus the pages of the 2 posts whose author only the page prints (WP user «admin» or
+    «Редакция», no byline in the content); the third shared-account post types its byline
+    into the content and needs no page."""
     with ReplicaServer(SITE_DIR, fail_once=()) as server:
         result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
         requested = server.paths_requested()
         base = server.base_url
     assert result.returncode == 0, result.log[-3000:]
-    assert requested == [
-        "/robots.txt",
-        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
+    assert shared_account_pages() == [
+        "/2024/05/12/v-yuzhnoportovom-rajone-poyavitsya-sportivnyj-klaster",
+        "/2025/11/03/v-marine-otremontiruyut-dorogu-na-ulitse-pererva",
     ]
+    assert requested[:2] == ["/robots.txt", API_PAGE_ONE]
+    assert sorted(requested[2:]) == shared_account_pages()
     found = rows(result.csv_path, base)
     expected = {a["url"]: a for a in EXPECTED["articles"]}
     assert sorted(found) == sorted(expected)
@@ -71,8 +90,16 @@ def test_api_backfill_costs_robots_and_one_request_per_100_posts(tmp_path: Path)
         else:
             differ.append(url)
     assert len(differ) == 1
-    assert "'newsbot/article/from_api': 14" in result.log
-    assert "newsbot/article/pages" not in result.log  # no article page was fetched
+    assert "'newsbot/article/from_api': 12" in result.log
+    assert "'newsbot/article/api_page_needed/author': 2" in result.log
+    assert "'newsbot/article/pages': 2" in result.log
+    assert "'newsbot/article/api_page_needed':" not in result.log  # every post had its text
+    for path, user in zip(shared_account_pages(), ("Редакция", "admin"), strict=True):
+        line = (
+            f"{base}{path}: the WP user «{user}» is a shared account and content.rendered prints"
+            " no byline; reading its page"
+        )
+        assert result.log.count(line) == 1
 
 
 def test_api_pages_follow_x_wp_totalpages(tmp_path: Path) -> None:
@@ -80,8 +107,11 @@ def test_api_pages_follow_x_wp_totalpages(tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(SITE_DIR, root)
     many = []
+    by_person = [
+        p for p in POSTS if p["link"].replace(EXPECTED["origin"], "") not in shared_account_pages()
+    ]
     for i in range(230):
-        post = copy.deepcopy(POSTS[i % len(POSTS)])
+        post = copy.deepcopy(by_person[i % len(by_person)])  # no page to read: API pages only
         post["link"] = post["link"].rstrip("/") + f"-{i}"
         post["title"]["rendered"] += f" ({i})"
         post["content"]["rendered"] += f"<p>Выпуск номер {i} этой новости.</p>"
@@ -143,11 +173,14 @@ def test_a_post_without_text_is_read_from_its_page(tmp_path: Path) -> None:
         base = server.base_url
     assert result.returncode == 0, result.log[-3000:]
     page = posts[0]["link"].replace(EXPECTED["origin"], "")
-    assert [p for p in requested if p[1:5].isdigit()] == [page]
+    assert sorted(p for p in requested if p[1:5].isdigit()) == sorted(
+        [page, *shared_account_pages()]
+    )
     found = rows(result.csv_path, base)
     first = next(a for a in EXPECTED["articles"] if a["url"] == posts[0]["link"])
     assert found[first["url"]]["text"] == first["text"]
     assert "'newsbot/article/api_page_needed': 1" in result.log
+    assert "'newsbot/article/api_page_needed/author': 2" in result.log
 
 
 def test_idle_and_edited_runs_cost_two_requests(tmp_path: Path) -> None:
@@ -226,10 +259,8 @@ def test_auto_uses_the_api_and_else_walks_the_listing(tmp_path: Path) -> None:
         api = run_crawl(server.base_url, tmp_path / "a", "-a", "discover=auto")
         api_requests = server.paths_requested()
     assert api.returncode == 0, api.log[-3000:]
-    assert api_requests == [
-        "/robots.txt",
-        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
-    ]
+    assert api_requests[:2] == ["/robots.txt", API_PAGE_ONE]
+    assert sorted(api_requests[2:]) == shared_account_pages()
     assert "discovery: the WordPress REST API" in api.log
     (tmp_path / "b").mkdir()
     with ReplicaServer(SITE_DIR, fail_once=(), wp_api="off") as server:

@@ -34,6 +34,13 @@ ARTICLE_SKIPPED_OLDER_THAN_SINCE = ARTICLE_SKIPPED + "older_than_since"
 ARTICLE_FROM_API = "newsbot/article/from_api"  # items built from the REST API's JSON
 ARTICLE_EDITED = "newsbot/article/edited"  # stored posts the API shows edited since
 ARTICLE_API_PAGE_NEEDED = "newsbot/article/api_page_needed"  # a post without text: page read
+#: a post whose author only the page prints (a shared WP account, no byline in the content)
+ARTICLE_API_PAGE_NEEDED_AUTHOR = ARTICLE_API_PAGE_NEEDED + "/author"
+#: post_to_row's code -> the key counting the posts read from their page for it
+ARTICLE_API_PAGE_NEEDED_FOR = {
+    "no_text": ARTICLE_API_PAGE_NEEDED,
+    "no_byline": ARTICLE_API_PAGE_NEEDED_AUTHOR,
+}
 ARTICLE_DATE_FROM_LISTING = "newsbot/article/date_from_listing"  # date from where it was listed
 ARTICLE_GONE = "newsbot/article/gone"  # listed article links answering 404/410
 HTTP_ERROR = "newsbot/http_error/"  # + the HTTP status

@@ -558,9 +558,10 @@ class DistrictSpider(scrapy.Spider):
                 if url_key(request.url) in edited:
                     self._inc(keys.ARTICLE_EDITED)
                 yield ArticleItem(**result.fields)
-            elif result.code == "no_text":
+            elif result.code in keys.ARTICLE_API_PAGE_NEEDED_FOR:
+                # No text, or an author only the page prints: the page gives the whole row.
                 logger.info("%s: %s; reading its page", request.url, result.reason)
-                self._inc(keys.ARTICLE_API_PAGE_NEEDED)
+                self._inc(keys.ARTICLE_API_PAGE_NEEDED_FOR[result.code])
                 yield request
             else:
                 logger.warning("skipped %s: %s", request.url, result.reason)
