@@ -50,6 +50,8 @@ def test_robots_txt_is_asked_for_once_and_its_rules_still_hold(tmp_path: Path) -
         assert f"'downloader/request_count': {len(requested)}," in result.log
         assert disallowed not in requested
         assert "'robotstxt/forbidden': 1" in result.log
+        # the rules: from the spider's request (sitemap), or Scrapy's own (api, then sitemaps)
+        assert ("'newsbot/robots/shared': 1" in result.log) is (wp_api == "on")
         assert len(articles(requested)) == 13
 
 

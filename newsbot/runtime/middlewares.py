@@ -6,7 +6,7 @@ import logging
 from typing import cast
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -159,12 +159,16 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
         self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
         #: netloc -> rules built from a robots.txt the spider fetched itself
         self.shared: dict[str, RobotParser] = {}
+        #: netlocs whose rules Scrapy's own robots.txt request gives (asked, or being asked)
+        self.by_scrapy: set[str] = set()
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
         netloc = url.netloc
         if netloc in self.shared:
             return self.shared[netloc]
+        if netloc in self.by_scrapy:
+            return await super().robot_parser(request)
         known = self.run.robots_txt.get(f"{url.scheme}://{netloc}")
         if known is not None and known[0] < 500:
             parser: RobotParser = build_from_crawler(self.parser_class, self.crawler, known[1])
@@ -172,7 +176,11 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value(keys.ROBOTS_SHARED)
             logger.debug("robots.txt of %s: the rules come from the spider's own request", netloc)
+            await self.crawler.signals.send_catch_log_async(
+                signal=signals.robots_parsed, robotparser=parser, request=request
+            )
             return parser
+        self.by_scrapy.add(netloc)
         return await super().robot_parser(request)
 
     def process_response(self, request: Request, response: Response) -> Response:
