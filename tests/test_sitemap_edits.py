@@ -183,3 +183,33 @@ def test_a_child_sitemap_whose_article_failed_is_read_again(tmp_path: Path) -> N
         requested = server.paths_requested()[mark:]
     assert first.returncode == second.returncode == 0, second.log[-3000:]
     assert requested == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", gone_for_now]
+
+
+def capabilities(db: Path) -> list[tuple[str, int]]:
+    conn = sqlite3.connect(db)
+    found = conn.execute("SELECT feature, available FROM site_capabilities ORDER BY 1").fetchall()
+    conn.close()
+    return found
+
+
+def test_auto_takes_a_failed_sitemap_for_no_answer(tmp_path: Path) -> None:
+    """The index failing (a 503, no retry) sends this run to the listing, but is not
+    remembered as "no sitemaps": the next run reads them."""
+    db = tmp_path / "news.db"
+    auto = ("-a", "discover=auto")
+    no_retry = {"RETRY_TIMES": "0"}
+    with ReplicaServer(SITE_DIR, fail_once=("/sitemap_index.xml",), wp_api="off") as server:
+        first = run_crawl(server.base_url, tmp_path, *auto, db_path=db, settings=no_retry)
+        walked = server.paths_requested()
+        remembered = capabilities(db)
+        mark = len(server.requests)
+        second = run_crawl(server.base_url, tmp_path, *auto, db_path=db)
+        again = server.paths_requested()[mark:]
+    assert first.returncode == second.returncode == 0, first.log[-3000:]
+    assert "no usable sitemap: discovering by the listing instead" in first.log
+    assert {"/", "/page/2/", "/page/3/"} <= set(walked)
+    assert len(articles(walked)) == 15  # the listing's 14 and its gone link
+    assert remembered == [("wp_api", 0)]
+    assert "what the site offers is not known lately" in second.log
+    assert again == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml"]
+    assert capabilities(db) == [("sitemap_lastmod", 1), ("sitemaps", 1), ("wp_api", 0)]

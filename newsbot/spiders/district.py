@@ -133,6 +133,7 @@ class DistrictSpider(scrapy.Spider):
         self.sitemaps_pending = 0
         self.sitemaps_usable = False
         self.sitemaps_done = False
+        self.sitemaps_failed = 0  # sitemap requests that failed (5xx, timeouts), not 404s
         self.index_lastmods: bool | None = None
         #: url_key -> lastmod of the child sitemaps a completed run read (incremental runs only)
         self.sitemaps_known: dict[str, str] = {}
@@ -577,6 +578,7 @@ class DistrictSpider(scrapy.Spider):
     def on_sitemap_error(self, failure: Failure) -> Iterator[scrapy.Request]:
         self.on_error(failure)
         self.sitemaps_pending -= 1
+        self.sitemaps_failed += 1
         yield from self._sitemaps_finished()
 
     def _sitemaps_finished(self) -> Iterator[scrapy.Request]:
@@ -585,7 +587,8 @@ class DistrictSpider(scrapy.Spider):
         if self.sitemaps_pending > 0 or self.sitemaps_done:
             return
         self.sitemaps_done = True
-        self._note("sitemaps", self.sitemaps_usable)
+        if self.sitemaps_usable or not self.sitemaps_failed:  # a failure is no answer
+            self._note("sitemaps", self.sitemaps_usable)
         if self.sitemaps_usable:
             self._note("sitemap_lastmod", bool(self.index_lastmods))
             return
