@@ -212,7 +212,8 @@ class DistrictSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Record this run's pages that gave no article, so the next runs do not ask again;
-        and, after a completed run, the child sitemaps it read in full."""
+        the sitemap lastmod of each page it fetched; and, after a completed run, the child
+        sitemaps it read in full."""
         if self.crawler is None:
             return
         run = Run.of(self.crawler)
