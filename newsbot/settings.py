@@ -44,6 +44,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsbot.runtime.middlewares.SiteOnlyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsbot.runtime.middlewares.BackoffRetryMiddleware": 550,
+    # Scrapy's robots.txt rules, sharing one robots.txt request with the spider's sitemaps.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsbot.runtime.middlewares.RobotsTxtOnceMiddleware": 100,
 }
 
 # --- pipelines: clean -> deduplicate -> store -------------------------------------------

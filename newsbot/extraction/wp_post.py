@@ -9,9 +9,9 @@ no article page, but for the posts below.
 The author, by the page's own rule (``headline.byline_author``): a byline typed into the post
 («Текст: …», «Фото и текст: …») names it; else the WordPress user does, when that user is a
 person. A shared account («admin», «Редакция», the site's own name where the post states it,
-a login, or no readable user at all) says nothing about who wrote the post: the theme prints the byline from
-elsewhere (a custom field), so only the page has it, and such a post is refused with the code
-``no_byline`` for the spider to read its page (README, "Discovery").
+a login, or no readable user at all) says nothing about who wrote the post: the theme prints
+the byline from elsewhere (a custom field), so only the page has it, and such a post is refused
+with the code ``no_byline`` for the spider to read its page (README, "Discovery").
 """
 
 from __future__ import annotations

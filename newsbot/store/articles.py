@@ -13,7 +13,7 @@ from newsbot.core.dates import utc_now
 from newsbot.core.fields import FIELDS
 from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
-from newsbot.store import links, runs, schema
+from newsbot.store import links, runs, schema, sitemaps
 from newsbot.store.codec import to_row
 from newsbot.store.search import lemmas_of
 
@@ -259,6 +259,19 @@ class ArticleStore:
             ):
                 found[row[0]] = row[1]
         return found
+
+    # -- sitemaps read (newsbot.store.sitemaps) -------------------------------------------
+    def sitemap_lastmods(self, site: str) -> dict[str, str]:
+        return sitemaps.lastmods_read(self.conn, site)
+
+    def note_sitemaps_read(self, site: str, read: Iterable[tuple[str, str]], at: str) -> None:
+        sitemaps.note_read(self.conn, site, read, at)
+
+    def page_lastmods(self, keys: Iterable[str]) -> dict[str, str]:
+        return sitemaps.page_lastmods(self.conn, keys)
+
+    def note_page_lastmods(self, fetched: Iterable[tuple[str, str]], at: str) -> None:
+        sitemaps.note_pages(self.conn, fetched, at)
 
     def close(self) -> None:
         self.conn.close()
