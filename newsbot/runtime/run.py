@@ -72,6 +72,13 @@ class Run:
             self._store = ArticleStore(self.sqlite_path)
         return self._store
 
+    def note_store_failed(self, message: str) -> bool:
+        """Record why the store cannot be written; True the first time (the caller says it)."""
+        if self.store_failed:
+            return False
+        self.store_failed = message
+        return True
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
