@@ -157,15 +157,17 @@ AUTHORS = ("Ирина Соколова", "Анна Иванова", "Юго-В�
 
 
 def synthetic_articles(count: int, seed: int = 7) -> list[dict[str, Any]]:
-    """``count`` articles older than the committed ones, with texts reused from the replica.
+    """``count`` articles older than the committed ones, each a story of its own.
 
-    Body paragraphs come from ``articles.json`` (the reference article's real text among them);
-    an opening paragraph of its own keeps every text unique, so the dedup step drops nothing.
+    The body is Zipf-distributed Russian text (:class:`synthetic_text.Vocabulary`, seeded), so
+    lemma caches and near-duplicate buckets see a vocabulary that grows with the archive as a
+    real one does; an opening paragraph names the district, so every article has a district.
     """
+    from synthetic_text import Vocabulary
+
     from tests.replica import build
 
-    listed, _private = build.load_articles()
-    paragraphs = [p for art in listed for p in art["paragraphs"]]
+    vocabulary = Vocabulary(seed)
     rng = random.Random(seed)
     moment = datetime(2023, 4, 1, 18, 0)
     slugs: Counter[str] = Counter()
@@ -183,7 +185,7 @@ def synthetic_articles(count: int, seed: int = 7) -> list[dict[str, Any]]:
             f"В работах участвуют {rng.randint(3, 90)} специалистов, "
             f"а на проект потратят {rng.randint(2, 400)} млн рублей."
         )
-        body = [opening, *rng.sample(paragraphs, rng.randint(2, 5))]
+        body = [opening, *(vocabulary.paragraph(1, 3) for _ in range(rng.randint(3, 6)))]
         features: dict[str, Any] = {}
         if i % 10 == 3:
             features["figure_in_content"] = True
