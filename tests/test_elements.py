@@ -89,3 +89,40 @@ def test_in_body_matches_the_xpath() -> None:
     found = in_body(sel, tags=("h1", "h2"), class_parts=("title", "lead"), id_parts=("itle",))
     assert [n.root for n in found] == sel.root.xpath(xpath)
     assert [n.root.tag for n in found] == ["div", "p", "h1", "h1", "p"]  # not <body> itself
+
+
+STAMPS = """<html><body><aside><time class="published" datetime="2020-01-01">x</time></aside>
+<meta itemprop="datePublished" content="2023-09-05T12:57:00+03:00">
+<time class="entry-date published" datetime="2023-09-05T12:57" itemprop="datePublished">y</time>
+<time class="updated" datetime="2023-09-06T10:00">z</time></body></html>"""
+
+
+@pytest.mark.parametrize("kind", ["published", "modified"])
+def test_date_stamps_from_the_index_match_the_xpath(kind: str) -> None:
+    from newsbot.extraction.dating import _stamps
+
+    sel = Selector(text=STAMPS)
+    body = sel.css("body")[0]  # part of a page: its absolute XPath still sees the whole tree
+    by_index = [(el.tag, value) for el, value in _stamps(sel, kind)]
+    by_xpath = [(el.tag, value) for el, value in _stamps(body, kind)]
+    assert by_index == by_xpath
+    expected = {
+        "published": [
+            ("time", "2020-01-01"),
+            ("meta", "2023-09-05T12:57:00+03:00"),
+            ("time", "2023-09-05T12:57"),
+        ],
+        "modified": [("time", "2023-09-06T10:00")],
+    }
+    assert by_index == expected[kind]
+
+
+def test_a_date_stamp_in_a_sidebar_is_not_the_articles() -> None:
+    """An itemprop stamp in an <aside> was read before: parsel's attribute results had no parent."""
+    from newsbot.extraction.dating import _time_datetime
+
+    page = STAMPS.replace('<meta itemprop="datePublished" content="2023-09-05T12:57:00+03:00">', "")
+    sidebar_first = page.replace(
+        "<aside>", '<aside><b itemprop="datePublished" content="2019-05-05">'
+    )
+    assert _time_datetime(Selector(text=sidebar_first), "published").startswith("2023-09-05T12:57")

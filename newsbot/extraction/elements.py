@@ -72,7 +72,9 @@ class ElementIndex:
             cls = el.get("class")
             if cls:
                 self.by_raw_class[cls].append(el)
-                for token in set(_tokens(cls)):
+                # Printable means no whitespace but the ASCII space: split on spaces then.
+                tokens = cls.split(" ") if cls.isprintable() else _tokens(cls)
+                for token in set(tokens) - {""}:
                     self.by_class[token].append(el)
             ident = el.get("id")
             if ident:
