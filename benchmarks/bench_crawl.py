@@ -19,9 +19,12 @@ as separate processes with the same concurrency:
 Each child is reaped with ``os.wait4`` for its own peak RSS and CPU time (no parsing of
 ``/usr/bin/time``; same figure); pages are counted in the server's request log, and every run
 must fetch the same multiset of paths as the warm-up. Then what newsbot adds per page is timed
-in-process: extraction + cleaning of every article page and, repeatedly, of the typical one
-(the median page), the spider's charset check, a listing page and the store's upsert.
-``--profile`` adds one newsbot crawl under cProfile and prints its top costs. With the defaults
+in-process, in CPU time: extraction + cleaning of every article page and, repeatedly, of the
+typical one (the median page), the spider's charset check, a listing page and the store's upsert.
+Last, the extraction F1 on the real pages of ``--corpus`` (``bench_extraction.py``'s measure),
+so that speed is never bought with wrong text. The synthetic bodies are Zipf-distributed Russian
+text (``synthetic_text.py``). ``--profile`` adds one newsbot crawl under cProfile and prints its
+top costs. With the defaults
 the whole run takes about two minutes on two cores.
 """
 
@@ -363,11 +366,12 @@ class Bench:
 
 
 def median_ms(fn: Any, calls: int) -> float:
+    """Median CPU time of ``calls`` calls (the machine is shared: wall time would be noise)."""
     samples = []
     for _ in range(calls):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        samples.append(time.perf_counter() - start)
+        samples.append(time.process_time() - start)
     return statistics.median(samples) * 1000
 
 
@@ -400,10 +404,10 @@ def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
         rows.clear()
         timed.clear()
         for i, (body, url) in enumerate(docs):
-            start = time.perf_counter()
+            start = time.process_time()
             result = extract_article(body.decode("utf-8"), url)
             row = {**result.fields, "scraped_at": stamp}
-            timed.append((time.perf_counter() - start, i, bool(row["lead"])))
+            timed.append((time.process_time() - start, i, bool(row["lead"])))
             rows.append(row)
         if attempt == "cold":
             costs["cold_pass_ms"] = sum(t for t, _i, _lead in timed) * 1000 / len(docs)
@@ -432,10 +436,10 @@ def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
     scratch.upsert_many(rows[:20])
     scratch.close()
     store = ArticleStore(tmp / "inprocess.db")
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(0, len(rows), 20):
         store.upsert_many(rows[i : i + 20])
-    costs["store_ms"] = (time.perf_counter() - start) * 1000 / len(rows)
+    costs["store_ms"] = (time.process_time() - start) * 1000 / len(rows)
     store.close()
     return costs
 
@@ -508,7 +512,7 @@ def print_table(runs: list[Run], costs: dict[str, Any], warm: dict[str, Any]) ->
     n_pages = pages["newsbot"]
     pipe = costs["extract_ms"] + costs["clean_ms"]
     total = pipe + costs["repair_ms"] + costs["store_ms"]
-    print(f"\nper article page, in-process, ms (typical page: median of {costs['pages']}):")
+    print(f"\nper article page, in-process, CPU ms (typical page: median of {costs['pages']}):")
     print(f"  {costs['page']} ({costs['bytes']} B)")
     print(f"  extract_article (final row){costs['extract_ms']:6.2f}  (median of repeated calls)")
     print(f"  validate (clean pipeline) {costs['clean_ms']:7.2f}")
@@ -539,6 +543,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=200, help="in-process calls to time")
     parser.add_argument("--profile", action="store_true", help="also cProfile one newsbot crawl")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, CSV, DB)")
+    parser.add_argument(
+        "--corpus",
+        default=str(ROOT.parent / "shared" / "realpages"),
+        help="real pages with ground truth, for the F1 printed beside the speed",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))  # tests.replica and newsbot, imported where used
@@ -582,6 +591,26 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
             profile_once(bench, top=15)
     costs = in_process_costs(site, args.calls, tmp)
     print_table(runs, costs, warm)
+    print_f1(Path(args.corpus))
+
+
+def print_f1(corpus: Path) -> None:
+    """Extraction quality beside the speed (bench_extraction's measure), so that speed is never
+    bought with wrong text."""
+    import bench_extraction
+
+    if not (corpus / "ground-truth.json").is_file():
+        print(f"\nextraction F1: no corpus at {corpus}")
+        return
+    bench_extraction.logging_off()
+    result = bench_extraction.score(
+        bench_extraction.run_newsbot, bench_extraction.load_corpus(corpus)
+    )
+    print(
+        f"\nextraction on {len(result.rows)} real pages ({corpus}): F1 {result.f1:.3f} "
+        f"(precision {result.precision:.3f}, recall {result.recall:.3f}), "
+        f"{sum(result.refused.values())} refused"
+    )
 
 
 if __name__ == "__main__":
