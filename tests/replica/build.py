@@ -820,11 +820,21 @@ def pagination(n: int, total: int, base: str = "/") -> str:
     parts = []
     if n > 1:
         parts.append(f'<a class="prev page-numbers" href="{page_url(n - 1, base)}">Назад</a>')
+    # As WordPress's paginate_links() (end_size=1, mid_size=2): the first and last page, two
+    # either side of this one, «…» for each gap — a long archive does not list every page.
+    gap = False
     for k in range(1, total + 1):
         if k == n:
             parts.append(f'<span aria-current="page" class="page-numbers current">{k}</span>')
-        else:
+        elif k == 1 or k == total or abs(k - n) <= 2:
             parts.append(f'<a class="page-numbers" href="{page_url(k, base)}">{k}</a>')
+        elif not gap:
+            parts.append('<span class="page-numbers dots">&hellip;</span>')
+            gap = True
+            continue
+        else:
+            continue
+        gap = False
     if n < total:
         parts.append(f'<a class="next page-numbers" href="{page_url(n + 1, base)}">Далее</a>')
     inner = "\n".join(parts)
