@@ -162,3 +162,25 @@ def test_a_404_is_remembered_as_no_rules_and_a_503_never(tmp_path: Path) -> None
         else:
             assert runs == [["/robots.txt"] * 4, ["/robots.txt"] * 4]  # 1 + RETRY_TIMES, twice
             assert robots_rows(db) == []
+
+
+def test_a_robots_txt_over_500_kib_is_obeyed_but_not_remembered(tmp_path: Path) -> None:
+    """RFC 9309 §2.5 asks crawlers to parse at least 500 KiB; a longer file is not stored."""
+    big = b"User-agent: *\nDisallow: /2025/03/04/novost-5\n" + b"# padding\n" * 52_000
+    paths = [f"/2025/03/04/novost-{i}" for i in range(6)]
+    routes = {
+        "/": Page(listing_html(paths)),
+        "/robots.txt": Page(big, headers={"Content-Type": "text/plain"}),
+    }
+    for i, path in enumerate(paths):
+        routes[path] = Page(article_html("", path, f"Новость {i}", body_text(i)))
+    db = tmp_path / "news.db"
+    with HostileSite(routes) as site:
+        for _ in range(2):  # full=1: the refused article is asked for (and refused) each time
+            mark = len(site.requested())
+            result = run_crawl(site.base_url, tmp_path, "-a", "full=1", db_path=db)
+            assert result.returncode == 0, result.log[-3000:]
+            assert sorted(site.requested()[mark:]) == ["/", *paths[:5], "/robots.txt"]
+            assert "'robotstxt/forbidden': 1" in result.log
+            assert f"robots.txt of {site.base_url}: {len(big)} bytes, over 512000" in result.log
+    assert robots_rows(db) == []
