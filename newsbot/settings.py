@@ -48,6 +48,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsbot.runtime.middlewares.RobotsTxtOnceMiddleware": 100,
 }
+# A robots.txt fetched this long ago (hours) is still used, not asked again (RFC 9309 §2.4:
+# at most 24); 0: ask every run.
+NEWSBOT_ROBOTS_MAX_AGE_HOURS = 24.0
 
 # --- pipelines: clean -> deduplicate -> store -------------------------------------------
 ITEM_PIPELINES = {

@@ -184,9 +184,10 @@ def test_a_post_without_text_is_read_from_its_page(tmp_path: Path) -> None:
     assert "'newsbot/article/api_page_needed/author': 2" in result.log
 
 
-def test_idle_and_edited_runs_cost_two_requests(tmp_path: Path) -> None:
-    """With the site stored: nothing new costs robots.txt + one API page; an edited post (its
-    modified_gmt moved) comes in the same page, ordered by modification, and updates its row."""
+def test_idle_and_edited_runs_cost_one_request(tmp_path: Path) -> None:
+    """With the site stored: nothing new costs one API page (robots.txt is the store's copy);
+    an edited post (its modified_gmt moved) comes in the same page, ordered by modification,
+    and updates its row."""
     root = tmp_path / "site"
     shutil.copytree(SITE_DIR, root)
     db = tmp_path / "news.db"
@@ -206,8 +207,8 @@ def test_idle_and_edited_runs_cost_two_requests(tmp_path: Path) -> None:
         again_paths = server.paths_requested()[mark:]
     assert first.returncode == idle.returncode == again.returncode == 0, again.log[-3000:]
     page_one = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
-    assert idle_paths == ["/robots.txt", page_one]
-    assert again_paths == ["/robots.txt", page_one]
+    assert idle_paths == [page_one]
+    assert again_paths == [page_one]
     assert "'newsbot/article/edited': 1" in again.log
     import sqlite3
 
@@ -320,15 +321,15 @@ def test_auto_remembers_what_a_site_offers_and_asks_again_after_the_reprobe_time
         )
         again_paths = server.paths_requested()[mark:]
     assert first.returncode == idle.returncode == again.returncode == 0, again.log[-3000:]
-    # The store recalls: no API probe; the index says no post sitemap changed.
-    assert idle_paths == ["/robots.txt", "/sitemap_index.xml"]
+    # The store recalls: no robots.txt, no API probe; the index says no post sitemap changed.
+    assert idle_paths == ["/sitemap_index.xml"]
     assert idle.log.count("discovery: ") == 1
     assert "discovery: sitemaps (no WordPress REST API when checked at" in idle.log
     assert "; their index dates each sitemap)" in idle.log
     assert "'newsbot/discovery/remembered': 1" in idle.log
     assert "'newsbot/sitemaps/unchanged': 1" in idle.log
     api = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
-    assert again_paths == ["/robots.txt", api, "/sitemap_index.xml"]  # reprobe time passed
+    assert again_paths == [api, "/sitemap_index.xml"]  # reprobe time passed
     assert "what the site offers is not known lately" in again.log
     import sqlite3
 
@@ -341,7 +342,7 @@ def test_auto_remembers_what_a_site_offers_and_asks_again_after_the_reprobe_time
 
 def test_auto_walks_the_listing_when_the_index_dates_no_sitemap(tmp_path: Path) -> None:
     """WordPress core's index has no <lastmod>: an idle sitemap run would read every child
-    sitemap, so an incremental ``auto`` run walks the listing from page 1 (2 requests)."""
+    sitemap, so an incremental ``auto`` run walks the listing from page 1 (1 request)."""
     root = tmp_path / "site"
     shutil.copytree(SITE_DIR, root)
     index = root / "sitemap_index.xml"
@@ -355,6 +356,6 @@ def test_auto_walks_the_listing_when_the_index_dates_no_sitemap(tmp_path: Path) 
         idle = run_crawl(server.base_url, tmp_path, "-a", "discover=auto", db_path=db)
         idle_paths = server.paths_requested()[mark:]
     assert first.returncode == idle.returncode == 0, idle.log[-3000:]
-    assert idle_paths == ["/robots.txt", "/"]
+    assert idle_paths == ["/"]
     assert "discovery: the listing (no WordPress REST API when checked at" in idle.log
     assert "the sitemap index dates no sitemap)" in idle.log

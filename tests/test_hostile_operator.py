@@ -133,9 +133,9 @@ def test_a_store_directory_that_cannot_be_created_is_one_line_and_status_8(
 def test_disk_full_mid_run_is_one_line_and_status_8(tmp_path: Path, tiny_disk: Path) -> None:
     db = tiny_disk / "news.db"
     filler = tiny_disk / "filler"
-    # Leave room for the schema (v5: ~180 KiB of WAL once migrated) and the first rows, not for
-    # the whole replica.
-    filler.write_bytes(b"\0" * (1024 * 1024 - 340 * 1024))
+    # Leave room for the schema (v6: ~197 KiB of WAL once migrated, v5's ~181 KiB + 16) and the
+    # first rows, not for the whole replica. At 340 KiB (v5's room) the disk is full at start.
+    filler.write_bytes(b"\0" * (1024 * 1024 - 360 * 1024))
     with ReplicaServer(SITE_DIR) as server:
         result = run_crawl(
             server.base_url,
@@ -147,6 +147,7 @@ def test_disk_full_mid_run_is_one_line_and_status_8(tmp_path: Path, tiny_disk: P
     _no_traceback(result.log)
     assert f"cannot use the store {db}: database or disk is full" in result.log
     assert "newsbot run unhealthy (exit 8)" in result.log
+    assert len(server.paths_requested()) > 1  # mid-run: pages were fetched before it filled
     print(
         f"MEASURE case5 disk full: {len(server.paths_requested())} requests, "
         f"{result.seconds:.1f}s, {result.peak_rss_kib} KiB"

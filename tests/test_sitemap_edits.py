@@ -78,7 +78,7 @@ def test_only_the_child_sitemaps_that_changed_are_read_and_edits_are_fetched_onc
             "/sitemap_index.xml",
         ]
         assert len(articles(backfill)) == 14
-        assert crawl() == ["/robots.txt", "/sitemap_index.xml"]  # idle: nothing changed
+        assert crawl() == ["/sitemap_index.xml"]  # idle: nothing changed (robots.txt: the copy)
 
         # Two new posts: the last post sitemap grows, a fourth appears; the others are skipped.
         build.build_site(root, new_articles(), expected_file=tmp_path / "e2.json", per_sitemap=5)
@@ -86,7 +86,6 @@ def test_only_the_child_sitemaps_that_changed_are_read_and_edits_are_fetched_onc
         assert sorted(p for p in new if not p[1:5].isdigit()) == [
             "/post-sitemap3.xml",
             "/post-sitemap4.xml",
-            "/robots.txt",
             "/sitemap_index.xml",
         ]
         assert articles(new) == [
@@ -101,13 +100,13 @@ def test_only_the_child_sitemaps_that_changed_are_read_and_edits_are_fetched_onc
             root, new_articles(), expected_file=tmp_path / "e3.json", per_sitemap=5, edits=edits
         )
         edited = crawl()
-        assert edited == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", OLDEST]
+        assert edited == ["/sitemap_index.xml", "/post-sitemap.xml", OLDEST]
         assert "'newsbot/article/edited': 1" in crawl.log  # type: ignore[attr-defined]
         assert "'newsbot/store/updated': 1" in crawl.log  # type: ignore[attr-defined]
         text, modified = stored(db, OLDEST)
         assert text.endswith("\n\n" + build.EDIT_NOTE)
         assert modified == "2026-02-01T12:00:00+03:00"
-        assert crawl() == ["/robots.txt", "/sitemap_index.xml"]  # and then not again
+        assert crawl() == ["/sitemap_index.xml"]  # and then not again
 
 
 def test_full_refetches_only_entries_whose_lastmod_moved(tmp_path: Path) -> None:
@@ -134,7 +133,7 @@ def test_full_refetches_only_entries_whose_lastmod_moved(tmp_path: Path) -> None
         full = run_crawl(server.base_url, tmp_path, *SITEMAP, "-a", "full=1", db_path=db)
         requested = server.paths_requested()[mark:]
     assert full.returncode == 0, full.log[-3000:]
-    assert requested[:3] == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml"]
+    assert requested[:2] == ["/sitemap_index.xml", "/post-sitemap.xml"]
     # the two edited entries and the one without a lastmod; not the 11 whose lastmod stayed
     assert articles(requested) == sorted(
         [OLDEST, "/2025/12/15/v-lyubline-otkryli-novyj-korpus-shkoly-1387", undated]
@@ -182,7 +181,7 @@ def test_a_child_sitemap_whose_article_failed_is_read_again(tmp_path: Path) -> N
         second = run_crawl(server.base_url, tmp_path, *SITEMAP, db_path=db)
         requested = server.paths_requested()[mark:]
     assert first.returncode == second.returncode == 0, second.log[-3000:]
-    assert requested == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", gone_for_now]
+    assert requested == ["/sitemap_index.xml", "/post-sitemap.xml", gone_for_now]
 
 
 def capabilities(db: Path) -> list[tuple[str, int]]:
@@ -211,5 +210,5 @@ def test_auto_takes_a_failed_sitemap_for_no_answer(tmp_path: Path) -> None:
     assert len(articles(walked)) == 15  # the listing's 14 and its gone link
     assert remembered == [("wp_api", 0)]
     assert "what the site offers is not known lately" in second.log
-    assert again == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml"]
+    assert again == ["/sitemap_index.xml", "/post-sitemap.xml"]
     assert capabilities(db) == [("sitemap_lastmod", 1), ("sitemaps", 1), ("wp_api", 0)]

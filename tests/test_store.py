@@ -276,7 +276,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     ]
     make_v1(path, old_rows)
     store = ArticleStore(path)
-    assert store.version == SCHEMA_VERSION == 5
+    assert store.version == SCHEMA_VERSION == 6
     assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -21,6 +23,7 @@ from twisted.internet import reactor
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 
+from newsbot.core.dates import utc_now
 from newsbot.core.urls import same_site, site_of
 from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.render import page_url
@@ -142,25 +145,66 @@ def robots_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+#: RFC 9309 §2.5: a parsing limit of at least 500 KiB; a longer robots.txt is not remembered.
+ROBOTS_REMEMBER_MAX_BYTES = 500 * 1024
+
+
+def says_rules(status: int) -> bool:
+    """A robots.txt answer that says something about the rules: a file (2xx), or none (4xx,
+    allow all, as Scrapy reads it). Not a 429 (rate limited), a 3xx left over, a 5xx."""
+    return 200 <= status < 300 or (400 <= status < 500 and status != 429)
+
+
 class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt rules, with one robots.txt request per site for the whole run.
+    """Scrapy's robots.txt rules, with one robots.txt request per site, and none within
+    ``NEWSBOT_ROBOTS_MAX_AGE_HOURS`` of the last one (RFC 9309 §2.4 allows 24 h).
 
     Scrapy fetches robots.txt for its rules, and the spider reads the same file for its
     ``Sitemap:`` lines: two requests. Here every robots.txt response that reaches the crawl
     (Scrapy's own or the spider's) is kept on the crawl's ``Run`` (``robots_txt``); the spider
     reads it from there when it is already known, and the rules are built from the spider's
-    response when that came first. No request is answered from memory, so Scrapy's
-    ``downloader/`` counts stay the requests the site really got.
+    response when that came first. Each answer about the rules (``says_rules``) is also written
+    to the store as it arrives (a killed run keeps it), and when the spider opens, the store's
+    copies younger than the max age are put on the ``Run`` before any request. No request is
+    answered from memory, so Scrapy's ``downloader/`` counts stay the requests the site got.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.run = Run.of(crawler)
         self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
-        #: netloc -> rules built from a robots.txt the spider fetched itself
+        self.max_age_hours = crawler.settings.getfloat("NEWSBOT_ROBOTS_MAX_AGE_HOURS")
+        #: netloc -> rules built from a robots.txt the spider fetched itself or the store kept
         self.shared: dict[str, RobotParser] = {}
         #: netlocs whose rules Scrapy's own robots.txt request gives (asked, or being asked)
         self.by_scrapy: set[str] = set()
+        #: origins whose robots.txt this run took from the store
+        self.remembered: set[str] = set()
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+
+    def spider_opened(self, spider: Spider) -> None:
+        """The store's robots.txt copies younger than the max age (those of the spider's site)
+        go on the ``Run``: the spider opens after this, so nothing has been requested yet."""
+        if self.max_age_hours <= 0:
+            return  # 0: ask every run
+        now = datetime.now(UTC)
+        since = (now - timedelta(hours=self.max_age_hours)).replace(microsecond=0).isoformat()
+        try:
+            store = self.run.store()
+            kept = store.robots_txt_since(since) if store is not None else []
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("robots.txt: the remembered copies cannot be read (%s): asking", exc)
+            return
+        home = str(getattr(spider, "start_url", "") or "")
+        for origin, status, body, fetched_at in kept:
+            if home and not same_site(origin, home):
+                continue
+            self.run.robots_txt[origin] = (status, body)
+            self.remembered.add(origin)
+            age = (now - datetime.fromisoformat(fetched_at)).total_seconds() / 3600
+            logger.info("robots.txt of %s: the copy of %s (%.1f h old)", origin, fetched_at, age)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value(keys.ROBOTS_REMEMBERED)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         url = urlparse_cached(request)
@@ -169,13 +213,17 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
             return self.shared[netloc]
         if netloc in self.by_scrapy:
             return await super().robot_parser(request)
-        known = self.run.robots_txt.get(f"{url.scheme}://{netloc}")
+        origin = f"{url.scheme}://{netloc}"
+        known = self.run.robots_txt.get(origin)
         if known is not None and known[0] < 500:
             parser: RobotParser = build_from_crawler(self.parser_class, self.crawler, known[1])
             self.shared[netloc] = parser
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value(keys.ROBOTS_SHARED)
-            logger.debug("robots.txt of %s: the rules come from the spider's own request", netloc)
+            if origin in self.remembered:
+                logger.debug("robots.txt of %s: the rules come from the store's copy", netloc)
+            else:
+                if self.crawler.stats is not None:
+                    self.crawler.stats.inc_value(keys.ROBOTS_SHARED)
+                logger.debug("robots.txt of %s: the rules come from the spider's request", netloc)
             await self.crawler.signals.send_catch_log_async(
                 signal=signals.robots_parsed, robotparser=parser, request=request
             )
@@ -184,10 +232,32 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
         return await super().robot_parser(request)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        """Keep this run's robots.txt answer (after retries and decompression)."""
+        """Keep this run's robots.txt answer (after retries and decompression), and in the
+        store when it says something about the rules."""
         if response.status >= 500:
             return response  # says nothing about the rules; asked again when needed
         asked = [*request.meta.get("redirect_urls", ())[:1], request.url]  # before a redirect
         for origin in {robots_origin(url) for url in asked} - {""}:
-            self.run.robots_txt.setdefault(origin, (response.status, response.body))
+            if origin in self.run.robots_txt:
+                continue
+            self.run.robots_txt[origin] = (response.status, response.body)
+            if says_rules(response.status):
+                self._remember(origin, response.status, response.body)
         return response
+
+    def _remember(self, origin: str, status: int, body: bytes) -> None:
+        """Write one answer to the store; a store that cannot take it costs a request later."""
+        if len(body) > ROBOTS_REMEMBER_MAX_BYTES:
+            logger.warning(
+                "robots.txt of %s: %d bytes, over %d: not remembered (asked again next run)",
+                origin,
+                len(body),
+                ROBOTS_REMEMBER_MAX_BYTES,
+            )
+            return
+        try:
+            store = self.run.store()
+            if store is not None:
+                store.note_robots_txt(origin, status, body, utc_now())
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("robots.txt of %s: could not be remembered: %s", origin, exc)

@@ -44,9 +44,9 @@ class Run:
     store_failed: str = ""
     #: The run's exit status once the summary has judged it (read by the crawl command).
     exit_code: int | None = None
-    #: origin -> (status, body) of the robots.txt this run fetched (newsbot.runtime.middlewares
-    #: RobotsTxtOnceMiddleware): the robots rules and the spider's ``Sitemap:`` lines share
-    #: one request.
+    #: origin -> (status, body) of the robots.txt this run fetched or the store remembered
+    #: (newsbot.runtime.middlewares RobotsTxtOnceMiddleware): the robots rules and the
+    #: spider's ``Sitemap:`` lines share one request, or none within the max age.
     robots_txt: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     _store: ArticleStore | None = field(default=None, repr=False)
 

@@ -58,6 +58,7 @@ RENDER_ATTEMPT_FAILED = "newsbot/render/attempt_failed/"  # + the status or exce
 OFFSITE_FILTERED = "newsbot/offsite/filtered"
 OFFSITE_HOSTS = "newsbot/offsite/hosts"
 ROBOTS_SHARED = "newsbot/robots/shared"  # robots rules built from the spider's robots.txt
+ROBOTS_REMEMBERED = "newsbot/robots/remembered"  # robots.txt copies taken from the store
 
 # --- pipelines ----------------------------------------------------------------------------
 ITEMS_CLEANED = "newsbot/items_cleaned"

@@ -447,8 +447,8 @@ class DistrictSpider(scrapy.Spider):
                 yield self._links_request(url, self.parse_feed, page + 1)
 
     def _discover_sitemaps(self) -> Iterator[scrapy.Request]:
-        """The sitemaps robots.txt names: from the robots.txt this run already fetched (for
-        its rules), else one request for it, which then gives the rules too."""
+        """The sitemaps robots.txt names: from the robots.txt this run already knows (fetched
+        for its rules, or the store's copy), else one request for it, which gives the rules."""
         known = Run.of(self.crawler).robots_txt.get(self.origin) if self.crawler else None
         if known is not None:
             yield from self._robots_sitemaps(known[1] if known[0] == 200 else b"")
@@ -662,7 +662,7 @@ class DistrictSpider(scrapy.Spider):
         """``auto`` on a site without the REST API, said once: a backfill reads the sitemaps
         (one request per article, none per listing page) unless the site is known to have
         none; an incremental run reads them only when their index dates each child sitemap
-        (an idle run then costs robots.txt and the index), else walks the listing from page 1."""
+        (an idle run then costs the index; robots.txt once a day), else walks the listing."""
         sitemaps = self._remembered("sitemaps")
         lastmods = self._remembered("sitemap_lastmod")
         if sitemaps is not None and not sitemaps[0]:

@@ -13,7 +13,7 @@ from newsbot.core.dates import utc_now
 from newsbot.core.fields import FIELDS
 from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
-from newsbot.store import links, runs, schema, sitemaps
+from newsbot.store import links, robots, runs, schema, sitemaps
 from newsbot.store.codec import to_row
 from newsbot.store.search import lemmas_of
 
@@ -279,6 +279,13 @@ class ArticleStore:
 
     def note_page_lastmods(self, fetched: Iterable[tuple[str, str]], at: str) -> None:
         sitemaps.note_pages(self.conn, fetched, at)
+
+    # -- robots.txt answers (newsbot.store.robots) ----------------------------------------
+    def robots_txt_since(self, since: str) -> list[tuple[str, int, bytes, str]]:
+        return robots.remembered(self.conn, since)
+
+    def note_robots_txt(self, origin: str, status: int, body: bytes, at: str) -> None:
+        robots.note(self.conn, origin, status, body, at)
 
     def close(self) -> None:
         self.conn.close()

@@ -192,6 +192,16 @@ MIGRATIONS: tuple[str, ...] = (
         fetched_at TEXT NOT NULL
     );
     """,
+    # v6: each origin's robots.txt answer (2xx or 4xx) and when it was fetched, so a run
+    # within NEWSBOT_ROBOTS_MAX_AGE_HOURS reads the rules and the Sitemap: lines from here.
+    """
+    CREATE TABLE robots_txt (
+        origin     TEXT PRIMARY KEY,
+        status     INTEGER NOT NULL,
+        body       BLOB NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
