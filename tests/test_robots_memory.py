@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -77,6 +78,13 @@ def test_a_remembered_robots_txt_keeps_its_rules_and_sitemaps_until_the_max_age(
         assert first[0] == "/robots.txt" and first.count("/robots.txt") == 1
         assert DISALLOWED not in first
         assert "'robotstxt/forbidden': 1" in log
+        # The site's wish, not a failure: one INFO line, its own count, no request error.
+        assert "'newsbot/robots/forbidden': 1" in log
+        assert f"article {server.base_url}{DISALLOWED} not fetched: forbidden by robots.txt" in log
+        assert "newsbot/request_error" not in log
+        with closing(sqlite3.connect(db)) as conn:
+            reasons = conn.execute("SELECT url, reason FROM skipped_urls").fetchall()
+        assert reasons == [(server.base_url + DISALLOWED, "robots_txt")]
         assert "newsbot/robots/remembered" not in log
         [(origin, status, body, _)] = robots_rows(db)
         assert (origin, status) == (server.base_url, 200)
@@ -104,9 +112,10 @@ def test_a_remembered_robots_txt_keeps_its_rules_and_sitemaps_until_the_max_age(
         assert datetime.fromisoformat(fetched_at) > datetime.now(UTC) - timedelta(minutes=5)
 
         # The copy's Sitemap: line is read (the defaults would ask /wp-sitemap.xml first); the
-        # post sitemap whose article robots.txt refused in the first run is read again.
+        # post sitemap, read whole in the first run (an article robots.txt refused is no
+        # failure), is unchanged and not read again.
         fourth, log = crawl(*SITEMAP)
-        assert fourth == ["/sitemap_index.xml", "/post-sitemap.xml"]
+        assert fourth == ["/sitemap_index.xml"]
         assert "'newsbot/robots/remembered': 1" in log
 
         # NEWSBOT_ROBOTS_MAX_AGE_HOURS=0: asked on every run, though the copy is fresh.

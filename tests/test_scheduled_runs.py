@@ -19,7 +19,7 @@ from filelock import FileLock
 from newsbot.core.dates import utc_now
 from newsbot.core.fields import FIELDS
 from newsbot.runtime.health import EXIT_FILL_RATE, EXIT_LOCK_HELD, EXIT_NO_ARTICLES, EXIT_NO_LISTING
-from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, run_crawl
+from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, free_port, run_crawl
 from tests.replica import build
 from tests.replica.server import SITE_DIR, ReplicaServer
 
@@ -200,6 +200,17 @@ def test_unreachable_listing_exits_4(tmp_path: Path) -> None:
         result = run_crawl(server.base_url + "/no-such-section", tmp_path)
     assert result.returncode == EXIT_NO_LISTING, result.log[-2000:]
     assert "no listing page was reached" in result.log
+
+
+def test_a_site_that_is_down_exits_4_with_lines_not_tracebacks(tmp_path: Path) -> None:
+    """Nothing listens: robots.txt and page 1 fail. Scrapy's robots middleware would log the
+    refusal with a traceback; an operator gets one line per failed request instead."""
+    down = f"http://127.0.0.1:{free_port()}"
+    result = run_crawl(down, tmp_path, settings={"RETRY_TIMES": "0"})
+    assert result.returncode == EXIT_NO_LISTING, result.log[-2000:]
+    assert "Traceback" not in result.log, result.log[-4000:]
+    assert f"listing {down}/ failed: Connection was refused by other side" in result.log
+    assert "'newsbot/request_error/DownloadConnectionRefusedError': 1" in result.log
 
 
 def test_theme_change_that_empties_articles_exits_5_and_says_so(tmp_path: Path) -> None:

@@ -149,6 +149,26 @@ def robots_origin(url: str) -> str:
 ROBOTS_REMEMBER_MAX_BYTES = 500 * 1024
 
 
+class RobotsForbidden(IgnoreRequest):
+    """robots.txt forbids this URL: the site's wish, not a failure of the run."""
+
+
+class _NoTraceback(logging.Filter):
+    """Scrapy's robots middleware logs a robots.txt that cannot be downloaded (the site is
+    down, a timeout) with a traceback; a network error needs one line, not a traceback."""
+
+    def __init__(self, network_errors: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.network_errors = network_errors
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, self.network_errors):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def says_rules(status: int) -> bool:
     """A robots.txt answer that says something about the rules: a file (2xx), or none (4xx,
     allow all, as Scrapy reads it). Not a 429 (rate limited), a 3xx left over, a 5xx."""
@@ -181,6 +201,21 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
         #: origins whose robots.txt this run took from the store
         self.remembered: set[str] = set()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        network_errors = tuple(
+            load_object(e) if isinstance(e, str) else e
+            for e in crawler.settings.getlist("RETRY_EXCEPTIONS")
+        )
+        scrapy_log = logging.getLogger(RobotsTxtMiddleware.__module__)
+        for old in [f for f in scrapy_log.filters if isinstance(f, _NoTraceback)]:
+            scrapy_log.removeFilter(old)  # one per process, whichever crawl came last
+        scrapy_log.addFilter(_NoTraceback(network_errors))
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        """Scrapy's check, raising RobotsForbidden so the spider can tell it from a failure."""
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as exc:
+            raise RobotsForbidden(str(exc)) from exc
 
     def spider_opened(self, spider: Spider) -> None:
         """The store's robots.txt copies younger than the max age (those of the spider's site)

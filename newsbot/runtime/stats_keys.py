@@ -59,6 +59,7 @@ OFFSITE_FILTERED = "newsbot/offsite/filtered"
 OFFSITE_HOSTS = "newsbot/offsite/hosts"
 ROBOTS_SHARED = "newsbot/robots/shared"  # robots rules built from the spider's robots.txt
 ROBOTS_REMEMBERED = "newsbot/robots/remembered"  # robots.txt copies taken from the store
+ROBOTS_FORBIDDEN = "newsbot/robots/forbidden"  # links not fetched: robots.txt forbids them
 
 # --- pipelines ----------------------------------------------------------------------------
 ITEMS_CLEANED = "newsbot/items_cleaned"

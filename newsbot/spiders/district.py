@@ -800,11 +800,20 @@ class DistrictSpider(scrapy.Spider):
         """Log a failed page by its own URL (not Splash's endpoint) and count why it failed."""
         # Imported here: newsbot.runtime.middlewares imports the reactor, which must not be
         # installed when Scrapy loads the spider modules.
-        from newsbot.runtime.middlewares import OffsiteRequest
+        from newsbot.runtime.middlewares import OffsiteRequest, RobotsForbidden
 
         if failure.check(OffsiteRequest):
             return  # SiteOnlyMiddleware logged the host and counted the request
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(RobotsForbidden):
+            # The site's wish, not a failure: not counted against the run's health, and, as a
+            # known non-article, not asked for again until the recheck time.
+            url = render.page_url(request)
+            logger.info("%s %s not fetched: forbidden by robots.txt", request.meta.get("kind"), url)
+            self._inc(keys.ROBOTS_FORBIDDEN)
+            if request.meta.get("kind") == "article":
+                self.skipped_now.append((url, "robots_txt"))
+            return
         response = getattr(failure.value, "response", None)
         kind = request.meta.get("kind", "request")
         url = render.page_url(request)
