@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from newsbot.core.urls import site_of, url_key  # noqa: E402
 from newsbot.enrich import neardup  # noqa: E402
 from newsbot.items import FIELDS  # noqa: E402
 from newsbot.store import ArticleStore  # noqa: E402
@@ -34,6 +35,7 @@ from newsbot.store.search import lemmas_of  # noqa: E402
 
 REPLICA = ROOT / "tests" / "replica" / "articles.json"
 TAGS = ["ЖКХ", "здравоохранение", "школа", "транспорт", "спорт", "культура", "озеленение"]
+ORIGIN = "https://uv-kurier.ru"
 DISTRICTS = ["Люблино", "Марьино", "Капотня", "Кузьминки", "Печатники", "Некрасовка"]
 
 
@@ -43,20 +45,22 @@ def sentences() -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text) if len(s) > 30]
 
 
-def synthetic(n: int, pool: list[str], rng: random.Random) -> dict[str, object]:
+def synthetic(
+    n: int, pool: list[str], rng: random.Random, origin: str = ORIGIN
+) -> dict[str, object]:
     year, month, day = 2015 + n % 11, 1 + n % 12, 1 + n % 28
     body = " ".join(rng.sample(pool, k=min(len(pool), 8)))
     body += f" Номер заметки {n}, код {rng.randrange(10**9)}."
     return {
-        "url": f"https://uv-kurier.ru/{year}/{month:02d}/{day:02d}/story-{n}",
-        "site": "uv-kurier.ru",
+        "url": f"{origin}/{year}/{month:02d}/{day:02d}/story-{n}",
+        "site": site_of(origin),
         "title": f"Новость номер {n}: " + pool[n % len(pool)][:60],
         "published_at": f"{year}-{month:02d}-{day:02d}T{n % 24:02d}:00:00+03:00",
         "modified_at": "",
         "author": "Юго-Восточный Курьер",
         "lead": pool[(n * 7) % len(pool)] if n % 3 else "",
         "text": body,
-        "image_url": f"https://uv-kurier.ru/wp-content/uploads/{n}.jpg",
+        "image_url": f"{origin}/wp-content/uploads/{n}.jpg",
         "image_caption": "Фото к новости",
         "photo_credit": "Е. Самарин",
         "tags": rng.sample(TAGS, k=2),
@@ -68,13 +72,24 @@ def synthetic(n: int, pool: list[str], rng: random.Random) -> dict[str, object]:
     }
 
 
-def build(db: Path, rows: int) -> None:
-    """Rows straight into SQL (the triggers still keep FTS): no lemmas, no buckets."""
-    store = ArticleStore(db)
-    store.close()
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
+def build(db: Path, rows: int, origin: str = ORIGIN) -> None:
+    """Rows straight into SQL, as the crawl's store holds them but without lemmas or buckets.
+
+    Built beside ``db`` and renamed when complete, with the FTS insert trigger off during the
+    bulk insert and the index rebuilt from the same content view once at the end (the trigger
+    restored): the same schema and FTS content as row-by-row inserts, in less time.
+    """
+    part = db.with_name(db.name + ".part")
+    part.unlink(missing_ok=True)
+    ArticleStore(part).close()
+    conn = sqlite3.connect(part, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MiB: the indexes stay in memory
+    trigger = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_fts_insert'"
+    ).fetchone()[0]
+    conn.execute("DROP TRIGGER articles_fts_insert")
     pool, rng = sentences(), random.Random(1)
     names = [*FIELDS, "url_key", "first_seen_at", "last_seen_at"]
     sql = f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
@@ -82,19 +97,28 @@ def build(db: Path, rows: int) -> None:
     for start in range(0, rows, 10_000):
         batch = []
         for n in range(start, min(rows, start + 10_000)):
-            item = synthetic(n, pool, rng)
+            item = synthetic(n, pool, rng, origin)
             values = [
                 json.dumps(item[f], ensure_ascii=False) if isinstance(item[f], list) else item[f]
                 for f in FIELDS
             ]
             values[FIELDS.index("modified_at")] = None
-            batch.append([*values, item["url"], item["scraped_at"], item["scraped_at"]])
+            url = str(item["url"])
+            batch.append([*values, url_key(url), item["scraped_at"], item["scraped_at"]])
         conn.execute("BEGIN")
         conn.executemany(sql, batch)
         conn.execute("COMMIT")
+    inserted = time.perf_counter() - started
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    conn.execute(trigger)
+    conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
+    part.replace(db)
     took = time.perf_counter() - started
-    print(f"built {rows} rows in {took:.1f} s; {db.stat().st_size / 2**20:.0f} MiB")
+    print(
+        f"built {rows} rows in {took:.1f} s (inserts {inserted:.1f} s, FTS rebuild"
+        f" {took - inserted:.1f} s); {db.stat().st_size / 2**20:.0f} MiB"
+    )
 
 
 def bench_exports(db: Path, rows: int) -> None:
