@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +93,19 @@ def run_trafilatura() -> Callable[[str, bytes], tuple[str, str]] | None:
     return extract
 
 
-def measure(
-    name: str, extract: Callable[[str, bytes], tuple[str, str]], pages: list, worst: int
-) -> None:
-    scores, times, refused, rows = [], [], Counter(), []
+@dataclass
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    refused: Counter[str]
+    times_ms: list[float]
+    rows: list[tuple[float, str, str, str, str]]  # page F1, id, url, refusal, text
+
+
+def score(extract: Callable[[str, bytes], tuple[str, str]], pages: list) -> Scores:
+    """The corpus measure for one extractor (also printed beside the speed by bench_crawl)."""
+    scores, times, refused, rows = [], [], Counter[str](), []
     for page_id, url, raw, truth in pages:
         start = time.perf_counter()
         text, reason = extract(url, raw)
@@ -107,6 +117,15 @@ def measure(
         f = 2 * p * r / (p + r) if p is not None and r is not None and p + r else 0.0
         rows.append((f, page_id, url, reason, text))
     p, r, f1 = corpus_scores(scores)
+    return Scores(p, r, f1, refused, times, rows)
+
+
+def measure(
+    name: str, extract: Callable[[str, bytes], tuple[str, str]], pages: list, worst: int
+) -> None:
+    result = score(extract, pages)
+    p, r, f1 = result.precision, result.recall, result.f1
+    refused, times, rows = result.refused, result.times_ms, result.rows
     print(f"\n== {name}: F1 {f1:.3f}  precision {p:.3f}  recall {r:.3f}  ({len(pages)} pages)")
     refused_line = ", ".join(f"{k} {v}" for k, v in refused.most_common()) or "none"
     print(f"   refused: {sum(refused.values())} ({refused_line})")

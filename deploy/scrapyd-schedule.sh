@@ -3,6 +3,8 @@
 # its own. Skips (exit 75) when a district job is already pending or running, so a slow run
 # does not pile up a queue behind it. Extra arguments go to curl, e.g.
 #   scrapyd-schedule.sh -d setting=SQLITE_PATH=/var/lib/newsbot/newsbot.db
+# The run discovers with discover=auto (the REST API, else the listing walk); scrapyd keeps the
+# first value of a field, so `-d discover=listing` among the arguments overrides it.
 # SCRAPYD_URL (default http://127.0.0.1:6800) names the server. Exit: 0 scheduled, 75 busy,
 # 1 scrapyd unreachable or refused the job. The crawl's own exit status is in scrapyd's log
 # ("Process died: exitstatus=N"), not here.
@@ -21,7 +23,7 @@ if [ "$busy" -gt 0 ]; then
     exit 75
 fi
 
-reply=$(curl -fsS "$SCRAPYD_URL/schedule.json" -d project=newsbot -d spider=district "$@") || exit 1
+reply=$(curl -fsS "$SCRAPYD_URL/schedule.json" -d project=newsbot -d spider=district "$@" -d discover=auto) || exit 1
 case $reply in
     *'"status": "ok"'*) echo "$reply" ;;
     *) echo "newsbot: scrapyd refused the job: $reply" >&2; exit 1 ;;

@@ -40,16 +40,35 @@ def api_paths(server: ReplicaServer) -> list[str]:
     return [p for p in server.paths_requested() if p.startswith("/wp-json/")]
 
 
+def shared_account_pages() -> list[str]:
+    """Paths of the replica's posts by a shared WP account whose content prints no byline:
+    only their pages say who wrote them."""
+    return sorted(
+        p["link"].replace(EXPECTED["origin"], "")
+        for p in POSTS
+        if p["_embedded"]["author"][0]["name"] in ("admin", "Редакция")
+        and "Текст:" not in p["content"]["rendered"]
+    )
+
+
+API_PAGE_ONE = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
+
+
 def test_api_backfill_costs_robots_and_one_request_per_100_posts(tmp_path: Path) -> None:
+    """Plus the pages of the 2 posts whose author only the page prints (WP user «admin» or
+    «Редакция», no byline in the content); the third shared-account post types its byline
+    into the content and needs no page."""
     with ReplicaServer(SITE_DIR, fail_once=()) as server:
         result = run_crawl(server.base_url, tmp_path, "-a", "discover=api")
         requested = server.paths_requested()
         base = server.base_url
     assert result.returncode == 0, result.log[-3000:]
-    assert requested == [
-        "/robots.txt",
-        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
+    assert shared_account_pages() == [
+        "/2024/05/12/v-yuzhnoportovom-rajone-poyavitsya-sportivnyj-klaster",
+        "/2025/11/03/v-marine-otremontiruyut-dorogu-na-ulitse-pererva",
     ]
+    assert requested[:2] == ["/robots.txt", API_PAGE_ONE]
+    assert sorted(requested[2:]) == shared_account_pages()
     found = rows(result.csv_path, base)
     expected = {a["url"]: a for a in EXPECTED["articles"]}
     assert sorted(found) == sorted(expected)
@@ -71,8 +90,16 @@ def test_api_backfill_costs_robots_and_one_request_per_100_posts(tmp_path: Path)
         else:
             differ.append(url)
     assert len(differ) == 1
-    assert "'newsbot/article/from_api': 14" in result.log
-    assert "newsbot/article/pages" not in result.log  # no article page was fetched
+    assert "'newsbot/article/from_api': 12" in result.log
+    assert "'newsbot/article/api_page_needed/author': 2" in result.log
+    assert "'newsbot/article/pages': 2" in result.log
+    assert "'newsbot/article/api_page_needed':" not in result.log  # every post had its text
+    for path, user in zip(shared_account_pages(), ("Редакция", "admin"), strict=True):
+        line = (
+            f"{base}{path}: the WP user «{user}» is a shared account and content.rendered prints"
+            " no byline; reading its page"
+        )
+        assert result.log.count(line) == 1
 
 
 def test_api_pages_follow_x_wp_totalpages(tmp_path: Path) -> None:
@@ -80,8 +107,11 @@ def test_api_pages_follow_x_wp_totalpages(tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(SITE_DIR, root)
     many = []
+    by_person = [
+        p for p in POSTS if p["link"].replace(EXPECTED["origin"], "") not in shared_account_pages()
+    ]
     for i in range(230):
-        post = copy.deepcopy(POSTS[i % len(POSTS)])
+        post = copy.deepcopy(by_person[i % len(by_person)])  # no page to read: API pages only
         post["link"] = post["link"].rstrip("/") + f"-{i}"
         post["title"]["rendered"] += f" ({i})"
         post["content"]["rendered"] += f"<p>Выпуск номер {i} этой новости.</p>"
@@ -126,7 +156,8 @@ def test_a_site_without_the_api_is_discovered_by_sitemaps(tmp_path: Path) -> Non
         assert result.log.count("no usable WordPress REST API") == 1
         assert f"no usable WordPress REST API ({status}" in result.log
         assert "'newsbot/discovery/api_unavailable': 1" in result.log
-        assert "/wp-sitemap.xml" in requested
+        assert "/sitemap_index.xml" in requested
+        assert requested.count("/robots.txt") == 1  # Scrapy's rules and the Sitemap: lines
         assert set(rows(result.csv_path, base)) == {a["url"] for a in EXPECTED["articles"]}
 
 
@@ -143,11 +174,14 @@ def test_a_post_without_text_is_read_from_its_page(tmp_path: Path) -> None:
         base = server.base_url
     assert result.returncode == 0, result.log[-3000:]
     page = posts[0]["link"].replace(EXPECTED["origin"], "")
-    assert [p for p in requested if p[1:5].isdigit()] == [page]
+    assert sorted(p for p in requested if p[1:5].isdigit()) == sorted(
+        [page, *shared_account_pages()]
+    )
     found = rows(result.csv_path, base)
     first = next(a for a in EXPECTED["articles"] if a["url"] == posts[0]["link"])
     assert found[first["url"]]["text"] == first["text"]
     assert "'newsbot/article/api_page_needed': 1" in result.log
+    assert "'newsbot/article/api_page_needed/author': 2" in result.log
 
 
 def test_idle_and_edited_runs_cost_two_requests(tmp_path: Path) -> None:
@@ -220,29 +254,53 @@ def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with(tmp_path:
     assert item["published_at"] == ""
 
 
-def test_auto_uses_the_api_and_else_walks_the_listing(tmp_path: Path) -> None:
+def without_sitemaps(root: Path) -> None:
+    """The replica as a site without sitemaps: none named in robots.txt, none at the defaults."""
+    for name in ("sitemap_index.xml", "post-sitemap.xml", "page-sitemap.xml"):
+        (root / name).unlink()
+    robots = root / "robots.txt"
+    lines = robots.read_text("utf-8").splitlines(keepends=True)
+    robots.write_text("".join(x for x in lines if not x.startswith("Sitemap:")), "utf-8")
+
+
+def test_auto_uses_the_api_else_sitemaps_else_the_listing(tmp_path: Path) -> None:
+    api_page = API_PAGE_ONE
+    everything = {a["url"] for a in EXPECTED["articles"]}
     (tmp_path / "a").mkdir()
     with ReplicaServer(SITE_DIR, fail_once=()) as server:
         api = run_crawl(server.base_url, tmp_path / "a", "-a", "discover=auto")
         api_requests = server.paths_requested()
     assert api.returncode == 0, api.log[-3000:]
-    assert api_requests == [
-        "/robots.txt",
-        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
-    ]
+    assert api_requests[:2] == ["/robots.txt", API_PAGE_ONE]
+    assert sorted(api_requests[2:]) == shared_account_pages()
     assert "discovery: the WordPress REST API" in api.log
     (tmp_path / "b").mkdir()
     with ReplicaServer(SITE_DIR, fail_once=(), wp_api="off") as server:
-        walk = run_crawl(server.base_url, tmp_path / "b", "-a", "discover=auto")
+        mapped = run_crawl(server.base_url, tmp_path / "b", "-a", "discover=auto")
+        requested = server.paths_requested()
+        base = server.base_url
+    assert mapped.returncode == 0, mapped.log[-3000:]
+    assert "discovery: sitemaps (without a REST API; a backfill)" in mapped.log
+    assert requested[:4] == ["/robots.txt", api_page, "/sitemap_index.xml", "/post-sitemap.xml"]
+    assert len(requested) == 4 + len(everything)  # no listing page, robots.txt once
+    assert set(rows(mapped.csv_path, base)) == everything
+    (tmp_path / "c").mkdir()
+    root = tmp_path / "c" / "site"
+    shutil.copytree(SITE_DIR, root)
+    without_sitemaps(root)
+    with ReplicaServer(root, fail_once=(), wp_api="off") as server:
+        walk = run_crawl(server.base_url, tmp_path / "c", "-a", "discover=auto")
         walked = server.paths_requested()
         base = server.base_url
     assert walk.returncode == 0, walk.log[-3000:]
-    assert "discovering by the listing instead" in walk.log
+    assert "no usable sitemap: discovering by the listing instead" in walk.log
+    assert walked[:2] == ["/robots.txt", api_page]
+    assert set(walked[2:4]) == {"/wp-sitemap.xml", "/sitemap_index.xml"}  # the defaults: 404
     assert {"/", "/page/2/", "/page/3/"} <= set(walked)
-    assert set(rows(walk.csv_path, base)) == {a["url"] for a in EXPECTED["articles"]}
+    assert set(rows(walk.csv_path, base)) == everything
 
 
-def test_auto_remembers_a_site_without_the_api_and_asks_again_after_the_reprobe_time(
+def test_auto_remembers_what_a_site_offers_and_asks_again_after_the_reprobe_time(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "news.db"
@@ -262,15 +320,41 @@ def test_auto_remembers_a_site_without_the_api_and_asks_again_after_the_reprobe_
         )
         again_paths = server.paths_requested()[mark:]
     assert first.returncode == idle.returncode == again.returncode == 0, again.log[-3000:]
-    assert idle_paths == ["/robots.txt", "/"]  # the store recalls: no API probe
-    assert "discovery: the listing (no WordPress REST API when checked at" in idle.log
+    # The store recalls: no API probe; the index says no post sitemap changed.
+    assert idle_paths == ["/robots.txt", "/sitemap_index.xml"]
+    assert idle.log.count("discovery: ") == 1
+    assert "discovery: sitemaps (no WordPress REST API when checked at" in idle.log
+    assert "; their index dates each sitemap)" in idle.log
     assert "'newsbot/discovery/remembered': 1" in idle.log
+    assert "'newsbot/sitemaps/unchanged': 1" in idle.log
     api = "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified"
-    assert again_paths == ["/robots.txt", api, "/"]  # reprobe time passed: asked again
+    assert again_paths == ["/robots.txt", api, "/sitemap_index.xml"]  # reprobe time passed
+    assert "what the site offers is not known lately" in again.log
     import sqlite3
 
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT feature, available FROM site_capabilities").fetchall() == [
-        ("wp_api", 0)
-    ]
+    assert conn.execute(
+        "SELECT feature, available FROM site_capabilities ORDER BY feature"
+    ).fetchall() == [("sitemap_lastmod", 1), ("sitemaps", 1), ("wp_api", 0)]
     conn.close()
+
+
+def test_auto_walks_the_listing_when_the_index_dates_no_sitemap(tmp_path: Path) -> None:
+    """WordPress core's index has no <lastmod>: an idle sitemap run would read every child
+    sitemap, so an incremental ``auto`` run walks the listing from page 1 (2 requests)."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE_DIR, root)
+    index = root / "sitemap_index.xml"
+    text = index.read_text("utf-8")
+    index.write_text(re.sub(r"<lastmod>[^<]*</lastmod>", "", text), "utf-8")
+    db = tmp_path / "news.db"
+    with ReplicaServer(root, fail_once=(), wp_api="off") as server:
+        first = run_crawl(server.base_url, tmp_path, "-a", "discover=auto", db_path=db)
+        assert "/post-sitemap.xml" in server.paths_requested()
+        mark = len(server.requests)
+        idle = run_crawl(server.base_url, tmp_path, "-a", "discover=auto", db_path=db)
+        idle_paths = server.paths_requested()[mark:]
+    assert first.returncode == idle.returncode == 0, idle.log[-3000:]
+    assert idle_paths == ["/robots.txt", "/"]
+    assert "discovery: the listing (no WordPress REST API when checked at" in idle.log
+    assert "the sitemap index dates no sitemap)" in idle.log

@@ -49,7 +49,10 @@ def test_sitemap_discovery_reaches_every_article(tmp_path: Path) -> None:
     found = rows(result.csv_path)
     assert set(found) == set(BY_SLUG)
     check_rows(found)
-    assert "/wp-sitemap.xml" in requested and "/wp-sitemap-posts-post-1.xml" in requested
+    # robots.txt once (Scrapy's rules share the spider's request), the index, the post
+    # sitemap (not the page sitemap), each article: no listing page
+    assert requested[:3] == ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml"]
+    assert len(set(requested)) == 3 + len(BY_SLUG)  # the server's one 503 is retried
 
 
 def test_unknown_discovery_is_refused(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from newsbot.extraction.feeds import (
     parse_feed,
     parse_sitemap,
     parse_wp_posts,
+    read_sitemap,
     sitemaps_from_robots,
 )
 from newsbot.extraction.listing import Listing
@@ -144,16 +145,50 @@ def test_yoast_post_sitemap_and_its_gzip() -> None:
     assert parse_sitemap(packed, BASE + "post-sitemap.xml.gz") == ([], listing)
 
 
-def test_replica_core_wp_sitemap() -> None:
-    children, empty = parse_sitemap((SITE / "wp-sitemap.xml").read_bytes(), BASE + "wp-sitemap.xml")
-    assert children == ["https://uv-kurier.ru/wp-sitemap-posts-post-1.xml"]
+def test_yoast_index_dates_each_child_sitemap() -> None:
+    children, _ = read_sitemap(_read("yoast_sitemap_index.xml"), BASE + "sitemap_index.xml")
+    assert [(c.url.rsplit("/", 1)[-1], c.changed_text) for c in children] == [
+        ("post-sitemap.xml", "2023-09-05T10:05:00+00:00"),
+        ("post-sitemap2.xml", "2021-04-12T06:00:00+00:00"),
+        ("page-sitemap.xml", "2022-01-20T09:00:00+00:00"),
+        ("category-sitemap.xml", "2023-09-05T10:05:00+00:00"),
+    ]
+
+
+def test_core_index_without_lastmod_and_urlset_lastmod_beside_publication_date() -> None:
+    core = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<sitemap><loc>https://uv-kurier.ru/wp-sitemap-posts-post-1.xml</loc></sitemap>"
+        "</sitemapindex>"
+    )
+    children, _ = read_sitemap(core, BASE + "wp-sitemap.xml")
+    assert [(c.url, c.changed_text) for c in children] == [
+        ("https://uv-kurier.ru/wp-sitemap-posts-post-1.xml", "")
+    ]
+    _, news = read_sitemap(_read("google_news_sitemap.xml"), BASE + "news-sitemap.xml")
+    # date_text: the publication date where the news extension gives one, else lastmod;
+    # changed_text: always the <lastmod>
+    assert [(e.date_text, e.changed_text) for e in news.entries] == [
+        ("2023-09-05T12:57:00+03:00", "2023-09-06T08:00:00+00:00"),
+        ("2023-09-04T12:30:00+00:00", "2023-09-04T12:30:00+00:00"),
+    ]
+
+
+def test_replica_yoast_sitemaps() -> None:
+    children, empty = parse_sitemap((SITE / "sitemap_index.xml").read_bytes(), BASE)
+    assert children == [
+        "https://uv-kurier.ru/post-sitemap.xml",
+        "https://uv-kurier.ru/page-sitemap.xml",
+    ]
     assert empty.entries == []
-    child = SITE / "wp-sitemap-posts-post-1.xml"
-    _, listing = parse_sitemap(child.read_bytes(), children[0])
+    _, listing = read_sitemap((SITE / "post-sitemap.xml").read_bytes(), children[0])
     expected = json.loads((SITE.parent / "expected.json").read_text(encoding="utf-8"))
-    assert [e.url for e in listing.entries] == [a["url"] for a in expected["articles"]]
-    assert listing.entries[2].date_text == "2025-11-05T18:40:00+03:00"  # lastmod: modified
-    assert _moscow(listing.entries[-2].date_text) == "2023-09-05T12:57:00+03:00"
+    # oldest first, as Yoast lists posts
+    assert [e.url for e in listing.entries] == [a["url"] for a in expected["articles"]][::-1]
+    by_slug = {e.url.rsplit("/", 1)[-1]: e for e in listing.entries}
+    modified = by_slug["v-lefortove-otrestavriruyut-usadebnyj-dom-xviii-veka"]
+    assert modified.changed_text == "2025-03-06T07:05:00+00:00"  # lastmod: the modified time
+    assert _moscow(listing.entries[1].date_text) == "2023-09-05T12:57:00+03:00"
 
 
 def test_google_news_sitemap_prefers_publication_date() -> None:
@@ -249,7 +284,7 @@ def test_robots_sitemap_lines() -> None:
     ]
     replica = (SITE / "robots.txt").read_bytes()
     assert sitemaps_from_robots(replica, BASE + "robots.txt") == [
-        "https://uv-kurier.ru/wp-sitemap.xml"
+        "https://uv-kurier.ru/sitemap_index.xml"
     ]
     assert sitemaps_from_robots("Sitemap: /sitemap.xml\n", BASE + "robots.txt") == [
         "https://uv-kurier.ru/sitemap.xml"

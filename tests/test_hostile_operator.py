@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from newsbot.runtime.health import EXIT_STOPPED, EXIT_STORE
+from newsbot.store import ArticleStore
 from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, run_crawl
 from tests.hostile.server import HostileSite, Page, article_html, body_text, listing_html
 from tests.replica.server import SITE_DIR, ReplicaServer
@@ -132,8 +133,9 @@ def test_a_store_directory_that_cannot_be_created_is_one_line_and_status_8(
 def test_disk_full_mid_run_is_one_line_and_status_8(tmp_path: Path, tiny_disk: Path) -> None:
     db = tiny_disk / "news.db"
     filler = tiny_disk / "filler"
-    # Leave room for the schema and the first rows, not for the whole replica.
-    filler.write_bytes(b"\0" * (1024 * 1024 - 300 * 1024))
+    # Leave room for the schema (v5: ~180 KiB of WAL once migrated) and the first rows, not for
+    # the whole replica.
+    filler.write_bytes(b"\0" * (1024 * 1024 - 340 * 1024))
     with ReplicaServer(SITE_DIR) as server:
         result = run_crawl(
             server.base_url,
@@ -149,6 +151,67 @@ def test_disk_full_mid_run_is_one_line_and_status_8(tmp_path: Path, tiny_disk: P
         f"MEASURE case5 disk full: {len(server.paths_requested())} requests, "
         f"{result.seconds:.1f}s, {result.peak_rss_kib} KiB"
     )
+
+
+def _fill(disk: Path) -> None:
+    with (disk / "filler").open("wb", buffering=0) as filler:  # every byte left
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+def test_a_disk_already_full_before_the_run_is_one_line_and_status_8(
+    tmp_path: Path, tiny_disk: Path
+) -> None:
+    """No room even for the WAL files: the check before the run says the disk is full."""
+    db = tiny_disk / "news.db"
+    ArticleStore(db).close()
+    _fill(tiny_disk)
+    with ReplicaServer(SITE_DIR) as server:
+        result = run_crawl(
+            server.base_url,
+            tmp_path,
+            db_path=db,
+            settings={"NEWSBOT_LOCK_PATH": str(tmp_path / "x.lock")},
+        )
+    assert result.returncode == EXIT_STORE, result.log[-3000:]
+    _no_traceback(result.log)
+    assert (
+        f"cannot use the store {db}: database or disk is full (no room for its WAL files) (exit 8)"
+        in result.log
+    )
+    assert server.paths_requested() == []
+
+
+def test_a_disk_already_full_at_the_start_is_one_line_and_status_8(
+    tmp_path: Path, tiny_disk: Path
+) -> None:
+    """The store opens (it exists, migrated) but the run's first write, its crawl_runs row,
+    finds no room: one line and exit 8, not a traceback from the run's summary."""
+    db = tiny_disk / "news.db"
+    ArticleStore(db).close()
+    # A reader keeps the WAL and its index in place (emptied), so opening needs no new file
+    # and the first write is the first thing that needs room.
+    reader = sqlite3.connect(db)
+    reader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _fill(tiny_disk)
+    try:
+        with ReplicaServer(SITE_DIR) as server:
+            result = run_crawl(
+                server.base_url,
+                tmp_path,
+                db_path=db,
+                settings={"NEWSBOT_LOCK_PATH": str(tmp_path / "x.lock")},
+            )
+    finally:
+        reader.close()
+    assert result.returncode == EXIT_STORE, result.log[-3000:]
+    _no_traceback(result.log)
+    assert result.log.count(f"cannot use the store {db}: database or disk is full") == 1
+    assert "'newsbot/store/write_failed': 1" in result.log
+    assert "newsbot run unhealthy (exit 8)" in result.log
 
 
 def test_sigterm_ends_the_run_with_its_own_status_and_keeps_the_rows(tmp_path: Path) -> None:

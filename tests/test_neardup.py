@@ -150,3 +150,25 @@ def test_bands_are_the_golden_ones(name: str) -> None:
     assert [band for band, _ in keys] == list(range(neardup.BANDS))
     assert keys[:3] == first_three
     assert hashlib.sha256(repr(keys).encode()).hexdigest()[:16] == digest
+
+
+def test_signatures_do_not_import_scipy() -> None:
+    """Every storing run computes signatures; scipy (what datasketch imports) costs ~0.7 s."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from newsbot.enrich import neardup; "
+        "from tests.test_neardup import STORY; "
+        "assert neardup.band_keys(neardup.shingles(STORY)); "
+        "print(sorted(m for m in ('scipy', 'datasketch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert out.stdout.strip() == "[]"

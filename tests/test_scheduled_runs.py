@@ -128,7 +128,7 @@ def test_an_idle_run_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
     assert len(db_urls(db)) == N_ARTICLES
     assert "reached articles already stored" in idle_log
     # The trace sees them where they are used: the run that stores imports the writers' modules.
-    assert {"datasketch", "pymorphy3", "scipy"} <= imported_packages(storing_log)
+    assert "pymorphy3" in imported_packages(storing_log)
     assert "scrapy" in imported_packages(idle_log)
     assert sorted(imported_packages(idle_log) & {*NOT_ON_THE_IDLE_PATH, "scipy"}) == []
 

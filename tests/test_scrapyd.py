@@ -371,3 +371,33 @@ def test_scrapyd_runs_the_deployed_spider_against_the_replica(
         for a in EXPECTED["articles"]
     }
     assert stored == expected
+
+
+def test_the_shipped_scheduler_script_runs_the_spider_by_discover_auto(
+    egg: Path, scrapyd: Scrapyd, tmp_path: Path
+) -> None:
+    """deploy/scrapyd-schedule.sh as cron runs it: the job reads the REST API (auto)."""
+    assert scrapyd.upload_egg(PROJECT, "1", egg)["status"] == "ok"
+    settings = {**FAST_SETTINGS, "SQLITE_PATH": str(tmp_path / "scrapyd.db")}
+    with ReplicaServer(SITE_DIR, fail_once=()) as replica:
+        fields = ["-d", f"start_url={replica.base_url}/"]
+        for name, value in settings.items():
+            fields += ["-d", f"setting={name}={value}"]
+        proc = subprocess.run(
+            ["sh", str(ROOT / "deploy" / "scrapyd-schedule.sh"), *fields],
+            env={**clean_env(tmp_path), "SCRAPYD_URL": scrapyd.base_url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        job = str(json.loads(proc.stdout)["jobid"])
+        wait_for_job(scrapyd, job)
+        requested = replica.paths_requested()
+    job_log = scrapyd.job_log(job)
+    assert "discovery: the WordPress REST API (100 posts a request)" in job_log, job_log[-3000:]
+    assert requested[:2] == [
+        "/robots.txt",
+        "/wp-json/wp/v2/posts?per_page=100&page=1&_embed=1&orderby=modified",
+    ]

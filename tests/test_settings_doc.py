@@ -80,6 +80,7 @@ def test_every_setting_read_in_the_code_is_declared() -> None:
     # Scrapy's own, read by newsbot with Scrapy's default; the old Splash names, refused.
     scrapy_defaults = {
         "RETRY_EXCEPTIONS",
+        "ROBOTSTXT_PARSER",
         "SPLASH_COOKIES_DEBUG",
         "NEWSBOT_SPLASH_URL",
         "NEWSBOT_SPLASH_WAIT",

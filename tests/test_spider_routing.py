@@ -245,9 +245,15 @@ def test_follow_tallies_the_page_proper_and_skips_what_it_has_seen(tmp_path: Pat
 
 # -- the WordPress REST API ---------------------------------------------------------------------
 def api_page(
-    spider: Any, page: int, links: list[str], total_pages: str | None, text: str = ""
+    spider: Any,
+    page: int,
+    links: list[str],
+    total_pages: str | None,
+    text: str = "",
+    author: str = "Анна Белова",
 ) -> TextResponse:
-    """A REST posts page; posts without ``text`` have an empty body (a page builder's)."""
+    """A REST posts page; posts without ``text`` have an empty body (a page builder's), and
+    ``author`` is the embedded WP user."""
     url = spider._api_url(page)
     posts = [
         {
@@ -255,6 +261,7 @@ def api_page(
             "date": "2025-03-01T10:00:00",
             "title": {"rendered": f"Новость {n}"},
             "content": {"rendered": f"<p>{text}</p>" if text else ""},
+            "_embedded": {"author": [{"id": 3, "name": author}]},
         }
         for n, link in enumerate(links)
     ]
@@ -281,6 +288,18 @@ def test_api_pages_are_followed_until_x_wp_totalpages(tmp_path: Path) -> None:
     assert two == [
         (article(7), "parse_article", {"kind": "article", "listing": spider._api_url(2)})
     ]
+    assert spider.crawler.stats.get_value("newsbot/article/api_page_needed") == 1
+
+
+def test_an_api_post_by_a_shared_account_is_read_from_its_page(tmp_path: Path) -> None:
+    spider = make_spider(tmp_path, discover="api")
+    text = "В Люблине открыли новую библиотеку для детей и взрослых."
+    got = routed(spider.parse_api(api_page(spider, 1, [article(9)], "1", text, "Редакция")))
+    assert got == [
+        (article(9), "parse_article", {"kind": "article", "listing": spider._api_url(1)})
+    ]
+    assert spider.crawler.stats.get_value("newsbot/article/api_page_needed/author") == 1
+    assert spider.crawler.stats.get_value("newsbot/article/api_page_needed") is None
 
 
 def test_api_without_totalpages_walks_on_while_pages_bring_articles(tmp_path: Path) -> None:

@@ -276,7 +276,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     ]
     make_v1(path, old_rows)
     store = ArticleStore(path)
-    assert store.version == SCHEMA_VERSION == 4
+    assert store.version == SCHEMA_VERSION == 5
     assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
@@ -471,3 +471,18 @@ def test_kill_during_writes_leaves_only_whole_batches(
     store = ArticleStore(path)  # and the writer's successor opens it normally
     assert stored_count(store) == count
     store.close()
+
+
+def test_lemmas_from_the_dictionary_path_match_full_parses() -> None:
+    """word_lemmas reads known words from pymorphy3's DAWG directly; same forms as parse()."""
+    from newsbot.enrich.districts import morph_analyzer
+    from newsbot.store.search import fold, word_lemmas
+
+    morph = morph_analyzer()
+    words = ["школы", "жителей", "районе", "ёлки", "в", "люблине", "выхине-жулебине", "мфц"]
+    words += ["ювао", "skyeng", "собянинский", "по-новому", "2025", "прошёл", "открыли"]
+    for word in words:
+        expected = {fold(p.normal_form) for p in morph.parse(word)} - {fold(word)}
+        assert word_lemmas(word) == tuple(sorted(expected)), word
+    assert word_lemmas("школы") == ("школа",)
+    assert word_lemmas("2025") == ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -48,6 +49,11 @@ def _is_tracking(name: str) -> bool:
     return low in TRACKING_PARAMS or low in VARIANT_PARAMS or low.startswith(TRACKING_PREFIXES)
 
 
+#: Clean spellings remembered (bounded): a listing page cleans each of its links 3-5 times.
+_URL_CACHE = 8192
+
+
+@lru_cache(maxsize=_URL_CACHE)
 def clean_url(url: str | None, base: str | None = None) -> str:
     """Absolute URL without fragment, tracking and variant parameters, AMP/print/comment-page
     suffixes, default port or upper-case host: one spelling per article.
@@ -92,6 +98,7 @@ def url_key(url: str) -> str:
     return urlunsplit(("", parts.netloc, path, parts.query, ""))
 
 
+@lru_cache(maxsize=_URL_CACHE)
 def site_of(url: str) -> str:
     """Host name as analysts name the outlet: ``uv-kurier.ru`` (no ``www.``, no port)."""
     host = (urlsplit(url).hostname or "").lower()

@@ -144,7 +144,13 @@ def morph_analyzer() -> Any:
     """The shared pymorphy3 analyser (≈0.2–1 s to build), or None when it cannot load."""
     try:
         import pymorphy3
+        import pymorphy3.dawg
 
+        if not pymorphy3.dawg.EXTENSION_AVAILABLE:
+            logger.warning(
+                "pymorphy3 reads its dictionary in pure Python (DAWG2 missing): lemmas cost "
+                "~5x more CPU; install pymorphy3[fast]"
+            )
         return pymorphy3.MorphAnalyzer()
     except Exception:  # missing package or dictionary: fall back to the explicit table
         logger.warning("pymorphy3 unavailable; using the built-in district forms", exc_info=True)

@@ -19,6 +19,8 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
 from newsbot.core.text import fold_key
 
@@ -76,15 +78,50 @@ def similarity(text_a: str | None, text_b: str | None) -> float:
     return jaccard(shingles(text_a), shingles(text_b))
 
 
+@cache
+def _permutations() -> tuple[Any, Any]:
+    """The ``NUM_PERM`` affine maps h -> a*h + b (mod 2^32, odd a), drawn once per process."""
+    import numpy as np
+
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def signature(shingle_set: frozenset[str]) -> Any:
+    """The MinHash signature: ``NUM_PERM`` uint32 minima of the permuted shingle hashes.
+
+    Why not datasketch: importing it pulls in scipy (~0.7 s of CPU in every storing run), and
+    each of its ``MinHash`` objects redraws its permutations (~0.5 ms). This is its default
+    scheme ("affine32", datasketch 2.0) step for step — SHA-1's first 4 bytes, MurmurHash3's
+    32-bit finalizer, then the affine maps — so the buckets of a store written with datasketch
+    stay valid (``tests/test_neardup.py`` holds the exact keys).
+    """
+    import numpy as np
+
+    hv = np.fromiter(
+        (
+            int.from_bytes(hashlib.sha1(s.encode("utf-8")).digest()[:4], "little")
+            for s in shingle_set
+        ),
+        dtype=np.uint32,
+        count=len(shingle_set),
+    ).reshape(-1, 1)
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    hv = hv ^ (hv >> np.uint32(16))
+    a, b = _permutations()
+    return (hv * a + b).min(axis=0)
+
+
 def band_keys(shingle_set: frozenset[str]) -> list[tuple[int, int]]:
     """``(band, bucket)`` pairs of the MinHash signature: texts sharing a pair are candidates."""
     if not shingle_set:
         return []
-    from datasketch import MinHash  # imports scipy (~1 s): only writers pay for it
-
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
-    mh.update_batch([s.encode("utf-8") for s in sorted(shingle_set)])
-    values = mh.hashvalues
+    values = signature(shingle_set)
     keys = []
     for band in range(BANDS):
         chunk = values[band * ROWS : (band + 1) * ROWS].astype("<u8").tobytes()

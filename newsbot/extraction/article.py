@@ -22,6 +22,7 @@ from newsbot.core.urls import clean_url, same_site, site_of
 from newsbot.extraction.body import Body, article_scope, clean_paragraphs, find_body
 from newsbot.extraction.dating import read_dates
 from newsbot.extraction.document import in_furniture, make_selector, visible_text_nodes
+from newsbot.extraction.elements import select_elements
 from newsbot.extraction.headline import (
     read_author,
     read_description,
@@ -78,7 +79,7 @@ def _is_article(
         meta.article
         or meta.first("article:published_time")
         or body_classes & {"single", "single-post"}
-        or sel.css("[itemprop='articleBody']")
+        or select_elements(sel, "[itemprop='articleBody']")
     ):
         return True, ""
     non_article: list[str] = []

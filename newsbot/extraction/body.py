@@ -12,6 +12,7 @@ from parsel import Selector
 from newsbot.core.dates import parse_date
 from newsbot.core.text import clean_inline
 from newsbot.extraction.document import element_in_furniture, in_furniture
+from newsbot.extraction.elements import select
 from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
 from newsbot.extraction.paragraphs import html_to_text
@@ -97,7 +98,7 @@ def _known_body(sel: Selector) -> Body | None:
     for css in _BODY_SELECTORS:
         parts = [
             node.root
-            for node in sel.css(css)
+            for node in select(sel, css)
             if node.root.tag not in _INLINE and not in_furniture(node)
         ]
         parts = _disjoint(parts)

@@ -6,11 +6,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from parsel import Selector
 
 from newsbot.core.dates import parse_date, to_iso
-from newsbot.extraction.document import element_in_furniture, first_match, in_furniture
+from newsbot.extraction.document import element_in_furniture, first_match
+from newsbot.extraction.elements import element_index, is_document
 from newsbot.extraction.metadata import PageMetadata, as_text
 
 logger = logging.getLogger(__name__)
@@ -89,32 +91,57 @@ def _date_near_title(nodes: list[str], title: str, body_start: str, now: datetim
     return best[1] if best else ""
 
 
+_STAMPS = {  # kind -> (itemprop, <time> class substrings)
+    "published": ("datePublished", ("published", "entry-date")),
+    "modified": ("dateModified", ("updated", "modified")),
+}
+
+
+def _stamps(sel: Selector, kind: str) -> list[tuple[Any, str]]:
+    """(element, value) of ``[itemprop=…]/@datetime|@content`` and ``time[class]/@datetime``,
+    in document order: from the page's element index, or by XPath for part of a page."""
+    itemprop, classes = _STAMPS.get(kind, _STAMPS["modified"])
+    if not is_document(sel):
+        tests = " or ".join(f"contains(@class,'{c}')" for c in classes)
+        xp = (
+            f"//*[@itemprop='{itemprop}']/@datetime | //*[@itemprop='{itemprop}']/@content"
+            f" | //time[{tests}]/@datetime"
+        )
+        root = sel.root
+        if not hasattr(root, "xpath"):
+            return []
+        return [(v.getparent(), str(v)) for v in root.xpath(xp)]  # lxml: results know their element
+    index = element_index(sel)
+    props = index.by_attr.get(("itemprop", itemprop), [])
+    times = [
+        t for t in index.by_tag.get("time", []) if any(c in (t.get("class") or "") for c in classes)
+    ]
+    found: list[tuple[Any, str]] = []
+    for el in index.in_order([props, times]):
+        names = ("datetime", "content") if el.get("itemprop") == itemprop else ("datetime",)
+        found.extend((el, value) for name, value in el.attrib.items() if name in names)
+    return found
+
+
 def _time_datetime(sel: Selector, kind: str) -> str:
     """``<time datetime>`` in the article, published or updated, ignoring sidebars."""
-    if kind == "published":
-        xp = (
-            "//*[@itemprop='datePublished']/@datetime | //*[@itemprop='datePublished']/@content"
-            " | //time[contains(@class,'published') or contains(@class,'entry-date')]/@datetime"
-        )
-    else:
-        xp = (
-            "//*[@itemprop='dateModified']/@datetime | //*[@itemprop='dateModified']/@content"
-            " | //time[contains(@class,'updated') or contains(@class,'modified')]/@datetime"
-        )
-    for value in sel.xpath(xp):
-        parent = value.root.getparent() if hasattr(value.root, "getparent") else None
+    for parent, value in _stamps(sel, kind):
         if parent is not None and element_in_furniture(parent):
             continue
-        found = _valid_date(value.get())
+        found = _valid_date(value)
         if found:
             return found
     if kind == "published":
-        for node in sel.xpath("//time[@datetime]"):
-            if in_furniture(node):
+        if is_document(sel):
+            times = element_index(sel).by_tag.get("time", [])
+        else:
+            times = [node.root for node in sel.xpath("//time")]
+        for el in times:
+            if el.get("datetime") is None or element_in_furniture(el):
                 continue
-            if "updated" in (node.root.get("class") or ""):
+            if "updated" in (el.get("class") or ""):
                 continue
-            found = _valid_date(node.root.get("datetime") or "")
+            found = _valid_date(el.get("datetime") or "")
             if found:
                 return found
     return ""

@@ -173,11 +173,14 @@ def _items(root: etree._Element, name: str, truncated: bool, deep: bool) -> list
     return found[:-1] if truncated else found
 
 
-def _listing(pairs: Iterable[tuple[Any, Any]], base_url: str, next_url: str = "") -> Listing:
-    """Clean absolute URLs in order, each once, capped at MAX_ENTRIES."""
+def _listing(pairs: Iterable[tuple[Any, ...]], base_url: str, next_url: str = "") -> Listing:
+    """Clean absolute URLs in order, each once, capped at MAX_ENTRIES.
+
+    ``pairs`` are (href, date) or (href, date, last change), raw.
+    """
     listing = Listing(next_url=next_url)
     seen: set[str] = set()
-    for href, date_text in pairs:
+    for href, date_text, *rest in pairs:
         url = clean_url(href, base_url) if isinstance(href, str) else ""
         key = url_key(url) if url else ""
         if not key or key in seen:
@@ -187,7 +190,8 @@ def _listing(pairs: Iterable[tuple[Any, Any]], base_url: str, next_url: str = ""
             break
         seen.add(key)
         date = date_text.strip() if isinstance(date_text, str) else ""
-        listing.entries.append(ListingEntry(url=url, date_text=date))
+        changed = rest[0].strip() if rest and isinstance(rest[0], str) else ""
+        listing.entries.append(ListingEntry(url=url, date_text=date, changed_text=changed))
     return listing
 
 
@@ -265,6 +269,13 @@ def parse_sitemap(body: bytes | str, base_url: str) -> tuple[list[str], FeedList
 
     The listing's ``problem`` says whether the document was truncated or its DTD refused.
     """
+    children, listing = read_sitemap(body, base_url)
+    return [child.url for child in children], listing
+
+
+def read_sitemap(body: bytes | str, base_url: str) -> tuple[list[ListingEntry], FeedListing]:
+    """Like ``parse_sitemap``, with each child sitemap's ``<lastmod>`` (its ``changed_text``),
+    so an incremental run can leave out the child sitemaps that did not change."""
     problem = ""
     try:
         root, problem = _parse_xml_checked(body, base_url)
@@ -274,12 +285,14 @@ def parse_sitemap(body: bytes | str, base_url: str) -> tuple[list[str], FeedList
         kind = _local(root)
         if kind == "sitemapindex":
             maps = _items(root, "sitemap", truncated, deep=False)
-            children = _listing(((_child_text(m, "loc"), "") for m in maps), base_url)
-            return [entry.url for entry in children.entries], FeedListing(problem=problem)
+            pairs = ((_child_text(m, "loc"), "", _child_text(m, "lastmod")) for m in maps)
+            return _listing(pairs, base_url).entries, FeedListing(problem=problem)
         if kind == "urlset":
             urls = _items(root, "url", truncated, deep=False)
-            pairs = ((_child_text(u, "loc"), _sitemap_date(u)) for u in urls)
-            return [], _with_problem(_listing(pairs, base_url), problem)
+            triples = (
+                (_child_text(u, "loc"), _sitemap_date(u), _child_text(u, "lastmod")) for u in urls
+            )
+            return [], _with_problem(_listing(triples, base_url), problem)
         if kind in ("rss", "feed", "rdf"):  # sitemaps may be feeds (sitemaps.org protocol)
             return [], _with_problem(_feed_listing(root, truncated, base_url), problem)
         logger.warning("%s: not a sitemap (root <%s>)", base_url, kind)

@@ -10,6 +10,7 @@ from parsel import Selector
 
 from newsbot.core.text import clean_inline
 from newsbot.extraction.document import SCAN_LIMIT, first_match, in_furniture, text_of
+from newsbot.extraction.elements import in_body, select, select_elements
 from newsbot.extraction.metadata import PageMetadata, as_names, as_text
 
 logger = logging.getLogger(__name__)
@@ -38,13 +39,14 @@ _LEAD_SELECTORS = (
     ".intro",
 )
 
-_LEAD_LOOSE_XPATH = (
-    "//body//*["
-    + " or ".join(
-        f"contains(@class, '{word}')"
-        for word in ("subtitle", "sub-title", "lead", "standfirst", "entry-summary", "post-excerpt")
-    )
-    + "]"
+#: Looser class names of a standfirst: substrings of the class attribute.
+_LEAD_LOOSE_CLASSES = (
+    "subtitle",
+    "sub-title",
+    "lead",
+    "standfirst",
+    "entry-summary",
+    "post-excerpt",
 )
 
 _BYLINE_AUTHOR = re.compile(r"(?:Текст|Автор)\s*:\s*(?P<author>[^|\n]{2,120})", re.IGNORECASE)
@@ -73,7 +75,7 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:[|»«—–-]|::)\s+")
 
 def _first_text(sel: Selector, css_list: tuple[str, ...]) -> str:
     for css in css_list:
-        for node in sel.css(css):
+        for node in select(sel, css):
             if in_furniture(node):
                 continue
             value = clean_inline(text_of(node))
@@ -87,7 +89,8 @@ def _site_names(sel: Selector, meta: PageMetadata) -> set[str]:
     names = {meta.first("og:site_name"), meta.first("application-name")}
     publisher = meta.article.get("publisher")
     names.update(as_names(publisher) if publisher else [])
-    names.update(clean_inline(t) for t in sel.css(".site-title ::text, .logo ::text").getall())
+    for el in select_elements(sel, ".site-title, .logo"):
+        names.update(clean_inline(t) for t in el.xpath(".//text()"))
     return {clean_inline(n).casefold() for n in names if n and len(clean_inline(n)) > 2}
 
 
@@ -115,9 +118,8 @@ def _title(sel: Selector, meta: PageMetadata) -> tuple[str, str]:
     names = _site_names(sel, meta)
     headings = [
         clean_inline(text_of(n))
-        for n in sel.xpath(
-            "//body//*[self::h1 or self::h2 or self::h3 or contains(@id, 'itle')"
-            " or contains(@class, 'title') or contains(@class, 'headline')]"
+        for n in in_body(
+            sel, tags=("h1", "h2", "h3"), class_parts=("title", "headline"), id_parts=("itle",)
         )
         if not in_furniture(n)
     ]
@@ -158,7 +160,7 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     if found:
         return found
     # Looser class names, in one query (document order): «elementor-…-post-excerpt» & co.
-    for node in sel.xpath(_LEAD_LOOSE_XPATH):
+    for node in in_body(sel, class_parts=_LEAD_LOOSE_CLASSES):
         text = clean_inline(text_of(node))
         if 10 <= len(text) <= 400 and not in_furniture(node):
             return text
@@ -228,14 +230,20 @@ def site_names(sel: Selector, meta: PageMetadata) -> set[str]:
     return _site_names(sel, meta)
 
 
+def byline_author(text: str) -> str:
+    """The name a printed byline gives («Текст: …», «Автор: …», «Фото и текст: …»), cut where
+    the date or the rubric that follows it begins; empty when the text prints none.
+
+    The one home of the byline rule: a page's visible text and a REST post's
+    ``content.rendered`` are read by it alike."""
+    return clean_inline(_AUTHOR_END.split(first_match(_BYLINE_AUTHOR, text, "author"), 1)[0])
+
+
 def read_author(sel: Selector, meta: PageMetadata, text: str) -> tuple[str, str]:
     """(the byline «Текст: …»/«Автор: …», else JSON-LD / meta author, else author markup;
     the signal it came from)."""
     candidates = (
-        (
-            lambda: _AUTHOR_END.split(first_match(_BYLINE_AUTHOR, text, "author"), maxsplit=1)[0],
-            "byline",
-        ),
+        (lambda: byline_author(text), "byline"),
         (
             lambda: ", ".join(html.unescape(n) for n in as_names(meta.article.get("author"))),
             "jsonld",

@@ -148,6 +148,12 @@ _STAMP_PARAGRAPH = re.compile(
     re.IGNORECASE,
 )
 _STAMP_MAX = 70
+#: A body line that only names the author: «Текст: Анна Белова», «Фото и текст: …» — an
+#: editor's byline typed into the post (headline.read_author reads the name from it).
+_AUTHOR_PARAGRAPH = re.compile(
+    r"^(?:фото\s+и\s+)?(?:текст|автор)(?:\s+и\s+фото)?\s*:\s*\S", re.IGNORECASE
+)
+_AUTHOR_MAX = 100
 #: A short caption or credit line carried in the body: «…, photos © Inexhibit, 2018».
 _CREDIT_PARAGRAPH = re.compile(
     r"©|\(c\)\s|\b(?:photo|photos|image|credit)s?\s*(?::|by\b)", re.IGNORECASE
@@ -164,6 +170,8 @@ def is_junk_paragraph(flat: str) -> bool:
     ):
         return True
     if _BYLINE_PARAGRAPH.match(flat) or (len(flat) <= _STAMP_MAX and _STAMP_PARAGRAPH.match(flat)):
+        return True
+    if len(flat) <= _AUTHOR_MAX and _AUTHOR_PARAGRAPH.match(flat):
         return True
     return len(flat) <= _CREDIT_MAX and bool(_CREDIT_PARAGRAPH.search(flat))
 

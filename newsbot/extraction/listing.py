@@ -29,6 +29,8 @@ class ListingEntry:
     url: str
     date_text: str = ""  # the date the listing prints beside the link, raw
     in_furniture: bool = False  # a sidebar/menu link ("Популярное"), not the listing proper
+    #: when the source says the page last changed (a sitemap's <lastmod>), raw; "" if it does not
+    changed_text: str = ""
 
 
 @dataclass

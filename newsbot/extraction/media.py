@@ -10,16 +10,12 @@ from parsel import Selector
 from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url
 from newsbot.extraction.document import SCAN_LIMIT, in_furniture, text_of
+from newsbot.extraction.elements import select
 from newsbot.extraction.metadata import PageMetadata, as_url
 
 logger = logging.getLogger(__name__)
 
-_CAPTION_XPATH = (
-    "//figure//figcaption"
-    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
-    " | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-element-caption ')]"
-    " | //*[@itemprop='caption']"
-)
+_CAPTIONS = "figure figcaption, .wp-caption-text, .wp-element-caption, [itemprop='caption']"
 
 CREDIT = re.compile(
     r"^(?P<caption>.*?)[\s.,;]*\b(?:Фото|Фотография|Фото и видео)\s*(?::|—|–|-)\s*(?P<credit>.+)$",
@@ -47,7 +43,7 @@ def _captions_no_image(node: Selector) -> bool:
 
 
 def read_caption(sel: Selector, scope: Selector) -> str:
-    for node in sel.xpath(_CAPTION_XPATH):
+    for node in select(sel, _CAPTIONS):
         if in_furniture(node) or _captions_no_image(node):
             continue
         value = clean_inline(text_of(node))

@@ -132,10 +132,10 @@ class SQLitePipeline:
         if self.broken:
             return
         self.broken = message
-        self.run.store_failed = message
-        logger.error("%s", message)
-        if self.stats is not None:
-            self.stats.inc_value(keys.STORE_WRITE_FAILED)
+        if self.run.note_store_failed(message):
+            logger.error("%s", message)
+            if self.stats is not None:
+                self.stats.inc_value(keys.STORE_WRITE_FAILED)
         if self.crawler is not None:
             close_soon(self.crawler, "store_failed")
 

@@ -174,7 +174,14 @@ def assess(
         # One or two skipped pages (a static page whose URL looks like an article) are normal
         # on undated-slug sites; a run of pages that all fail to read is a theme change.
         health.fail(EXIT_NO_ARTICLES, f"{article_pages} article pages gave no article")
-    elif listing_pages and not links and not known and not stats.get(keys.LISTING_OLD):
+    elif (
+        listing_pages
+        and not links
+        and not known
+        and not stats.get(keys.LISTING_OLD)
+        # an idle sitemap run: the index says no child sitemap changed since the last run
+        and not stats.get(keys.SITEMAPS_UNCHANGED)
+    ):
         health.fail(EXIT_NO_ARTICLES, "listing pages held no article links")
     requests = int(stats.get(keys.SCRAPY_REQUEST_COUNT, 0))
     errors = sum(prefixed(stats, keys.HTTP_ERROR).values()) + sum(

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 from typing import cast
+from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet import reactor
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
@@ -19,6 +24,7 @@ from twisted.internet.task import deferLater
 from newsbot.core.urls import same_site, site_of
 from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.render import page_url
+from newsbot.runtime.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -126,3 +132,62 @@ class SiteOnlyMiddleware:
         if stats is not None:
             stats.inc_value(keys.OFFSITE_FILTERED)
         raise OffsiteRequest(f"off-site: {target}")
+
+
+def robots_origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL whose path is exactly ``/robots.txt``, else ""."""
+    parts = urlsplit(url)
+    if parts.path != "/robots.txt" or parts.query or parts.scheme not in ("http", "https"):
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt rules, with one robots.txt request per site for the whole run.
+
+    Scrapy fetches robots.txt for its rules, and the spider reads the same file for its
+    ``Sitemap:`` lines: two requests. Here every robots.txt response that reaches the crawl
+    (Scrapy's own or the spider's) is kept on the crawl's ``Run`` (``robots_txt``); the spider
+    reads it from there when it is already known, and the rules are built from the spider's
+    response when that came first. No request is answered from memory, so Scrapy's
+    ``downloader/`` counts stay the requests the site really got.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.run = Run.of(crawler)
+        self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
+        #: netloc -> rules built from a robots.txt the spider fetched itself
+        self.shared: dict[str, RobotParser] = {}
+        #: netlocs whose rules Scrapy's own robots.txt request gives (asked, or being asked)
+        self.by_scrapy: set[str] = set()
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        url = urlparse_cached(request)
+        netloc = url.netloc
+        if netloc in self.shared:
+            return self.shared[netloc]
+        if netloc in self.by_scrapy:
+            return await super().robot_parser(request)
+        known = self.run.robots_txt.get(f"{url.scheme}://{netloc}")
+        if known is not None and known[0] < 500:
+            parser: RobotParser = build_from_crawler(self.parser_class, self.crawler, known[1])
+            self.shared[netloc] = parser
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value(keys.ROBOTS_SHARED)
+            logger.debug("robots.txt of %s: the rules come from the spider's own request", netloc)
+            await self.crawler.signals.send_catch_log_async(
+                signal=signals.robots_parsed, robotparser=parser, request=request
+            )
+            return parser
+        self.by_scrapy.add(netloc)
+        return await super().robot_parser(request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Keep this run's robots.txt answer (after retries and decompression)."""
+        if response.status >= 500:
+            return response  # says nothing about the rules; asked again when needed
+        asked = [*request.meta.get("redirect_urls", ())[:1], request.url]  # before a redirect
+        for origin in {robots_origin(url) for url in asked} - {""}:
+            self.run.robots_txt.setdefault(origin, (response.status, response.body))
+        return response

@@ -44,6 +44,10 @@ class Run:
     store_failed: str = ""
     #: The run's exit status once the summary has judged it (read by the crawl command).
     exit_code: int | None = None
+    #: origin -> (status, body) of the robots.txt this run fetched (newsbot.runtime.middlewares
+    #: RobotsTxtOnceMiddleware): the robots rules and the spider's ``Sitemap:`` lines share
+    #: one request.
+    robots_txt: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     _store: ArticleStore | None = field(default=None, repr=False)
 
     @classmethod
@@ -67,6 +71,13 @@ class Run:
         if self._store is None:
             self._store = ArticleStore(self.sqlite_path)
         return self._store
+
+    def note_store_failed(self, message: str) -> bool:
+        """Record why the store cannot be written; True the first time (the caller says it)."""
+        if self.store_failed:
+            return False
+        self.store_failed = message
+        return True
 
     def close(self) -> None:
         if self._store is not None:

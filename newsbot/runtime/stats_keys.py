@@ -21,6 +21,8 @@ LISTING_PAGE_CEILING = "newsbot/listing/page_ceiling"
 LISTING_RECENTLY_SKIPPED = "newsbot/listing/recently_skipped"  # gave no article lately
 DISCOVERY_API_UNAVAILABLE = "newsbot/discovery/api_unavailable"
 DISCOVERY_REMEMBERED = "newsbot/discovery/remembered"  # auto went by what the store recalled
+DISCOVERY_SITEMAPS_UNAVAILABLE = "newsbot/discovery/sitemaps_unavailable"
+SITEMAPS_UNCHANGED = "newsbot/sitemaps/unchanged"  # child sitemaps not fetched: not changed
 FEEDS = "newsbot/feeds/"  # + "truncated" or "refused"
 FEEDS_TRUNCATED = FEEDS + "truncated"
 FEEDS_REFUSED = FEEDS + "refused"
@@ -32,8 +34,15 @@ ARTICLE_NOT_HTML = "newsbot/article/not_html"
 ARTICLE_SKIPPED = "newsbot/article/skipped/"  # + the extraction's code, or older_than_since
 ARTICLE_SKIPPED_OLDER_THAN_SINCE = ARTICLE_SKIPPED + "older_than_since"
 ARTICLE_FROM_API = "newsbot/article/from_api"  # items built from the REST API's JSON
-ARTICLE_EDITED = "newsbot/article/edited"  # stored posts the API shows edited since
+ARTICLE_EDITED = "newsbot/article/edited"  # stored articles fetched again: edited since
 ARTICLE_API_PAGE_NEEDED = "newsbot/article/api_page_needed"  # a post without text: page read
+#: a post whose author only the page prints (a shared WP account, no byline in the content)
+ARTICLE_API_PAGE_NEEDED_AUTHOR = ARTICLE_API_PAGE_NEEDED + "/author"
+#: post_to_row's code -> the key counting the posts read from their page for it
+ARTICLE_API_PAGE_NEEDED_FOR = {
+    "no_text": ARTICLE_API_PAGE_NEEDED,
+    "no_byline": ARTICLE_API_PAGE_NEEDED_AUTHOR,
+}
 ARTICLE_DATE_FROM_LISTING = "newsbot/article/date_from_listing"  # date from where it was listed
 ARTICLE_GONE = "newsbot/article/gone"  # listed article links answering 404/410
 HTTP_ERROR = "newsbot/http_error/"  # + the HTTP status
@@ -48,6 +57,7 @@ RENDER_ATTEMPT_FAILED = "newsbot/render/attempt_failed/"  # + the status or exce
 # --- downloader middlewares ---------------------------------------------------------------
 OFFSITE_FILTERED = "newsbot/offsite/filtered"
 OFFSITE_HOSTS = "newsbot/offsite/hosts"
+ROBOTS_SHARED = "newsbot/robots/shared"  # robots rules built from the spider's robots.txt
 
 # --- pipelines ----------------------------------------------------------------------------
 ITEMS_CLEANED = "newsbot/items_cleaned"

@@ -28,7 +28,7 @@ from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
     load_wp_posts,
     parse_feed,
-    parse_sitemap,
+    read_sitemap,
     sitemaps_from_robots,
 )
 from newsbot.extraction.wp_post import post_to_row
@@ -128,6 +128,18 @@ class DistrictSpider(scrapy.Spider):
         self.renderer: render.PageRenderer | None = None  # set in from_crawler
         self.barren_in_a_row = 0  # listing pages in a row that brought no new article URL
         self.links_requested = 0  # listing/feed/sitemap/API pages asked for in this run
+        #: Sitemaps: documents asked for and not yet answered; whether any gave the site's
+        #: articles (or post sitemaps); whether every post sitemap an index named had a lastmod.
+        self.sitemaps_pending = 0
+        self.sitemaps_usable = False
+        self.sitemaps_done = False
+        self.sitemaps_failed = 0  # sitemap requests that failed (5xx, timeouts), not 404s
+        self.index_lastmods: bool | None = None
+        #: url_key -> lastmod of the child sitemaps a completed run read (incremental runs only)
+        self.sitemaps_known: dict[str, str] = {}
+        self.sitemaps_read: dict[str, tuple[str, str]] = {}  # this run's: key -> (url, lastmod)
+        self.sources_failed: set[str] = set()  # url_keys of sitemaps whose article failed
+        self.pages_lastmod: list[tuple[str, str]] = []  # (page url, sitemap lastmod) fetched
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -159,12 +171,9 @@ class DistrictSpider(scrapy.Spider):
         if self.discover == "feed":
             yield self._links_request(self.origin + "/feed/", self.parse_feed, page=1)
         elif self.discover == "sitemap":
-            robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
-            robots.meta["handle_httpstatus_list"] = [404, 410]  # no robots.txt: try defaults
-            yield robots
-        elif self.discover == "auto" and self._api_known_missing():
-            self.seen.add(url_key(self.start_url))
-            yield self._links_request(self.start_url, self.parse_listing, page=1)
+            yield from self._discover_sitemaps()
+        elif self.discover == "auto" and (checked := self._api_known_missing()):
+            yield from self._auto_without_api(f"no WordPress REST API when checked at {checked}")
         elif self.discover in ("api", "auto"):
             yield self._api_request(1)
         else:
@@ -181,6 +190,8 @@ class DistrictSpider(scrapy.Spider):
         self.recently_skipped = self._recently_skipped(store)
         if run.previous_interrupted:
             self.stop_at_known = False
+        elif self.has_stored:
+            self.sitemaps_known = store.sitemap_lastmods(self.site)
         logger.info(
             "incremental run: %s%s",
             f"articles of {self.site} already stored"
@@ -201,15 +212,32 @@ class DistrictSpider(scrapy.Spider):
         return store.recently_skipped(self.site, cutoff.isoformat())
 
     def closed(self, reason: str) -> None:
-        """Record this run's pages that gave no article, so the next runs do not ask again."""
-        if not self.skipped_now or self.crawler is None:
+        """Record this run's pages that gave no article, so the next runs do not ask again;
+        the sitemap lastmod of each page it fetched; and, after a completed run, the child
+        sitemaps it read in full."""
+        if self.crawler is None:
             return
+        run = Run.of(self.crawler)
         try:
-            store = Run.of(self.crawler).store()
-            if store is not None:
+            store = run.store()
+            if store is not None and self.skipped_now:
                 store.note_skipped(self.site, self.skipped_now, utc_now())
         except (sqlite3.Error, OSError) as exc:
             logger.warning("could not record %d skipped pages: %s", len(self.skipped_now), exc)
+        # A child sitemap whose article failed is read again next time; so is every one after
+        # a run that did not finish (its articles may not all be stored).
+        read = [v for k, v in self.sitemaps_read.items() if k not in self.sources_failed]
+        if reason != "finished":
+            read = []
+        if not (read or self.pages_lastmod) or run.store_failed:
+            return
+        try:
+            store = run.store()
+            if store is not None:
+                store.note_page_lastmods(self.pages_lastmod, utc_now())
+                store.note_sitemaps_read(self.site, read, utc_now())
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning("could not record what the sitemaps said: %s", exc)
 
     # -- helpers --------------------------------------------------------------------------
     def _setting(self, name: str) -> int:
@@ -306,7 +334,12 @@ class DistrictSpider(scrapy.Spider):
                     self.parse_article,
                     "article",
                     errback=self.on_error,
-                    meta={"kind": "article", "listing": source, "listed_date": entry.date_text},
+                    meta={
+                        "kind": "article",
+                        "listing": source,
+                        "listed_date": entry.date_text,
+                        "listed_changed": entry.changed_text,
+                    },
                     dont_filter=True,
                 )
             )
@@ -414,34 +447,164 @@ class DistrictSpider(scrapy.Spider):
             if self._may_request_links(url):
                 yield self._links_request(url, self.parse_feed, page + 1)
 
+    def _discover_sitemaps(self) -> Iterator[scrapy.Request]:
+        """The sitemaps robots.txt names: from the robots.txt this run already fetched (for
+        its rules), else one request for it, which then gives the rules too."""
+        known = Run.of(self.crawler).robots_txt.get(self.origin) if self.crawler else None
+        if known is not None:
+            yield from self._robots_sitemaps(known[1] if known[0] == 200 else b"")
+            return
+        robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
+        robots.meta["handle_httpstatus_list"] = [404, 410]  # no robots.txt: try defaults
+        robots.meta["dont_obey_robotstxt"] = True  # robots.txt itself: Scrapy's rules reuse it
+        robots.errback = self.on_robots_error
+        yield robots
+
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        yield from self._robots_sitemaps(response.body if response.status == 200 else b"")
+
+    def on_robots_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """robots.txt failed for good (5xx, a timeout): the default sitemaps may still be there."""
+        self.on_error(failure)
+        yield from self._robots_sitemaps(b"")
+
+    def _robots_sitemaps(self, body: bytes) -> Iterator[scrapy.Request]:
         """robots.txt names the sitemaps; without any, try WordPress's and Yoast's defaults."""
-        body = response.body if response.status == 200 else b""
-        sitemaps = sitemaps_from_robots(body, response.url) or [
+        sitemaps = sitemaps_from_robots(body, self.origin + "/robots.txt") or [
             self.origin + "/wp-sitemap.xml",
             self.origin + "/sitemap_index.xml",
         ]
         for url in sitemaps:
             if same_site(url, self.start_url) and url_key(url) not in self.seen:
                 self.seen.add(url_key(url))
-                yield self._links_request(url, self.parse_sitemap, page=1)
+                yield self._sitemap_request(url, "")
+        yield from self._sitemaps_finished()  # none on this site: say so, walk the listing
+
+    def _sitemap_request(self, url: str, lastmod: str) -> scrapy.Request:
+        request = self._links_request(url, self.parse_sitemap, page=1)
+        request.errback = self.on_sitemap_error
+        request.meta["handle_httpstatus_list"] = [404, 410]  # a default that is not there
+        request.meta["sitemap_lastmod"] = lastmod
+        self.sitemaps_pending += 1
+        return request
+
+    def _sitemap_unchanged(self, child: ListingEntry) -> bool:
+        """The index dates this child no later than when a completed run last read it."""
+        before = self.sitemaps_known.get(url_key(child.url))
+        if not before or not child.changed_text:
+            return False
+        now, then = parse_date(child.changed_text), parse_date(before)
+        if now is None or then is None:
+            return child.changed_text == before
+        return now <= then
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        """A sitemap index (follow the post sitemaps) or a urlset (articles, any order)."""
+        """A sitemap index (follow the post sitemaps that changed) or a urlset (articles, any
+        order: the new ones, and the stored ones whose lastmod moved)."""
+        self.sitemaps_pending -= 1
+        if response.status != 200:
+            logger.info("%s: HTTP %s, no sitemap there", response.url, response.status)
+            yield from self._sitemaps_finished()
+            return
         self._inc(keys.LISTING_PAGES)
-        children, listing = parse_sitemap(response.body, response.url)
+        children, listing = read_sitemap(response.body, response.url)
         self._count_feed_problem(listing.problem)
-        posts = [u for u in children if any(w in u.rsplit("/", 1)[-1] for w in _POST_SITEMAP_WORDS)]
-        for url in posts or children:
-            if same_site(url, self.start_url) and url_key(url) not in self.seen:
-                if not self._may_request_links(url):
-                    break
-                self.seen.add(url_key(url))
-                yield self._links_request(url, self.parse_sitemap, page=1)
+        posts = [
+            c for c in children if any(w in c.url.rsplit("/", 1)[-1] for w in _POST_SITEMAP_WORDS)
+        ] or children
+        posts = [c for c in posts if same_site(c.url, self.start_url)]
+        if posts:
+            self.sitemaps_usable = True
+            dated = all(c.changed_text for c in posts)
+            self.index_lastmods = dated and self.index_lastmods is not False
+        for child in posts:
+            if url_key(child.url) in self.seen:
+                continue
+            if self._sitemap_unchanged(child):
+                self.seen.add(url_key(child.url))
+                self._inc(keys.SITEMAPS_UNCHANGED)
+                continue
+            if not self._may_request_links(child.url):
+                break
+            self.seen.add(url_key(child.url))
+            yield self._sitemap_request(child.url, child.changed_text)
+        entries = self._same_site_articles(listing)
+        if entries:
+            self.sitemaps_usable = True
+        # Remembered only when an index dated it and it was read whole (not cut short).
+        if entries and response.meta.get("sitemap_lastmod") and not listing.problem:
+            lastmod = str(response.meta["sitemap_lastmod"])
+            self.sitemaps_read[url_key(response.url)] = (response.url, lastmod)
+        edited, unchanged = self._moved_by_lastmod(entries)
+        self.refetch |= edited  # an edited stored article is fetched again like a new one
+        if self.full and unchanged:
+            self._inc(keys.LISTING_KNOWN, len(unchanged))
+            entries = [e for e in entries if url_key(e.url) not in unchanged]
         # <lastmod> is a modification time, never earlier than publication: an entry changed
         # before ``since`` was published before it too.
-        requests, _ = self._follow(self._same_site_articles(listing), response.url, ordered=False)
+        requests, _ = self._follow(entries, response.url, ordered=False)
+        for request in requests:
+            request.meta["edited"] = url_key(render.page_url(request)) in edited
         yield from requests
+        yield from self._sitemaps_finished()
+
+    def _moved_by_lastmod(self, entries: list[ListingEntry]) -> tuple[set[str], set[str]]:
+        """(edited, unchanged): stored entries whose lastmod moved, and those whose did not.
+
+        Moved: later than the lastmod the page had when it was last fetched; for a page never
+        fetched by sitemap, later than the stored copy's last change (modified, else published
+        time). Entries without a readable lastmod are in neither. Asked of the crawl's store
+        also with ``full=1``, which refetches only what moved.
+        """
+        dated = {url_key(e.url): e.changed_text for e in entries if e.changed_text}
+        store = self._capabilities() if dated else None
+        if store is None:
+            return set(), set()
+        stored = store.stored_change_times(dated)
+        fetched_at = store.page_lastmods(stored)
+        edited: set[str] = set()
+        unchanged: set[str] = set()
+        for key, when in stored.items():
+            changed = parse_date(dated[key])
+            if changed is None:
+                continue
+            before = fetched_at.get(key)
+            if before is not None:
+                then = parse_date(before)
+                moved = changed > then if then is not None else dated[key] != before
+            else:
+                moved = not when or changed > datetime.fromisoformat(when)
+            (edited if moved else unchanged).add(key)
+        return edited, unchanged
+
+    def on_sitemap_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self.on_error(failure)
+        self.sitemaps_pending -= 1
+        self.sitemaps_failed += 1
+        yield from self._sitemaps_finished()
+
+    def _sitemaps_finished(self) -> Iterator[scrapy.Request]:
+        """Once every sitemap asked for has answered: remember what the site offers; where
+        none gave an article, ``api``/``auto`` walk the listing (every site has one)."""
+        if self.sitemaps_pending > 0 or self.sitemaps_done:
+            return
+        self.sitemaps_done = True
+        if self.sitemaps_usable or not self.sitemaps_failed:  # a failure is no answer
+            self._note("sitemaps", self.sitemaps_usable)
+        if self.sitemaps_usable:
+            self._note("sitemap_lastmod", bool(self.index_lastmods))
+            return
+        if self.discover == "sitemap":
+            logger.warning("%s: no usable sitemap (robots.txt, the defaults)", self.origin)
+            self._inc(keys.DISCOVERY_SITEMAPS_UNAVAILABLE)
+            return
+        logger.warning("%s: no usable sitemap: discovering by the listing instead", self.origin)
+        self._inc(keys.DISCOVERY_SITEMAPS_UNAVAILABLE)
+        yield self._listing_start()
+
+    def _listing_start(self) -> scrapy.Request:
+        self.seen.add(url_key(self.start_url))
+        return self._links_request(self.start_url, self.parse_listing, page=1)
 
     def _count_feed_problem(self, problem: str) -> None:
         """A truncated or refused feed/sitemap may hide entries: counted, so health says so."""
@@ -474,45 +637,68 @@ class DistrictSpider(scrapy.Spider):
         """The crawl's store, which remembers what each site offers discovery."""
         return Run.of(self.crawler).store() if self.crawler is not None else None
 
-    def _api_known_missing(self) -> bool:
-        """The store saw this site without a REST API within NEWSBOT_REPROBE_DAYS: ``auto``
-        walks the listing straight away instead of asking again on every run."""
+    def _remembered(self, feature: str) -> tuple[bool, str] | None:
+        """(offered, when checked) as the store saw it within NEWSBOT_REPROBE_DAYS; None when
+        never seen or seen too long ago (then ``auto`` asks the site again)."""
         store = self._capabilities()
-        seen = store.capability(self.site, "wp_api") if store is not None else None
-        if seen is None or seen[0]:
-            return False
+        seen = store.capability(self.site, feature) if store is not None else None
+        if seen is None:
+            return None
         assert self.crawler is not None
         days = self.crawler.settings.getfloat("NEWSBOT_REPROBE_DAYS")
         if datetime.fromisoformat(seen[1]) < datetime.now(UTC) - timedelta(days=days):
-            return False
-        logger.info("discovery: the listing (no WordPress REST API when checked at %s)", seen[1])
-        self._inc(keys.DISCOVERY_REMEMBERED)
-        return True
+            return None
+        return seen
 
-    def _note_api(self, available: bool) -> None:
+    def _api_known_missing(self) -> str:
+        """When the store saw this site without a REST API within NEWSBOT_REPROBE_DAYS ("":
+        not so); ``auto`` then goes the next way straight away instead of asking again."""
+        seen = self._remembered("wp_api")
+        if seen is None or seen[0]:
+            return ""
+        self._inc(keys.DISCOVERY_REMEMBERED)
+        return seen[1]
+
+    def _auto_without_api(self, why: str) -> Iterator[scrapy.Request]:
+        """``auto`` on a site without the REST API, said once: a backfill reads the sitemaps
+        (one request per article, none per listing page) unless the site is known to have
+        none; an incremental run reads them only when their index dates each child sitemap
+        (an idle run then costs robots.txt and the index), else walks the listing from page 1."""
+        sitemaps = self._remembered("sitemaps")
+        lastmods = self._remembered("sitemap_lastmod")
+        if sitemaps is not None and not sitemaps[0]:
+            choice, reason = "the listing", f"no usable sitemap when checked at {sitemaps[1]}"
+        elif not self.has_stored:
+            choice, reason = "sitemaps", "a backfill"
+        elif sitemaps is None or lastmods is None:
+            choice, reason = "sitemaps", "what the site offers is not known lately"
+        elif lastmods[0]:
+            choice, reason = "sitemaps", "their index dates each sitemap"
+        else:
+            choice, reason = "the listing", "the sitemap index dates no sitemap"
+        logger.info("discovery: %s (%s; %s)", choice, why, reason)
+        if choice == "sitemaps":
+            yield from self._discover_sitemaps()
+        else:
+            yield self._listing_start()
+
+    def _note(self, feature: str, available: bool) -> None:
+        """Remember in the store whether the site offers ``feature`` (wp_api, sitemaps, …)."""
         store = self._capabilities()
         if store is not None:
-            store.note_capability(self.site, "wp_api", available, utc_now())
+            store.note_capability(self.site, feature, available, utc_now())
 
     def _api_unavailable(self, response: Response, why: str) -> Iterator[scrapy.Request]:
         """Say once that the site offers no usable REST API, and discover the next way:
-        ``auto`` walks the listing (what every site has), ``api`` reads the sitemaps."""
-        fallback = "the listing" if self.discover == "auto" else "sitemaps"
-        logger.warning(
-            "%s: no usable WordPress REST API (%s): discovering by %s instead",
-            response.url,
-            why,
-            fallback,
-        )
+        ``auto`` as it chooses without the API, ``api`` by the sitemaps (else the listing)."""
+        logger.warning("%s: no usable WordPress REST API (%s)", response.url, why)
         self._inc(keys.DISCOVERY_API_UNAVAILABLE)
-        self._note_api(False)
+        self._note("wp_api", False)
         if self.discover == "auto":
-            self.seen.add(url_key(self.start_url))
-            yield self._links_request(self.start_url, self.parse_listing, page=1)
+            yield from self._auto_without_api("without a REST API")
             return
-        robots = self._links_request(self.origin + "/robots.txt", self.parse_robots, page=1)
-        robots.meta["handle_httpstatus_list"] = [404, 410]
-        yield robots
+        logger.info("discovery: sitemaps (without a REST API)")
+        yield from self._discover_sitemaps()
 
     def _edited_since_stored(self, by_key: dict[str, dict[str, Any]]) -> set[str]:
         """Stored posts whose ``modified_gmt`` is later than the stored copy's last change."""
@@ -540,7 +726,7 @@ class DistrictSpider(scrapy.Spider):
             return
         self._inc(keys.LISTING_PAGES)
         if page == 1:
-            self._note_api(True)
+            self._note("wp_api", True)
             if self.discover == "auto":
                 logger.info("discovery: the WordPress REST API (%d posts a request)", 100)
         by_key = {url_key(str(p.get("link") or "")): p for p in posts}
@@ -559,9 +745,10 @@ class DistrictSpider(scrapy.Spider):
                 if url_key(request.url) in edited:
                     self._inc(keys.ARTICLE_EDITED)
                 yield ArticleItem(**result.fields)
-            elif result.code == "no_text":
+            elif result.code in keys.ARTICLE_API_PAGE_NEEDED_FOR:
+                # No text, or an author only the page prints: the page gives the whole row.
                 logger.info("%s: %s; reading its page", request.url, result.reason)
-                self._inc(keys.ARTICLE_API_PAGE_NEEDED)
+                self._inc(keys.ARTICLE_API_PAGE_NEEDED_FOR[result.code])
                 yield request
             else:
                 logger.warning("skipped %s: %s", request.url, result.reason)
@@ -586,6 +773,7 @@ class DistrictSpider(scrapy.Spider):
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(keys.ARTICLE_SKIPPED + result.code)
             self.skipped_now.append((response.url, result.code))
+            self._note_lastmod(response)
             return
         if not result.fields["published_at"]:
             # The page shows no date; where the link was found (a listing's date, a feed's
@@ -598,7 +786,16 @@ class DistrictSpider(scrapy.Spider):
         if self.since is not None and published and datetime.fromisoformat(published) < self.since:
             self._inc(keys.ARTICLE_SKIPPED_OLDER_THAN_SINCE)
             return
+        if response.meta.get("edited"):
+            self._inc(keys.ARTICLE_EDITED)  # a stored article its sitemap's lastmod moved
+        self._note_lastmod(response)
         yield ArticleItem(**result.fields)
+
+    def _note_lastmod(self, response: Response) -> None:
+        """The sitemap lastmod this page was fetched at: it is fetched again when that moves."""
+        changed = str(response.meta.get("listed_changed") or "")
+        if changed and response.request is not None:
+            self.pages_lastmod.append((render.page_url(response.request), changed))
 
     def on_error(self, failure: Failure) -> None:
         """Log a failed page by its own URL (not Splash's endpoint) and count why it failed."""
@@ -629,7 +826,11 @@ class DistrictSpider(scrapy.Spider):
             if kind == "article" and response.status in (404, 410):
                 self._inc(keys.ARTICLE_GONE)
                 self.skipped_now.append((url, f"http_{response.status}"))
+                return
         else:
             if not renderer:
                 logger.error("%s %s failed: %s", kind, url, failure.getErrorMessage())
             self._inc(keys.REQUEST_ERROR + (failure.type.__name__ if failure.type else "unknown"))
+        if kind == "article" and request.meta.get("listing"):
+            # Not stored: the sitemap that listed it is read again next run, not skipped.
+            self.sources_failed.add(url_key(str(request.meta["listing"])))

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
+
+#: Less free space than this beside the store: SQLite's "disk I/O error" is a full disk.
+_ROOM_BYTES = 64 * 1024
 
 
 class StoreUnavailable(Exception):
     """The store (or its lock) cannot be used; the message is one line for the operator."""
+
+
+def _no_room(path: str | Path) -> bool:
+    try:
+        return shutil.disk_usage(Path(path).parent).free < _ROOM_BYTES
+    except OSError:
+        return False
 
 
 def store_failure(path: str | Path, exc: BaseException) -> str:
@@ -23,6 +34,8 @@ def store_failure(path: str | Path, exc: BaseException) -> str:
         text = "database or disk is full"
     elif "readonly" in low or "read-only" in low:
         text = "the file or its directory is read-only"
+    elif "disk i/o error" in low and _no_room(path):
+        text = "database or disk is full (no room for its WAL files)"
     elif "unable to open" in low:
         text = "cannot open or create the file (missing or unwritable directory?)"
     return f"cannot use the store {path}: {text}"

@@ -78,15 +78,19 @@ def link_near_duplicate(
     mine = neardup.shingles(me["text"]) if mine is None else mine
     if not mine:
         return False
-    hits: Counter[int] = Counter()
-    for band, bucket in neardup.band_keys(mine) if keys is None else keys:
-        hits.update(
-            r[0]
-            for r in conn.execute(
-                "SELECT article_id FROM article_bands WHERE band = ? AND bucket = ?",
-                (band, bucket),
-            )
+    keys = neardup.band_keys(mine) if keys is None else keys
+    if not keys:
+        return False
+    # One query for all the bands (each a primary-key look-up), not one query per band.
+    pairs = ", ".join("(?, ?)" for _ in keys)
+    hits: Counter[int] = Counter(
+        r[0]
+        for r in conn.execute(
+            f"SELECT b.article_id FROM (VALUES {pairs}) AS k"
+            " JOIN article_bands AS b ON b.band = k.column1 AND b.bucket = k.column2",
+            [v for key in keys for v in key],
         )
+    )
     hits.pop(article_id, None)
     # More shared buckets, more likely similar: a big group of copies costs a bounded check.
     candidates = sorted(hits, key=lambda cid: (-hits[cid], cid))[:_MAX_CANDIDATES]

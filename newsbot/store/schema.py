@@ -173,6 +173,25 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (site, feature)
     );
     """,
+    # v5: each child sitemap's <lastmod> as it was when a completed run last read it, so an
+    # incremental sitemap run fetches only the child sitemaps that changed since; and each
+    # article page's sitemap <lastmod> when it was last fetched, so a page is fetched again
+    # only when its lastmod moves (not on every run when the page shows no modified time).
+    """
+    CREATE TABLE sitemaps_read (
+        url_key  TEXT PRIMARY KEY,
+        url      TEXT NOT NULL,
+        site     TEXT NOT NULL,
+        lastmod  TEXT NOT NULL,
+        read_at  TEXT NOT NULL
+    );
+    CREATE INDEX sitemaps_read_site ON sitemaps_read (site);
+    CREATE TABLE sitemap_pages (
+        url_key    TEXT PRIMARY KEY,
+        lastmod    TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -32,9 +32,23 @@ def word_lemmas(word: str) -> tuple[str, ...]:
     if morph is None or word.isdigit():
         return ()
     folded = fold(word)
-    found = {fold(p.normal_form) for p in morph.parse(word)}
+    found = {fold(form) for form in _normal_forms(morph, word)}
     found.discard(folded)
     return tuple(sorted(found))
+
+
+def _normal_forms(morph: Any, word: str) -> set[str]:
+    """``{p.normal_form for p in morph.parse(word)}``, at less than half the CPU for the words
+    the dictionary holds: their forms straight from its DAWG, as pymorphy3's dictionary
+    analyser builds them, without the parse objects and their probabilities (a known word's
+    parses all come from that analyser). Other words take the full parse (prediction)."""
+    dictionary = morph.dictionary
+    found = {
+        dictionary.build_normal_form(para_id, index, fixed)
+        for fixed, parses in dictionary.words.similar_items(word, morph.char_substitutes)
+        for para_id, index in parses
+    }
+    return found or {p.normal_form for p in morph.parse(word)}
 
 
 def lemmas_of(*texts: str | None) -> str:

@@ -55,6 +55,8 @@ DEFAULT_FEATURES: dict[str, Any] = {
     "read_also_slug": None,
     "attachment": None,  # slug of a WordPress attachment page to generate
     "js_body": False,  # the body paragraphs are built by an (ES5) script, not in the HTML
+    # The byline «Текст: …» is typed as the post's last paragraph; the theme prints none.
+    "byline_in_content": False,
 }
 
 #: Path (no query, no trailing slash) that answers 503 once; mirrored in server.DEFAULT_FAIL_ONCE.
@@ -97,6 +99,7 @@ def make_article(
     *,
     lead: str = "",
     author: str = SITE_NAME,
+    wp_user: str | None = None,
     modified: str | None = None,
     categories: Sequence[tuple[str, str]] = (("Новости", "novosti"),),
     tags: Sequence[tuple[str, str]] = (),
@@ -109,7 +112,9 @@ def make_article(
     """Build an article record in the articles.json shape, for ``build_site(extra_articles=...)``.
 
     ``published`` is local Moscow time ``YYYY-MM-DDTHH:MM``; ``districts`` is what the test
-    expects the extractor to find (written by the test author, not computed here).
+    expects the extractor to find (written by the test author, not computed here). ``author``
+    is the byline the page prints; ``wp_user`` the WordPress account that posted it (default:
+    the same person), which Yoast's JSON-LD and the REST API name.
     """
     day = published[:10].replace("-", "/")
     return {
@@ -120,6 +125,7 @@ def make_article(
         "title": title,
         "lead": lead,
         "author": author,
+        **({"wp_user": wp_user} if wp_user else {}),
         "categories": [list(c) for c in categories],
         "tags": [list(t) for t in tags],
         "image": {
@@ -135,6 +141,12 @@ def make_article(
 
 def feats(article: dict[str, Any]) -> dict[str, Any]:
     return {**DEFAULT_FEATURES, **article.get("features", {})}
+
+
+def wp_user_of(article: dict[str, Any]) -> str:
+    """The WordPress account that posted the article: a person's (the byline's) or a shared
+    one («admin», «Редакция»), whose posts get their byline from the theme (a custom field)."""
+    return str(article.get("wp_user") or article["author"])
 
 
 def path_of(article: dict[str, Any]) -> str:
@@ -374,12 +386,13 @@ def jsonld_graph(art: dict[str, Any], f: dict[str, Any]) -> str:
     url = url_of(art)
     img = abs_url(art["image"]["src"])
     utc = f["jsonld_utc"]
-    person_id = f"{ORIGIN}/#/schema/person/" + hashlib.md5(art["author"].encode()).hexdigest()
+    user = wp_user_of(art)  # Yoast names the WordPress user, not the theme's byline
+    person_id = f"{ORIGIN}/#/schema/person/" + hashlib.md5(user.encode()).hexdigest()
     news: dict[str, Any] = {
         "@type": "NewsArticle",
         "@id": f"{url}#article",
         "isPartOf": {"@id": url},
-        "author": {"name": art["author"], "@id": person_id},
+        "author": {"name": user, "@id": person_id},
         "headline": art["title"],
         "datePublished": iso(art["published"], utc),
     }
@@ -469,7 +482,7 @@ def jsonld_graph(art: dict[str, Any], f: dict[str, Any]) -> str:
             },
             "sameAs": ["https://vk.com/uvkurier"],
         },
-        {"@type": "Person", "@id": person_id, "name": art["author"]},
+        {"@type": "Person", "@id": person_id, "name": user},
     ]
     body = json.dumps({"@context": "https://schema.org", "@graph": graph}, ensure_ascii=False)
     return f'<script type="application/ld+json" class="yoast-schema-graph">{body}</script>'
@@ -524,6 +537,11 @@ sd-social">
 </div></div>"""
 
 
+def content_byline(art: dict[str, Any]) -> str:
+    """The byline an editor typed at the end of the post (feature ``byline_in_content``)."""
+    return f"Текст: {esc(art['author'])}"
+
+
 def article_page(art: dict[str, Any], pool: Sequence[dict[str, Any]]) -> str:
     f = feats(art)
     url = url_of(art)
@@ -557,7 +575,7 @@ def article_page(art: dict[str, Any], pool: Sequence[dict[str, Any]]) -> str:
         extra += [
             '<meta name="twitter:card" content="summary_large_image">',
             f'<meta name="twitter:label1" content="Написано автором"><meta name="twitter:data1"'
-            f' content="{attr(art["author"])}">',
+            f' content="{attr(wp_user_of(art))}">',
         ]
     if f["jsonld"]:
         extra.append(jsonld_graph(art, f))
@@ -581,10 +599,15 @@ def article_page(art: dict[str, Any], pool: Sequence[dict[str, Any]]) -> str:
             )
     else:
         date_html = f'<span class="entry-date">{pub}</span>'
+    theme_byline = (
+        ""
+        if f["byline_in_content"]
+        else f' | <span class="byline">Текст: <span class="author vcard">{esc(art["author"])}'
+        "</span></span>"
+    )
     byline = (
         f'<div class="entry-meta"><span class="posted-on">Опубликовано {date_html}</span>'
-        f' | <span class="byline">Текст: <span class="author vcard">{esc(art["author"])}</span>'
-        "</span></div>"
+        f"{theme_byline}</div>"
     )
     lead = f'<h2 class="entry-subtitle">{esc(art["lead"])}</h2>' if art["lead"] else ""
 
@@ -618,6 +641,8 @@ def article_page(art: dict[str, Any], pool: Sequence[dict[str, Any]]) -> str:
                 f'<p class="read-also"><strong>Читайте также:</strong> <a href="{url_of(target)}">'
                 f"{esc(target['title'])}</a></p>"
             )
+    if f["byline_in_content"]:
+        body_parts.append(f"<p>{content_byline(art)}</p>")
     body_parts.append(SHARE.format(url=url))
     related = related_block(art, pool, f["related_count"])
     if f["related_in_content"]:
@@ -795,11 +820,21 @@ def pagination(n: int, total: int, base: str = "/") -> str:
     parts = []
     if n > 1:
         parts.append(f'<a class="prev page-numbers" href="{page_url(n - 1, base)}">Назад</a>')
+    # As WordPress's paginate_links() (end_size=1, mid_size=2): the first and last page, two
+    # either side of this one, «…» for each gap — a long archive does not list every page.
+    gap = False
     for k in range(1, total + 1):
         if k == n:
             parts.append(f'<span aria-current="page" class="page-numbers current">{k}</span>')
-        else:
+        elif k == 1 or k == total or abs(k - n) <= 2:
             parts.append(f'<a class="page-numbers" href="{page_url(k, base)}">{k}</a>')
+        elif not gap:
+            parts.append('<span class="page-numbers dots">&hellip;</span>')
+            gap = True
+            continue
+        else:
+            continue
+        gap = False
     if n < total:
         parts.append(f'<a class="next page-numbers" href="{page_url(n + 1, base)}">Далее</a>')
     inner = "\n".join(parts)
@@ -970,7 +1005,7 @@ def rss_feed(pool: Sequence[dict[str, Any]], limit: int = 10) -> str:
             f"""<item>
 <title>{esc(art["title"])}</title>
 <link>{url_of(art)}</link>
-<dc:creator><![CDATA[{art["author"]}]]></dc:creator>
+<dc:creator><![CDATA[{wp_user_of(art)}]]></dc:creator>
 <pubDate>{rss_date(art["published"])}</pubDate>
 {cats}
 <guid isPermaLink="false">{ORIGIN}/?p={art["id"]}</guid>
@@ -997,27 +1032,58 @@ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/A
 """
 
 
-def sitemaps(pool: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """WordPress core sitemaps (wp-sitemap.xml + posts), for discovery beyond listings."""
-    urls = "\n".join(
-        f"<url><loc>{url_of(a)}</loc><lastmod>{iso(a.get('modified') or a['published'])}"
-        "</lastmod></url>"
-        for a in pool
-        if not a.get("missing")
+#: The paragraph an edit adds (build_site's ``edits``).
+EDIT_NOTE = "Дополнено редакцией."
+#: Posts per post sitemap: Yoast's default (``wpseo_sitemap_entries_per_page``).
+SITEMAP_ENTRIES = 1000
+_XSL = '<?xml-stylesheet type="text/xsl" href="//uv-kurier.ru/main-sitemap.xsl"?>'
+
+
+def _urlset(urls: Sequence[tuple[str, str]]) -> str:
+    rows = "\n".join(f"<url><loc>{loc}</loc><lastmod>{mod}</lastmod></url>" for loc, mod in urls)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>{_XSL}
+<!-- {SYNTHETIC_NOTE} -->
+<urlset xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" \
+xmlns:image="http://www.google.com/schemas/sitemap-image/1.1" \
+xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{rows}
+</urlset>
+<!-- XML Sitemap generated by Yoast SEO -->
+"""
+
+
+def sitemaps(pool: Sequence[dict[str, Any]], per_sitemap: int = SITEMAP_ENTRIES) -> dict[str, str]:
+    """Yoast SEO's sitemaps: ``sitemap_index.xml`` dates each child sitemap by its latest
+    change (``<lastmod>``), posts oldest first in ``post-sitemap.xml``, ``post-sitemap2.xml``…
+    (so a new post changes only the last one, an edit only its own), and the pages."""
+    posts = sorted(
+        (a for a in pool if not a.get("missing")), key=lambda a: (a["published"], a["id"])
     )
-    index = f"""<?xml version="1.0" encoding="UTF-8"?>
+    files: dict[str, list[tuple[str, str]]] = {}
+    for n in range(0, max(len(posts), 1), per_sitemap):
+        name = "post-sitemap.xml" if n == 0 else f"post-sitemap{n // per_sitemap + 1}.xml"
+        chunk = posts[n : n + per_sitemap]
+        files[name] = [
+            (url_of(a), iso(a.get("modified") or a["published"], utc=True)) for a in chunk
+        ]
+    newest = max((mod for urls in files.values() for _, mod in urls), default="")
+    files["page-sitemap.xml"] = [
+        (f"{ORIGIN}/", newest),
+        (f"{ORIGIN}/o-gazete/", iso("2019-01-10T12:00", utc=True)),
+    ]
+    children = "\n".join(
+        f"<sitemap><loc>{ORIGIN}/{name}</loc><lastmod>{max(m for _, m in urls)}</lastmod></sitemap>"
+        for name, urls in files.items()
+        if urls
+    )
+    index = f"""<?xml version="1.0" encoding="UTF-8"?>{_XSL}
 <!-- {SYNTHETIC_NOTE} -->
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-<sitemap><loc>{ORIGIN}/wp-sitemap-posts-post-1.xml</loc></sitemap>
+{children}
 </sitemapindex>
+<!-- XML Sitemap generated by Yoast SEO -->
 """
-    posts = f"""<?xml version="1.0" encoding="UTF-8"?>
-<!-- {SYNTHETIC_NOTE} -->
-<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-{urls}
-</urlset>
-"""
-    return {"wp-sitemap.xml": index, "wp-sitemap-posts-post-1.xml": posts}
+    return {"sitemap_index.xml": index, **{name: _urlset(urls) for name, urls in files.items()}}
 
 
 ROBOTS = f"""# {SYNTHETIC_NOTE}
@@ -1026,7 +1092,7 @@ Disallow: /wp-admin/
 Disallow: /private/
 Allow: /wp-admin/admin-ajax.php
 
-Sitemap: {ORIGIN}/wp-sitemap.xml
+Sitemap: {ORIGIN}/sitemap_index.xml
 """
 
 #: A tiny valid JPEG (1x1 grey pixel) standing in for every uploaded photo.
@@ -1137,12 +1203,27 @@ def _sorted_pool(articles: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 WP_POSTS_FILE = "wp-json/posts.json"
 
 
+#: Logins of the replica's shared WordPress accounts (a person's login is made from the id).
+_ACCOUNT_SLUGS = {"admin": "admin", "Редакция": "redakciya", SITE_NAME: "uv-kurier"}
+
+
+def _user_id(user: str) -> int:
+    return 2 + int(hashlib.md5(user.encode()).hexdigest()[:4], 16) % 1000
+
+
+def _user_slug(user: str) -> str:
+    return _ACCOUNT_SLUGS.get(user) or f"author{_user_id(user)}"
+
+
 def wp_post(art: dict[str, Any]) -> dict[str, Any]:
     """One post as ``/wp-json/wp/v2/posts?_embed`` returns it (SYNTHETIC, like the pages)."""
     image = art["image"]
     caption = image["caption"] + (f". Фото: {image['credit']}" if image.get("credit") else "")
     summary = art["lead"] or excerpt(art)
     body = "".join(f"<p>{para_html(p)}</p>\n" for p in art["paragraphs"])
+    if feats(art)["byline_in_content"]:
+        body += f"<p>{content_byline(art)}</p>\n"
+    user = wp_user_of(art)
     terms = [
         [{"taxonomy": "category", "name": c[0], "slug": c[1]} for c in art["categories"]],
         [{"taxonomy": "post_tag", "name": t[0], "slug": t[1]} for t in art["tags"]],
@@ -1162,7 +1243,7 @@ def wp_post(art: dict[str, Any]) -> dict[str, Any]:
         "content": {"rendered": body, "protected": False},
         "excerpt": {"rendered": f"<p>{esc(summary)}</p>\n", "protected": False},
         "_embedded": {
-            "author": [{"id": 2, "name": art["author"], "slug": "redakciya"}],
+            "author": [{"id": _user_id(user), "name": user, "slug": _user_slug(user)}],
             "wp:featuredmedia": [
                 {
                     "id": art["id"] + 1,
@@ -1183,15 +1264,23 @@ def build_site(
     per_page: int = PER_PAGE,
     expected_file: Path | None = None,
     clean_out: bool = True,
+    edits: dict[str, str] | None = None,
+    per_sitemap: int = SITEMAP_ENTRIES,
 ) -> dict[str, Any]:
     """Write the replica into ``out_dir`` and return the expected document.
 
     ``extra_articles`` (see :func:`make_article`) are merged by date, so newer ones land on top
-    of page 1 and push older entries to later pages, as WordPress would. ``out_dir`` is emptied
-    first unless ``clean_out`` is false.
+    of page 1 and push older entries to later pages, as WordPress would. ``edits`` (slug ->
+    Moscow time) edits those posts as an editor would: a paragraph added (``EDIT_NOTE``), the
+    modified time moved, in every place that shows it (page, REST API, sitemaps). ``out_dir``
+    is emptied first unless ``clean_out`` is false.
     """
     base, private = load_articles()
     pool = _sorted_pool([*copy.deepcopy(base), *copy.deepcopy(list(extra_articles))])
+    for art in pool:
+        if art["slug"] in (edits or {}):
+            art["paragraphs"].append(EDIT_NOTE)
+            art["modified"] = (edits or {})[art["slug"]]
     out_dir = Path(out_dir)
     if clean_out and out_dir.exists():
         shutil.rmtree(out_dir)
@@ -1230,7 +1319,7 @@ def build_site(
     )
     _write(out_dir, "o-gazete/index.html", static_page(pool))
     _write(out_dir, "feed/index.xml", rss_feed(pool))
-    for name, text in sitemaps(pool).items():
+    for name, text in sitemaps(pool, per_sitemap).items():
         _write(out_dir, name, text)
     _write(out_dir, "robots.txt", ROBOTS)
     posts = [wp_post(a) for a in pool if not a.get("missing")]

@@ -269,7 +269,8 @@ def _wp_error(status: int, code: str, message: str) -> tuple[int, bytes, dict[st
 
 def _wp_posts_answer(replica: ReplicaServer, path: str) -> tuple[int, bytes, dict[str, str]]:
     """``/wp-json/wp/v2/posts`` as WordPress answers it: ``per_page`` (≤ 100), ``page``,
-    ``after``/``modified_after`` (site-local times), ``_embed``; X-WP-Total(Pages) headers."""
+    ``after``/``modified_after`` (site-local times), ``orderby=modified``, ``_embed``;
+    X-WP-Total(Pages) headers."""
     if replica.wp_api == "off":
         return _wp_error(404, "rest_no_route", "No route was found matching the URL")
     if replica.wp_api == "forbidden":
@@ -291,6 +292,8 @@ def _wp_posts_answer(replica: ReplicaServer, path: str) -> tuple[int, bytes, dic
         posts = [p for p in posts if p["date"] > query["after"][:19]]
     if "modified_after" in query:
         posts = [p for p in posts if p["modified"] > query["modified_after"][:19]]
+    if query.get("orderby") == "modified":  # WordPress's default is by date, as in the file
+        posts.sort(key=lambda p: p["modified_gmt"], reverse=True)
     total = len(posts)
     pages = -(-total // per_page)
     if page > max(pages, 1):

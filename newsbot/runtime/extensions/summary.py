@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ from scrapy.crawler import Crawler
 
 from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.health import Health, Thresholds, assess, prefixed, usual_fill_rates
-from newsbot.runtime.run import Run
+from newsbot.runtime.run import Run, close_soon
+from newsbot.store.availability import store_failure
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +94,16 @@ class RunSummary:
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
-        store = self.run.store()  # None: no store, the lock is held, or the store failed
-        if store is None:
+        try:
+            store = self.run.store()  # None: no store, the lock is held, or the store failed
+            if store is None:
+                return
+            previous = store.last_run(self._site(spider), spider.name)
+            self.usual = usual_fill_rates(store.recent_summaries(self._site(spider), spider.name))
+            self.run_id = store.start_run(spider.name, self._site(spider))
+        except (sqlite3.Error, OSError) as exc:  # a disk already full, a store gone bad
+            self._store_failed(exc)
             return
-        previous = store.last_run(self._site(spider), spider.name)
         if previous is not None and previous["finished_at"] is None:
             logger.warning(
                 "the previous run (#%s, started %s) did not finish: walking the whole listing",
@@ -103,8 +111,13 @@ class RunSummary:
                 previous["started_at"],
             )
             self.run.previous_interrupted = True
-        self.usual = usual_fill_rates(store.recent_summaries(self._site(spider), spider.name))
-        self.run_id = store.start_run(spider.name, self._site(spider))
+
+    def _store_failed(self, exc: BaseException) -> None:
+        """The run cannot be recorded: one line (unless the pipeline said it first), exit 8."""
+        if self.run.note_store_failed(store_failure(self.run.sqlite_path, exc)):
+            logger.error("%s", self.run.store_failed)
+            self._stats.inc_value(keys.STORE_WRITE_FAILED)
+        close_soon(self.crawler, "store_failed")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = dict(self._stats.get_stats())
@@ -151,4 +164,8 @@ class RunSummary:
         # must walk the whole listing instead of stopping at the first known articles.
         store = self.run.store()
         if self.run_id is not None and reason == "finished" and store is not None:
-            store.finish_run(self.run_id, self.summary["status"], self.summary)
+            try:
+                store.finish_run(self.run_id, self.summary["status"], self.summary)
+            except (sqlite3.Error, OSError) as exc:
+                if self.run.note_store_failed(store_failure(self.run.sqlite_path, exc)):
+                    logger.error("%s: this run is not recorded as finished", self.run.store_failed)

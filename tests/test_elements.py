@@ -1,0 +1,128 @@
+"""The element index answers the page modules' CSS exactly as parsel's XPath does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from parsel import Selector
+
+from newsbot.extraction.body import _BODY_SELECTORS
+from newsbot.extraction.document import make_selector
+from newsbot.extraction.elements import element_index, in_body, select, select_elements
+from newsbot.extraction.headline import _AUTHOR_SELECTORS, _LEAD_SELECTORS, _TITLE_SELECTORS
+from newsbot.extraction.media import _CAPTIONS
+
+TESTS = Path(__file__).resolve().parent
+PAGES = sorted(TESTS.glob("fixtures/**/*.html")) + sorted(TESTS.glob("hostile/**/*.html"))
+SELECTORS = (
+    *_BODY_SELECTORS,
+    *_TITLE_SELECTORS,
+    *_AUTHOR_SELECTORS,
+    ", ".join(_LEAD_SELECTORS),
+    _CAPTIONS,
+)
+
+TRICKY = """<html><head><title>t</title></head><body class="title-page">
+<div class="a\tb lead-in" id="mainTitle"><p class="lead">one</p><h1>h</h1></div>
+<article><div class="byline"><span class="author">A</span></div><h1 class="entry-title">T</h1>
+<span itemprop="author"><b itemprop="name">N</b></span><a rel="tag author" href="/a">r</a></article>
+<p class="subtitle">s</p><figure><img src="i.jpg"><figcaption>c</figcaption></figure>
+</body></html>"""
+
+
+def test_the_fixture_pages_have_matches_to_compare() -> None:
+    assert len(PAGES) >= 10
+    matched = sum(
+        bool(make_selector(p.read_bytes(), None).css(", ".join(SELECTORS))) for p in PAGES
+    )
+    assert matched >= 10
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_select_matches_parsel_on_fixture_pages(page: Path) -> None:
+    sel = make_selector(page.read_bytes(), None)
+    for css in SELECTORS:
+        assert select_elements(sel, css) == [n.root for n in sel.css(css)], css
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        ".a",
+        ".b",
+        ".a.b",
+        "div.a",
+        "article h1",
+        ".byline .author",
+        "[itemprop='author'] [itemprop='name']",
+        "[rel~='author']",
+        "[itemprop='author']",
+        "h1, .lead, figure figcaption",
+        ".missing",
+    ],
+)
+def test_select_matches_parsel_on_tricky_markup(css: str) -> None:
+    sel = Selector(text=TRICKY)
+    assert select_elements(sel, css) == [n.root for n in sel.css(css)]
+
+
+def test_unsupported_css_goes_to_parsel() -> None:
+    sel = Selector(text=TRICKY)
+    assert [n.get() for n in select(sel, "p:first-child")] == ['<p class="lead">one</p>']
+    assert [n.root.tag for n in select(sel, "div > p")] == ["p"]
+
+
+def test_a_part_of_a_page_is_searched_by_parsel_within_it() -> None:
+    sel = Selector(text=TRICKY)
+    article = sel.css("article")[0]
+    assert [n.root.text for n in select(article, "h1")] == ["T"]
+    assert not element_index(sel).by_tag.get("nonexistent")
+
+
+def test_in_body_matches_the_xpath() -> None:
+    sel = Selector(text=TRICKY)
+    xpath = (
+        "//body//*[self::h1 or self::h2 or contains(@class, 'title') or contains(@class, 'lead')"
+        " or contains(@id, 'itle')]"
+    )
+    found = in_body(sel, tags=("h1", "h2"), class_parts=("title", "lead"), id_parts=("itle",))
+    assert [n.root for n in found] == sel.root.xpath(xpath)
+    assert [n.root.tag for n in found] == ["div", "p", "h1", "h1", "p"]  # not <body> itself
+
+
+STAMPS = """<html><body><aside><time class="published" datetime="2020-01-01">x</time></aside>
+<meta itemprop="datePublished" content="2023-09-05T12:57:00+03:00">
+<time class="entry-date published" datetime="2023-09-05T12:57" itemprop="datePublished">y</time>
+<time class="updated" datetime="2023-09-06T10:00">z</time></body></html>"""
+
+
+@pytest.mark.parametrize("kind", ["published", "modified"])
+def test_date_stamps_from_the_index_match_the_xpath(kind: str) -> None:
+    from newsbot.extraction.dating import _stamps
+
+    sel = Selector(text=STAMPS)
+    body = sel.css("body")[0]  # part of a page: its absolute XPath still sees the whole tree
+    by_index = [(el.tag, value) for el, value in _stamps(sel, kind)]
+    by_xpath = [(el.tag, value) for el, value in _stamps(body, kind)]
+    assert by_index == by_xpath
+    expected = {
+        "published": [
+            ("time", "2020-01-01"),
+            ("meta", "2023-09-05T12:57:00+03:00"),
+            ("time", "2023-09-05T12:57"),
+        ],
+        "modified": [("time", "2023-09-06T10:00")],
+    }
+    assert by_index == expected[kind]
+
+
+def test_a_date_stamp_in_a_sidebar_is_not_the_articles() -> None:
+    """An itemprop stamp in an <aside> was read before: parsel's attribute results had no parent."""
+    from newsbot.extraction.dating import _time_datetime
+
+    page = STAMPS.replace('<meta itemprop="datePublished" content="2023-09-05T12:57:00+03:00">', "")
+    sidebar_first = page.replace(
+        "<aside>", '<aside><b itemprop="datePublished" content="2019-05-05">'
+    )
+    assert _time_datetime(Selector(text=sidebar_first), "published").startswith("2023-09-05T12:57")
