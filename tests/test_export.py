@@ -140,6 +140,36 @@ def test_parquet_round_trip_with_types(db: Path, tmp_path: Path) -> None:
     assert back == stored(db)
 
 
+def test_csv_from_sqlite_is_byte_for_byte_the_arrow_writers(db: Path, tmp_path: Path) -> None:
+    from newsbot.analysis.export import write_csv
+
+    conn = open_store(db)
+    export(conn, tmp_path / "sql.csv", "csv")
+    arrow = io.BytesIO()
+    assert write_csv(iter_rows(conn), arrow, EXPORT_COLUMNS) == 4
+    conn.close()
+    got = (tmp_path / "sql.csv").read_bytes()
+    assert got == arrow.getvalue()
+    # Formula, quotes and an empty list as the lines show them: neutralised, doubled, bare.
+    assert b'"\'=HYPERLINK(""http://evil"";""click"")"' in got
+    assert b'"\'\rcredit"' in got and b'"\'\tcaption"' in got
+
+
+def test_parquet_from_sqlite_reads_a_bad_stored_date_as_null_and_says_so(
+    db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = ArticleStore(db)
+    store.conn.execute("UPDATE articles SET modified_at = 'вчера' WHERE url LIKE '%-1'")
+    store.close()
+    conn = open_store(db)
+    assert export(conn, tmp_path / "a.parquet", "parquet") == 4
+    conn.close()
+    rows = {r["url"][-1]: r for r in pq.read_table(tmp_path / "a.parquet").to_pylist()}
+    assert rows["1"]["modified_at"] is None
+    assert rows["3"]["published_at"].isoformat() == "2023-09-05T12:57:00+03:00"
+    assert "not an ISO date, exported as null: 'вчера'" in caplog.text
+
+
 def test_empty_parquet_still_has_the_schema(db: Path, tmp_path: Path) -> None:
     conn = open_store(db)
     assert export(conn, tmp_path / "e.parquet", "parquet", Filters(sites=["x"])) == 0

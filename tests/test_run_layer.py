@@ -181,7 +181,7 @@ def test_an_interrupted_run_makes_the_next_walk_everything_and_a_stop_exits_9(
     assert Run.of(crawler).previous_interrupted is True
     [request] = list(spider.start_requests())
     assert request.url == START
-    assert (spider.stored_rows, spider.stop_at_known) == (3, False)
+    assert (spider.has_stored, spider.stop_at_known) == (True, False)
     close(crawler, "finished", {keys.SCRAPY_REQUEST_COUNT: 1})
     assert verdict(crawler) == EXIT_NO_LISTING
     assert runs_in(tmp_path / "news.db") == [("running", 0), ("unhealthy", 1)]

@@ -19,7 +19,15 @@ from filelock import FileLock
 from newsbot.core.dates import utc_now
 from newsbot.core.fields import FIELDS
 from newsbot.runtime.health import EXIT_FILL_RATE, EXIT_LOCK_HELD, EXIT_NO_ARTICLES, EXIT_NO_LISTING
-from tests.conftest import CRAWL_ENV, FAST_SETTINGS, ROOT, crawl_command, free_port, run_crawl
+from tests.conftest import (
+    CRAWL_ENV,
+    FAST_SETTINGS,
+    ROOT,
+    crawl_command,
+    free_port,
+    run_crawl,
+    run_measured,
+)
 from tests.replica import build
 from tests.replica.server import SITE_DIR, ReplicaServer
 
@@ -98,6 +106,39 @@ def test_incremental_runs_cost_only_what_is_new(tmp_path: Path) -> None:
     print(
         f"\nrequests: first run {first_count}, nothing new {nothing_new_count}, 2 new {len(paths)}"
     )
+
+
+#: Needed only by work an idle run never does: MinHash (datasketch, which pulls in scipy), search
+#: lemmas (pymorphy3), exports (pyarrow), JSON-LD (extruct), long-tail dates (dateparser), and
+#: Scrapy's remote-control server (aiohttp), left out of the extensions.
+NOT_ON_THE_IDLE_PATH = ("aiohttp", "datasketch", "dateparser", "extruct", "pyarrow", "pymorphy3")
+
+
+def imported_packages(log: str) -> set[str]:
+    """Top-level packages named in a ``python -X importtime`` trace."""
+    return {m.split(".")[0] for m in re.findall(r"^import time: .*\| +(\S+)$", log, re.M)}
+
+
+def test_an_idle_run_imports_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    settings = {
+        **FAST_SETTINGS,
+        "SQLITE_PATH": str(db),
+        "NEWSBOT_SUMMARY_PATH": str(tmp_path / "last_run.json"),
+    }
+    with ReplicaServer(SITE_DIR) as server:
+        traced = crawl_command(server.base_url, settings)
+        traced[1:1] = ["-X", "importtime"]
+        storing, storing_log, _, _ = run_measured(traced, 180)
+        idle, idle_log, _, _ = run_measured(traced, 180)
+    assert storing == 0, storing_log[-2000:]
+    assert idle == 0, idle_log[-2000:]
+    assert len(db_urls(db)) == N_ARTICLES
+    assert "reached articles already stored" in idle_log
+    # The trace sees them where they are used: the run that stores imports the writers' modules.
+    assert "pymorphy3" in imported_packages(storing_log)
+    assert "scrapy" in imported_packages(idle_log)
+    assert sorted(imported_packages(idle_log) & {*NOT_ON_THE_IDLE_PATH, "scipy"}) == []
 
 
 def test_full_recrawl_updates_changed_rows_and_keeps_first_seen(tmp_path: Path) -> None:

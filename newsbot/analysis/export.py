@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from newsbot.core.fields import FIELDS, LIST_FIELDS, LIST_SEPARATOR
 from newsbot.core.text import fold_key
 from newsbot.enrich.districts import DISTRICTS
-from newsbot.store.codec import from_row
+from newsbot.store.codec import NULLABLE, from_row
 from newsbot.store.search import fts_query
 
 logger = logging.getLogger(__name__)
@@ -211,24 +211,74 @@ def _row_batches(
 def _csv_sql(name: str) -> str:
     """The cell of one column as SQLite gives it to the CSV writer: lists joined, text."""
     if name in LIST_FIELDS:
-        return f"(SELECT group_concat(value, '{LIST_SEPARATOR}') FROM json_each(articles.{name}))"
+        joined = f"SELECT group_concat(value, '{LIST_SEPARATOR}') FROM json_each(articles.{name})"
+        return f"COALESCE(({joined}), '')"  # an empty list is an empty text, as in write_csv
     return f"CAST(articles.{name} AS TEXT)"
 
 
-def csv_batches(
-    conn: sqlite3.Connection, filters: Filters, columns: Sequence[str]
-) -> Iterator[list[list[Any]]]:
-    """The rows as column batches of cell strings, the lists joined by SQLite itself."""
+def _sql_char(char: str) -> str:
+    return f"char({ord(char)})"
+
+
+def _csv_cell_sql(name: str) -> str:
+    """One finished CSV cell of ``name`` (a column of the inner query), as the Arrow writer
+    makes it: NULL an empty bare cell, text quoted with its quotes doubled, a would-be formula
+    (``FORMULA_PREFIXES``, the rule ``neutralise`` applies) after a single quote."""
+    risky = ", ".join(_sql_char(p) for p in FORMULA_PREFIXES)
+    mark = f"CASE WHEN substr({name}, 1, 1) IN ({risky}) THEN char(39) ELSE '' END"
+    quoted = f"printf('\"%s%s\"', {mark}, replace({name}, char(34), char(34, 34)))"
+    return f"CASE WHEN {name} IS NULL THEN '' ELSE {quoted} END"
+
+
+def csv_lines_sql(filters: Filters, columns: Sequence[str]) -> tuple[str, list[Any]]:
+    """SQL giving each row as one finished CSV line (CRLF), oldest first.
+
+    SQLite joins the lists, neutralises, quotes and joins the cells in C; Python only writes
+    the lines. ``OFFSET 0`` keeps the inner query from being flattened into the outer one,
+    which would compute each list cell three times.
+    """
     where, args = filters.where()
-    cells = ", ".join(_csv_sql(c) for c in columns)
-    cursor = conn.execute(
-        f"SELECT {cells} FROM articles{where} ORDER BY articles.published_at, articles.id", args
+    inner = ", ".join(f"{_csv_sql(c)} AS c{i}" for i, c in enumerate(columns))
+    cells = ", ".join(_csv_cell_sql(f"c{i}") for i in range(len(columns)))
+    # One printf per line: chained || would copy the line so far once per cell.
+    line = f"printf('{','.join(['%s'] * len(columns))}' || char(13, 10), {cells})"
+    sql = (
+        f"SELECT {line} FROM (SELECT {inner} FROM articles{where}"
+        " ORDER BY articles.published_at, articles.id LIMIT -1 OFFSET 0)"
     )
-    while True:
-        rows = cursor.fetchmany(CSV_BATCH_ROWS)
-        if not rows:
-            return
-        yield [list(column) for column in zip(*rows, strict=True)]
+    return sql, args
+
+
+def write_csv_lines(
+    conn: sqlite3.Connection,
+    filters: Filters,
+    out: IO[bytes],
+    columns: Sequence[str],
+    *,
+    bom: bool = True,
+    progress: Any = None,
+) -> int:
+    """CSV for Excel straight from SQLite: UTF-8 (with BOM unless told not), CRLF, a bare
+    header, formulas neutralised; the bytes ``write_csv_batches`` would write for these rows."""
+    sql, args = csv_lines_sql(filters, columns)
+    factory = conn.text_factory
+    conn.text_factory = bytes  # the lines go out as SQLite made them, never decoded
+    try:
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(sql, args)
+        if bom:
+            out.write("\ufeff".encode())
+        out.write((",".join(columns) + "\r\n").encode())
+        n = 0
+        while batch := rows.fetchmany(CSV_BATCH_ROWS):
+            out.write(b"".join(line for (line,) in batch))
+            n += len(batch)
+            if progress is not None:
+                progress.update(len(batch))
+    finally:
+        conn.text_factory = factory
+    return n
 
 
 def write_csv_batches(
@@ -314,32 +364,116 @@ def write_parquet(
     columns: Sequence[str],
     batch_rows: int = PARQUET_BATCH_ROWS,
 ) -> int:
-    """Parquet (zstd), one row group per ``batch_rows`` rows, written as they come."""
+    """Parquet from typed rows (the row-by-row form, for callers without a store)."""
+    import pyarrow as pa
+
+    schema = parquet_schema(columns)
+    dates = [c for c in columns if c in _MOSCOW_DATES or c in _UTC_DATES]
+
+    def batches() -> Iterator[Any]:
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_rows:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def converted(batch: list[dict[str, Any]]) -> Any:
+        for row in batch:
+            for name in dates:
+                row[name] = _timestamp(row.get(name))
+        return pa.RecordBatch.from_pylist(batch, schema=schema)
+
+    return write_parquet_batches((converted(b) for b in batches()), out, columns)
+
+
+def parquet_batches(
+    conn: sqlite3.Connection,
+    filters: Filters,
+    columns: Sequence[str],
+    batch_rows: int = PARQUET_BATCH_ROWS,
+    progress: Any = None,
+) -> Iterator[Any]:
+    """Arrow record batches built column by column from cursor chunks, oldest first.
+
+    The values are what ``codec.from_row`` gives (lists decoded, unknown dates and links
+    null, other NULLs empty), without a dict per row; dates are parsed by Arrow, a batch with
+    a date Arrow refuses falls back to ``_timestamp`` for that column (null and a warning).
+    """
+    import pyarrow as pa
+
+    schema = parquet_schema(columns)
+    where, args = filters.where()
+    names = ", ".join(f"articles.{c}" for c in columns)
+    factory = conn.text_factory
+    conn.text_factory = bytes  # UTF-8 straight from SQLite to Arrow, never decoded
+    try:
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        cursor.execute(
+            f"SELECT {names} FROM articles{where} ORDER BY articles.published_at, articles.id",
+            args,
+        )
+        while rows := cursor.fetchmany(batch_rows):
+            arrays = [
+                _arrow_column(name, values, schema.field(name).type)
+                for name, values in zip(columns, zip(*rows, strict=True), strict=True)
+            ]
+            del rows
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+            if progress is not None:
+                progress.update(len(arrays[0]))
+    finally:
+        conn.text_factory = factory
+
+
+def _arrow_column(name: str, values: Sequence[Any], kind: Any) -> Any:
+    """One stored column (text as UTF-8 bytes) as an Arrow array of the Parquet schema's type.
+
+    Bytes go to Arrow as they are: no ``str`` per cell, whose cached UTF-8 copy is what made
+    the row path's memory grow with the text's size.
+    """
+    import pyarrow as pa
+
+    if name in LIST_FIELDS:
+        return pa.array([json.loads(v) if v else [] for v in values], type=kind)
+    if name == "word_count":
+        return pa.array([int(v or 0) for v in values], type=kind)
+    if name in _MOSCOW_DATES or name in _UTC_DATES:
+        text = pa.array([v or None for v in values], type=pa.binary()).cast(pa.string())
+        try:
+            return text.cast(kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pa.array([_timestamp(v.decode() if v else v) for v in values], type=kind)
+    if name in NULLABLE:
+        return pa.array([v or None for v in values], type=pa.binary()).cast(kind)
+    return pa.array(values, type=pa.binary()).cast(kind).fill_null("")
+
+
+#: Columns whose min/max statistics go into the Parquet footer (filters and dates); the long
+#: texts would put up to 2 x 4 KiB per column per row group into a footer held until the end.
+_PARQUET_STATISTICS = ("site", "published_at", "modified_at", "word_count", "scraped_at")
+
+
+def write_parquet_batches(batches: Iterable[Any], out: IO[bytes], columns: Sequence[str]) -> int:
+    """Parquet (zstd), one row group per batch, written as they come."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = parquet_schema(columns)
     pool = pa.default_memory_pool()
-    dates = [c for c in columns if c in _MOSCOW_DATES or c in _UTC_DATES]
+    statistics = [c for c in columns if c in _PARQUET_STATISTICS]
     n = 0
-    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-        batch: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            for row in batch:
-                for name in dates:
-                    row[name] = _timestamp(row.get(name))
-            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
-            batch.clear()
+    with pq.ParquetWriter(
+        out, schema, compression="zstd", write_statistics=statistics or False
+    ) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            n += batch.num_rows
+            del batch
             pool.release_unused()  # Arrow's allocator keeps freed pages: memory stays flat
-
-        for row in rows:
-            batch.append(row)
-            n += 1
-            if len(batch) >= batch_rows:
-                flush()
-        if batch:
-            flush()
         if n == 0:
             writer.write_table(schema.empty_table())
     return n
@@ -416,10 +550,13 @@ def export(
 
     def write(out: IO[bytes]) -> int:
         if fmt == "csv":
-            batches = csv_batches(conn, filters, columns)
-            if bar is not None:
-                batches = _counting_batches(batches, bar)
-            n = write_csv_batches(batches, out, columns, bom=bom)
+            n = write_csv_lines(conn, filters, out, columns, bom=bom, progress=bar)
+            out.flush()
+            return n
+        if fmt == "parquet":
+            n = write_parquet_batches(
+                parquet_batches(conn, filters, columns, progress=bar), out, columns
+            )
             out.flush()
             return n
         rows: Iterable[dict[str, Any]] = iter_rows(conn, filters, columns)
@@ -450,12 +587,6 @@ def _counting(rows: Iterable[dict[str, Any]], bar: Any) -> Iterator[dict[str, An
         if i % 500 == 0:
             bar.update(500)
     bar.update(bar.total - bar.n if bar.total else 0)
-
-
-def _counting_batches(batches: Iterable[list[list[Any]]], bar: Any) -> Iterator[list[list[Any]]]:
-    for batch in batches:
-        yield batch
-        bar.update(len(batch[0]) if batch else 0)
 
 
 def _write(

@@ -116,7 +116,7 @@ class DistrictSpider(scrapy.Spider):
         #: The crawl's store when this run is incremental (None: ``full=1``, no store, locked);
         #: asked per page which of its links are stored, never loaded whole.
         self.store: ArticleStore | None = None
-        self.stored_rows = 0  # rows the store held for this site when the run started
+        self.has_stored = False  # the store held rows of this site when the run started
         self.refetch: set[str] = set()  # stored url_keys to fetch again (edited since stored)
         #: url_keys this run asked for: stored by now, perhaps, but not known when it began
         self.fetched: set[str] = set()
@@ -186,16 +186,17 @@ class DistrictSpider(scrapy.Spider):
         if run is None or store is None:
             return
         self.store = store
-        self.stored_rows = store.count_site(self.site)
+        self.has_stored = store.has_site(self.site)
         self.recently_skipped = self._recently_skipped(store)
         if run.previous_interrupted:
             self.stop_at_known = False
-        elif self.stored_rows:
+        elif self.has_stored:
             self.sitemaps_known = store.sitemap_lastmods(self.site)
         logger.info(
-            "incremental run: %d articles of %s already stored%s",
-            self.stored_rows,
-            self.site,
+            "incremental run: %s%s",
+            f"articles of {self.site} already stored"
+            if self.has_stored
+            else f"nothing of {self.site} stored yet",
             "" if self.stop_at_known else " (previous run interrupted: walking everything)",
         )
 
@@ -350,7 +351,7 @@ class DistrictSpider(scrapy.Spider):
             logger.info("%s is wholly older than %s: stopping", url, self.since)
             return False
         if (
-            self.stored_rows
+            self.has_stored
             and self.stop_at_known
             and verdict.proper
             and (
@@ -667,7 +668,7 @@ class DistrictSpider(scrapy.Spider):
         lastmods = self._remembered("sitemap_lastmod")
         if sitemaps is not None and not sitemaps[0]:
             choice, reason = "the listing", f"no usable sitemap when checked at {sitemaps[1]}"
-        elif not self.stored_rows:
+        elif not self.has_stored:
             choice, reason = "sitemaps", "a backfill"
         elif sitemaps is None or lastmods is None:
             choice, reason = "sitemaps", "what the site offers is not known lately"

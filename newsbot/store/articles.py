@@ -186,11 +186,11 @@ class ArticleStore:
         ).fetchone()
         return row["url"] if row else None
 
-    def count_site(self, site: str) -> int:
-        """Rows stored for one site (an indexed count, not a load of its keys)."""
-        return int(
-            self.conn.execute("SELECT COUNT(*) FROM articles WHERE site = ?", (site,)).fetchone()[0]
-        )
+    def has_site(self, site: str) -> bool:
+        """Whether any row of the site is stored: one index probe, where a count of a
+        million-row site walks a million index entries (~0.1 s of an idle run)."""
+        row = self.conn.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1", (site,))
+        return row.fetchone() is not None
 
     def stored_among(self, keys: Iterable[str]) -> set[str]:
         """Which of these url_keys are stored: a run asks only about the links a page shows,
