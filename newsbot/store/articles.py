@@ -14,6 +14,7 @@ from newsbot.core.fields import FIELDS
 from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
 from newsbot.store import links, robots, runs, schema, sitemaps
+from newsbot.store.batch import write_rows
 from newsbot.store.codec import to_row
 from newsbot.store.search import lemmas_of
 
@@ -210,21 +211,12 @@ class ArticleStore:
 
     def note_skipped(self, site: str, skipped: Iterable[tuple[str, str]], at: str) -> None:
         """Record (url, reason) pairs that gave no article, in one transaction."""
-        rows = [(url_key(url), url, site, reason, at) for url, reason in skipped]
-        if not rows:
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO skipped_urls (url_key, url, site, reason, skipped_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
-            self.conn.execute("COMMIT")
-        except Exception:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
+        write_rows(
+            self.conn,
+            "INSERT OR REPLACE INTO skipped_urls (url_key, url, site, reason, skipped_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(url_key(url), url, site, reason, at) for url, reason in skipped],
+        )
 
     def capability(self, site: str, feature: str) -> tuple[bool, str] | None:
         """(whether the site offered ``feature``, when that was checked), or None if never."""

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from newsbot.core.urls import url_key
+from newsbot.store.batch import write_rows
 
 
 def lastmods_read(conn: sqlite3.Connection, site: str) -> dict[str, str]:
@@ -24,21 +25,12 @@ def note_read(
     conn: sqlite3.Connection, site: str, read: Iterable[tuple[str, str]], at: str
 ) -> None:
     """Record (sitemap url, index lastmod) pairs read by a completed run, in one transaction."""
-    rows = [(url_key(url), url, site, lastmod, at) for url, lastmod in read]
-    if not rows:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "INSERT OR REPLACE INTO sitemaps_read (url_key, url, site, lastmod, read_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            rows,
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+    write_rows(
+        conn,
+        "INSERT OR REPLACE INTO sitemaps_read (url_key, url, site, lastmod, read_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [(url_key(url), url, site, lastmod, at) for url, lastmod in read],
+    )
 
 
 def page_lastmods(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, str]:
@@ -59,17 +51,8 @@ def page_lastmods(conn: sqlite3.Connection, keys: Iterable[str]) -> dict[str, st
 
 def note_pages(conn: sqlite3.Connection, fetched: Iterable[tuple[str, str]], at: str) -> None:
     """Record (page url, its sitemap lastmod) pairs fetched by a run, in one transaction."""
-    rows = [(url_key(url), lastmod, at) for url, lastmod in fetched]
-    if not rows:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "INSERT OR REPLACE INTO sitemap_pages (url_key, lastmod, fetched_at) VALUES (?, ?, ?)",
-            rows,
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+    write_rows(
+        conn,
+        "INSERT OR REPLACE INTO sitemap_pages (url_key, lastmod, fetched_at) VALUES (?, ?, ?)",
+        [(url_key(url), lastmod, at) for url, lastmod in fetched],
+    )
