@@ -8,7 +8,8 @@ builds a bigger replica (the committed one plus N synthetic articles written wit
 as separate processes with the same concurrency:
 
 * **newsbot**: ``scrapy crawl district`` from the repo root (project settings, all pipelines,
-  a fresh SQLite store and CSV feed each run);
+  a fresh SQLite store each run; no ``-O`` feed, as the shipped schedules run it, since bare
+  Scrapy exports nothing either: ``--feed`` adds the CSV feed to see what it costs);
 * **bare**: :class:`BareSpider` from this file through ``scrapy runspider``, started in a temp
   dir with no ``scrapy.cfg`` and no ``SCRAPY_SETTINGS_MODULE`` (Scrapy's defaults, no
   pipelines). It fetches exactly the pages newsbot fetched, in the same dependency order (an
@@ -253,9 +254,10 @@ def settings_flags(settings: dict[str, str]) -> list[str]:
 class Bench:
     """The server, the temp dir and the two ways of crawling it."""
 
-    def __init__(self, server: Any, tmp: Path) -> None:
+    def __init__(self, server: Any, tmp: Path, feed: bool = False) -> None:
         self.server = server
         self.tmp = tmp
+        self.feed = feed
         self.count = 0
         self.plan_path = tmp / "plan.json"
         self.expected: Counter[str] = Counter()
@@ -273,7 +275,7 @@ class Bench:
         return [
             *("-m", "scrapy", "crawl", "district"),
             *("-a", f"start_url={self.server.base_url}/"),
-            *("-O", str(self.tmp / f"{tag}.csv")),
+            *(("-O", str(self.tmp / f"{tag}.csv")) if self.feed else ()),
             *settings_flags(settings),
         ]
 
@@ -550,6 +552,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--per-page", type=int, default=10, help="articles per listing page")
     parser.add_argument("--calls", type=int, default=200, help="in-process calls to time")
     parser.add_argument("--profile", action="store_true", help="also cProfile one newsbot crawl")
+    parser.add_argument(
+        "--feed", action="store_true", help="newsbot runs also write the -O CSV feed"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, CSV, DB)")
     parser.add_argument(
         "--corpus",
@@ -580,7 +585,7 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
         f"({args.per_page} per page) in {site}"
     )
     with ReplicaServer(site, fail_once=()) as server:
-        bench = Bench(server, tmp)
+        bench = Bench(server, tmp, feed=args.feed)
         warm = bench.warm_up()
         summary = warm["summary"]
         print(
