@@ -1,6 +1,7 @@
 """What storing a row's near-duplicate buckets costs as the store grows; prints figures only.
 
     python benchmarks/bench_bands.py [--sizes 300,3000,30000] [--batches 40] [--batch 20,100]
+    python benchmarks/bench_bands.py --upsert 30000 [--batch 20,100]   # the whole upsert
 
 Why: each stored row inserts ``neardup.BANDS`` (band, bucket) keys into ``article_bands``. The
 bucket is a hash, so the keys land on random B-tree leaves: a commit writes every leaf it
@@ -9,7 +10,9 @@ touches, up to one page per key. This fills the table as the store's schema has 
 size (random 64-bit buckets, as blake2b's are), then times, in CPU time, batches of rows as
 ``links.store_bands`` writes them (delete the row's keys, insert its keys) plus the commit:
 the insert statements and the COMMIT separately, for each batch size (``SQLITE_BATCH_SIZE``),
-keys inserted in the row's order and sorted by key across the batch.
+keys inserted in the row's order and sorted by key across the batch. ``--upsert N`` instead
+stores N of ``bench_export.py``'s synthetic articles through ``ArticleStore.upsert_many`` and
+then times 600 more a batch size at a time, twice in turn: the whole upsert's CPU a row at N.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -79,14 +83,42 @@ def timed_batches(
     return statistics.median(inserts), statistics.median(commits)
 
 
+def bench_upsert(rows: int, batch_sizes: list[int]) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_export
+
+    pool, rng = bench_export.sentences(), random.Random(2)
+    timed = 600
+    items = [
+        bench_export.synthetic(i, pool, rng) for i in range(rows + 2 * timed * len(batch_sizes))
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ArticleStore(Path(tmp) / "upsert.db")
+        for start in range(0, rows, 100):
+            store.upsert_many(items[start : start + 100])
+        start = rows
+        print(f"upsert_many into a store of {rows} rows, CPU ms a row ({timed} rows a case)")
+        for batch in batch_sizes * 2:
+            t0 = time.process_time()
+            for first in range(start, start + timed, batch):
+                store.upsert_many(items[first : first + batch])
+            start += timed
+            print(f"  batch {batch:4d}: {(time.process_time() - t0) * 1000 / timed:.2f}")
+        store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="300,3000,30000", help="store sizes, rows")
     parser.add_argument("--batches", type=int, default=40, help="timed batches per case")
     parser.add_argument("--batch", default="20,100", help="rows per commit (SQLITE_BATCH_SIZE)")
+    parser.add_argument("--upsert", type=int, default=0, help="time whole upserts at N rows")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     batch_sizes = [int(s) for s in args.batch.split(",")]
+    if args.upsert:
+        bench_upsert(args.upsert, batch_sizes)
+        return
     print(f"{neardup.BANDS} bands a row; CPU ms a row, medians of {args.batches} batches")
     print("  rows   batch  order   inserts  commit  total")
     with tempfile.TemporaryDirectory() as tmp:
