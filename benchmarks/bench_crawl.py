@@ -8,7 +8,8 @@ builds a bigger replica (the committed one plus N synthetic articles written wit
 as separate processes with the same concurrency:
 
 * **newsbot**: ``scrapy crawl district`` from the repo root (project settings, all pipelines,
-  a fresh SQLite store and CSV feed each run);
+  a fresh SQLite store each run; no ``-O`` feed, as the shipped schedules run it, since bare
+  Scrapy exports nothing either: ``--feed`` adds the CSV feed to see what it costs);
 * **bare**: :class:`BareSpider` from this file through ``scrapy runspider``, started in a temp
   dir with no ``scrapy.cfg`` and no ``SCRAPY_SETTINGS_MODULE`` (Scrapy's defaults, no
   pipelines). It fetches exactly the pages newsbot fetched, in the same dependency order (an
@@ -24,7 +25,8 @@ typical one (the median page), the spider's charset check, a listing page and th
 Last, the extraction F1 on the real pages of ``--corpus`` (``bench_extraction.py``'s measure),
 so that speed is never bought with wrong text. The synthetic bodies are Zipf-distributed Russian
 text (``synthetic_text.py``). ``--profile`` adds one newsbot crawl under cProfile and prints its
-top costs. With the defaults
+top costs; ``--attribute`` adds newsbot crawls that differ in one thing each (the ``-O`` feed,
+INFO logging, no item pipelines) and prints what each costs a page. With the defaults
 the whole run takes about two minutes on two cores.
 """
 
@@ -253,9 +255,10 @@ def settings_flags(settings: dict[str, str]) -> list[str]:
 class Bench:
     """The server, the temp dir and the two ways of crawling it."""
 
-    def __init__(self, server: Any, tmp: Path) -> None:
+    def __init__(self, server: Any, tmp: Path, feed: bool = False) -> None:
         self.server = server
         self.tmp = tmp
+        self.feed = feed
         self.count = 0
         self.plan_path = tmp / "plan.json"
         self.expected: Counter[str] = Counter()
@@ -263,17 +266,25 @@ class Bench:
     def _paths_since(self, mark: int) -> list[str]:
         return self.server.paths_requested()[mark:]
 
-    def newsbot_cmd(self, tag: str, log_level: str = "WARNING") -> list[str]:
+    def newsbot_cmd(
+        self,
+        tag: str,
+        log_level: str = "WARNING",
+        feed: bool | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> list[str]:
         settings = {
             **COMMON_SETTINGS,
             "LOG_LEVEL": log_level,
             "SQLITE_PATH": str(self.tmp / f"{tag}.db"),
             "NEWSBOT_SUMMARY_PATH": str(self.tmp / f"{tag}.summary.json"),
+            **(extra or {}),
         }
+        feed = self.feed if feed is None else feed
         return [
             *("-m", "scrapy", "crawl", "district"),
             *("-a", f"start_url={self.server.base_url}/"),
-            *("-O", str(self.tmp / f"{tag}.csv")),
+            *(("-O", str(self.tmp / f"{tag}.csv")) if feed else ()),
             *settings_flags(settings),
         ]
 
@@ -453,6 +464,40 @@ def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- profile
 
 
+#: What a newsbot crawl costs besides extraction: each variant changes one thing.
+VARIANTS: dict[str, tuple[str, bool, dict[str, str]]] = {
+    "as timed above": ("WARNING", False, {}),
+    "+ -O CSV feed": ("WARNING", True, {}),
+    "LOG_LEVEL INFO (the default)": ("INFO", False, {}),
+    "no item pipelines": ("WARNING", False, {"ITEM_PIPELINES": "{}"}),
+}
+
+
+def attribute(bench: Bench, repeats: int) -> None:
+    """CPU of newsbot crawls that differ in one thing each, interleaved; medians per variant."""
+    cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    pages: dict[str, int] = {}
+    codes: dict[str, int] = {}
+    for i in range(repeats):
+        for name, (level, feed, extra) in VARIANTS.items():
+            tag = f"variant-{i}-{len(cpu[name])}-{list(VARIANTS).index(name)}"
+            mark = len(bench.server.paths_requested())
+            cmd = [sys.executable, *bench.newsbot_cmd(tag, level, feed=feed, extra=extra)]
+            _wall, usage, code = run_child(cmd, ROOT, bench.newsbot_env(), bench.tmp / f"{tag}.log")
+            codes[name] = code  # without pipelines there is no store: the health says 5
+            cpu[name].append(usage.ru_utime + usage.ru_stime)
+            pages[name] = len(bench.server.paths_requested()) - mark
+    base = statistics.median(cpu["as timed above"])
+    print(f"\nnewsbot variants, CPU s (medians of {repeats}), and ms a page against the first:")
+    for name, values in cpu.items():
+        med = statistics.median(values)
+        delta = (med - base) * 1000 / max(1, pages[name])
+        print(
+            f"  {name:30s} {med:6.2f} s  {delta:+6.2f} ms/page"
+            f"  ({pages[name]} pages, exit {codes[name]})"
+        )
+
+
 def profile_once(bench: Bench, top: int) -> None:
     """One newsbot crawl under cProfile; the top functions by own time and by newsbot totals."""
     import pstats
@@ -550,6 +595,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--per-page", type=int, default=10, help="articles per listing page")
     parser.add_argument("--calls", type=int, default=200, help="in-process calls to time")
     parser.add_argument("--profile", action="store_true", help="also cProfile one newsbot crawl")
+    parser.add_argument(
+        "--feed", action="store_true", help="newsbot runs also write the -O CSV feed"
+    )
+    parser.add_argument(
+        "--attribute",
+        action="store_true",
+        help="also time newsbot variants: with the feed, at INFO, without pipelines",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, CSV, DB)")
     parser.add_argument(
         "--corpus",
@@ -580,7 +633,7 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
         f"({args.per_page} per page) in {site}"
     )
     with ReplicaServer(site, fail_once=()) as server:
-        bench = Bench(server, tmp)
+        bench = Bench(server, tmp, feed=args.feed)
         warm = bench.warm_up()
         summary = warm["summary"]
         print(
@@ -597,6 +650,8 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
                 print(f"  run {len(runs)}: {kind:8} {runs[-1].wall:6.2f} s", flush=True)
         if args.profile:
             profile_once(bench, top=15)
+        if args.attribute:
+            attribute(bench, args.repeats)
     costs = in_process_costs(site, args.calls, tmp)
     print_table(runs, costs, warm)
     print_f1(Path(args.corpus))

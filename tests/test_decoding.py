@@ -46,6 +46,16 @@ def test_right_declaration_is_left_alone() -> None:
     assert TEXT in text and used == "cp1251"
 
 
+def test_valid_utf8_is_kept_even_when_it_looks_odd() -> None:
+    # Capitals everywhere trip looks_misdecoded, but bytes that decode as UTF-8 without a
+    # replacement character are UTF-8: the page is kept as declared (and the check skipped).
+    shout = TEXT.upper()
+    body = PAGE.replace(TEXT, shout).encode("utf-8")
+    assert looks_misdecoded(shout) is True
+    text, used = decode_html(body, "text/html; charset=utf-8")
+    assert shout in text and used == "utf-8"
+
+
 @pytest.mark.parametrize(
     ("text", "broken"),
     [

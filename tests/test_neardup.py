@@ -65,6 +65,15 @@ def test_edited_copy_is_similar_and_shares_a_bucket() -> None:
     assert len(a & b) == 11
 
 
+def test_word_tuples_are_the_same_shingles_as_strings() -> None:
+    # The store confirms candidates on word tuples; the strings feed the MinHash. Same sets.
+    for text in (STORY, EDITED, SCHOOL):
+        tuples = neardup.shingle_tuples(text)
+        assert {" ".join(t) for t in tuples} == neardup.shingles(text)
+    assert neardup.jaccard(neardup.shingles(STORY), neardup.shingles(EDITED)) == 119 / 150
+    assert neardup.shingle_tuples("Фоторепортаж с праздника.") == frozenset()
+
+
 def test_same_topic_different_story_does_not_match() -> None:
     assert neardup.similarity(SCHOOL, OTHER_SCHOOL) == 1 / 111  # one shingle in common
     a = set(neardup.band_keys(neardup.shingles(SCHOOL)))

@@ -62,7 +62,8 @@ class CleanPipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        row = ItemAdapter(item).asdict()
+        # A shallow copy: this only reads, and asdict()'s deep copy cost ~70 µs an item.
+        row = dict(ItemAdapter(item).items())
         found = problems(row)
         if found:
             logger.error("invalid item %s: %s", row.get("url"), "; ".join(found))

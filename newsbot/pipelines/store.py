@@ -93,7 +93,9 @@ class SQLitePipeline:
             if self.stats is not None:
                 self.stats.inc_value(keys.STORE_NOT_STORED)
             return item
-        self.buffer.append(ItemAdapter(item).asdict())
+        # A shallow snapshot is enough: the codec builds the row afresh and nothing edits an
+        # item's lists after the pipelines (asdict()'s deep copy cost ~70 µs an item).
+        self.buffer.append(dict(ItemAdapter(item).items()))
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item

@@ -95,6 +95,7 @@ def link_near_duplicate(
     # More shared buckets, more likely similar: a big group of copies costs a bounded check.
     candidates = sorted(hits, key=lambda cid: (-hits[cid], cid))[:_MAX_CANDIDATES]
     best: tuple[float, sqlite3.Row] | None = None
+    mine_words = neardup.shingle_tuples(me["text"]) if candidates else frozenset()
     for cid in candidates:
         other = conn.execute(
             "SELECT id, url, text, published_at, duplicate_of FROM articles WHERE id = ?",
@@ -102,7 +103,7 @@ def link_near_duplicate(
         ).fetchone()
         if other is None or other["duplicate_of"] == url:
             continue
-        score = neardup.jaccard(mine, neardup.shingles(other["text"]))
+        score = neardup.jaccard(mine_words, neardup.shingle_tuples(other["text"]))
         if score >= neardup.THRESHOLD and (best is None or score > best[0]):
             best = (score, other)
     if best is None:
