@@ -409,10 +409,7 @@ def parquet_batches(
     schema = parquet_schema(columns)
     where, args = filters.where()
     dates = _MOSCOW_DATES + _UTC_DATES
-    names = ", ".join(
-        f"articles.{c}, {_epoch_sql(f'articles.{c}')}" if c in dates else f"articles.{c}"
-        for c in columns
-    )
+    names = ", ".join(_parquet_sql(c) for c in columns)
     factory = conn.text_factory
     conn.text_factory = bytes  # UTF-8 straight from SQLite to Arrow, never decoded
     try:
@@ -430,7 +427,7 @@ def parquet_batches(
                 values = next(cells)
                 kind = schema.field(name).type
                 if name in dates:
-                    arrays.append(pa.array(_epochs(values, next(cells)), type=kind))
+                    arrays.append(pa.array(_epochs(next(cells), values), type=kind))
                 else:
                     arrays.append(_arrow_column(name, values, kind))
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
@@ -456,9 +453,26 @@ def _epoch_sql(column: str) -> str:
     )
 
 
-def _epochs(texts: Sequence[Any], epochs: Sequence[int | None]) -> list[int | None]:
+def _parquet_sql(name: str) -> str:
+    """The column as the Parquet batches read it: NULL text as '', an empty link or date as
+    NULL, a date as its epoch seconds then its text where SQLite could not convert it (so
+    the cursor makes no bytes object for a date it converted)."""
+    column = f"articles.{name}"
+    if name in _MOSCOW_DATES or name in _UTC_DATES:
+        epoch = _epoch_sql(column)
+        return f"{epoch}, CASE WHEN ({epoch}) IS NULL THEN NULLIF({column}, '') END"
+    if name in LIST_FIELDS or name == "word_count":
+        return column
+    if name in NULLABLE:
+        return f"NULLIF({column}, '')"
+    return f"COALESCE({column}, '')"
+
+
+def _epochs(texts: Sequence[Any], epochs: Sequence[int | None]) -> Sequence[int | None]:
     """Epoch seconds of each stored date: SQLite's where it converted it, else ``_timestamp``
     (a naive time taken as UTC, as Arrow takes a naive ``datetime``)."""
+    if not any(texts):
+        return epochs
     out: list[int | None] = list(epochs)
     for i, (text, epoch) in enumerate(zip(texts, epochs, strict=True)):
         if epoch is None and text:
@@ -509,9 +523,7 @@ def _arrow_column(name: str, values: Sequence[Any], kind: Any) -> Any:
         return pa.array([json.loads(v) if v else [] for v in values], type=kind)
     if name == "word_count":
         return pa.array([int(v or 0) for v in values], type=kind)
-    if name in NULLABLE:
-        return pa.array([v or None for v in values], type=kind)
-    return pa.array([b"" if v is None else v for v in values], type=kind)
+    return pa.array(values, type=kind)  # NULL/'' already as the schema wants (_parquet_sql)
 
 
 #: Columns whose min/max statistics go into the Parquet footer (filters and dates); the long
