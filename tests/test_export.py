@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,53 @@ def test_parquet_from_sqlite_reads_a_bad_stored_date_as_null_and_says_so(
     assert rows["1"]["modified_at"] is None
     assert rows["3"]["published_at"].isoformat() == "2023-09-05T12:57:00+03:00"
     assert "not an ISO date, exported as null: 'вчера'" in caplog.text
+
+
+def test_parquet_dates_outside_the_stored_form_read_as_python_reads_them(
+    db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # SQLite converts only the store's own form; the rest goes through datetime.fromisoformat,
+    # so a day that does not exist is null (SQLite would roll 02-30 into March).
+    dates = {
+        "1": "2023-09-05T12:00:00Z",
+        "2": "2023-09-05T12:00:00",  # naive: taken as UTC
+        "3": "2023-02-30T10:00:00+03:00",
+        "4": "2023-09-05T15:00:00+03:00",
+    }
+    store = ArticleStore(db)
+    for n, value in dates.items():
+        store.conn.execute(
+            "UPDATE articles SET modified_at = ? WHERE url LIKE ?", (value, f"%-{n}")
+        )
+    store.close()
+    conn = open_store(db)
+    assert export(conn, tmp_path / "a.parquet", "parquet") == 4
+    conn.close()
+    rows = {r["url"][-1]: r for r in pq.read_table(tmp_path / "a.parquet").to_pylist()}
+    moscow = {n: r["modified_at"] and r["modified_at"].isoformat() for n, r in rows.items()}
+    assert moscow == {
+        "1": "2023-09-05T15:00:00+03:00",
+        "2": "2023-09-05T15:00:00+03:00",
+        "3": None,
+        "4": "2023-09-05T15:00:00+03:00",
+    }
+    assert "not an ISO date, exported as null: '2023-02-30T10:00:00+03:00'" in caplog.text
+
+
+def test_parquet_export_runs_without_numpy_which_stays_importable(db: Path) -> None:
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from newsbot.analysis.export import export, open_store\n"
+        f"export(open_store({str(db)!r}), {str(db.with_suffix('.parquet'))!r}, 'parquet')\n"
+        "print('numpy' in sys.modules)\n"
+        "import numpy\n"
+        "print(numpy.arange(3).sum())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["False", "3"]
+    assert pq.read_table(db.with_suffix(".parquet")).num_rows == 4
 
 
 def test_empty_parquet_still_has_the_schema(db: Path, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -43,7 +43,7 @@ _MOSCOW_DATES = ("published_at", "modified_at")
 _UTC_DATES = ("scraped_at", "first_seen_at", "last_seen_at")
 CHUNK_ROWS = 1000
 CSV_BATCH_ROWS = 1000  # rows per Arrow batch written as CSV (memory grows with it)
-PARQUET_BATCH_ROWS = 1000
+PARQUET_BATCH_ROWS = 2000  # rows per row group: each adds footer metadata held to the end
 
 
 class ExportError(ValueError):
@@ -332,7 +332,7 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[bytes], columns: Sequenc
 
 def parquet_schema(columns: Sequence[str]) -> Any:
     """Typed columns: lists as list<string>, word_count int32, dates as timestamps."""
-    import pyarrow as pa
+    pa = _pyarrow()
 
     def column_type(name: str) -> Any:
         if name in LIST_FIELDS:
@@ -365,7 +365,7 @@ def write_parquet(
     batch_rows: int = PARQUET_BATCH_ROWS,
 ) -> int:
     """Parquet from typed rows (the row-by-row form, for callers without a store)."""
-    import pyarrow as pa
+    pa = _pyarrow()
 
     schema = parquet_schema(columns)
     dates = [c for c in columns if c in _MOSCOW_DATES or c in _UTC_DATES]
@@ -399,14 +399,17 @@ def parquet_batches(
     """Arrow record batches built column by column from cursor chunks, oldest first.
 
     The values are what ``codec.from_row`` gives (lists decoded, unknown dates and links
-    null, other NULLs empty), without a dict per row; dates are parsed by Arrow, a batch with
-    a date Arrow refuses falls back to ``_timestamp`` for that column (null and a warning).
+    null, other NULLs empty), without a dict per row. A date in the store's own form
+    (``_CANONICAL_DATE``) comes from SQLite as epoch seconds; any other goes through
+    ``_timestamp`` (null and a warning if it is no date). No Arrow compute function runs:
+    its kernel registry alone costs about 10 MiB of resident memory.
     """
-    import pyarrow as pa
+    pa = _pyarrow()
 
     schema = parquet_schema(columns)
     where, args = filters.where()
-    names = ", ".join(f"articles.{c}" for c in columns)
+    dates = _MOSCOW_DATES + _UTC_DATES
+    names = ", ".join(_parquet_sql(c) for c in columns)
     factory = conn.text_factory
     conn.text_factory = bytes  # UTF-8 straight from SQLite to Arrow, never decoded
     try:
@@ -417,16 +420,97 @@ def parquet_batches(
             args,
         )
         while rows := cursor.fetchmany(batch_rows):
-            arrays = [
-                _arrow_column(name, values, schema.field(name).type)
-                for name, values in zip(columns, zip(*rows, strict=True), strict=True)
-            ]
+            cells = iter(zip(*rows, strict=True))
             del rows
+            arrays = []
+            for name in columns:
+                values = next(cells)
+                kind = schema.field(name).type
+                if name in dates:
+                    arrays.append(pa.array(_epochs(values, next(cells)), type=kind))
+                else:
+                    arrays.append(_arrow_column(name, values, kind))
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
             if progress is not None:
                 progress.update(len(arrays[0]))
     finally:
         conn.text_factory = factory
+
+
+#: The form the store writes dates in (``isoformat(timespec="seconds")`` with an offset).
+_D2 = "[0-9][0-9]"
+_CANONICAL_DATE = f"{_D2}{_D2}-{_D2}-{_D2}T{_D2}:{_D2}:{_D2}[+-]{_D2}:{_D2}"
+#: (first character, lowest, highest) of each two-digit part SQLite is trusted with: a day up
+#: to 28 only, since SQLite would roll 02-30 into March; the rest goes to ``_timestamp``.
+_DATE_PARTS: tuple[tuple[int, str, str], ...] = (
+    *((6, "01", "12"), (9, "01", "28"), (12, "00", "23"), (15, "00", "59")),
+    *((18, "00", "59"), (21, "00", "23"), (24, "00", "59")),
+)
+
+
+def _epoch_sql(column: str) -> str:
+    """Epoch seconds of a stored date in the canonical form with every part in range, else
+    NULL. Plain text comparisons: a date function for the check would double the cost."""
+    parts = " AND ".join(
+        f"substr({column}, {at}, 2) BETWEEN '{low}' AND '{high}'" for at, low, high in _DATE_PARTS
+    )
+    return f"CASE WHEN {column} GLOB '{_CANONICAL_DATE}' AND {parts} THEN unixepoch({column}) END"
+
+
+def _parquet_sql(name: str) -> str:
+    """The column as the Parquet batches read it: NULL text as '', an empty link as NULL, a
+    date as its text then its epoch seconds where SQLite can be trusted to convert it."""
+    column = f"articles.{name}"
+    if name in _MOSCOW_DATES or name in _UTC_DATES:
+        return f"{column}, {_epoch_sql(column)}"
+    if name in LIST_FIELDS or name == "word_count":
+        return column
+    if name in NULLABLE:
+        return f"NULLIF({column}, '')"
+    return f"COALESCE({column}, '')"
+
+
+def _epochs(texts: Sequence[Any], epochs: Sequence[int | None]) -> Sequence[int | None]:
+    """Epoch seconds of each stored date: SQLite's where it converted it, else ``_timestamp``
+    (a naive time taken as UTC, as Arrow takes a naive ``datetime``)."""
+    if None not in epochs or not any(texts):
+        return epochs
+    out: list[int | None] = list(epochs)
+    for i, (text, epoch) in enumerate(zip(texts, epochs, strict=True)):
+        if epoch is None and text:
+            moment = _timestamp(text.decode("utf-8", "replace"))
+            if moment is not None:
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+                out[i] = int(moment.timestamp())
+    return out
+
+
+def _pyarrow() -> Any:
+    """pyarrow, imported for a Parquet export without NumPy and with a frugal allocator.
+
+    The export needs neither NumPy (about 10 MiB resident) nor mimalloc's eagerly committed
+    arenas (about 15 MiB more at 1M rows, benchmarks/bench_export.py). NumPy stays importable
+    afterwards; only pyarrow's NumPy conversions are off in a process that imported it here.
+    """
+    if "pyarrow" in sys.modules:
+        return sys.modules["pyarrow"]
+    for option, value in _MIMALLOC_OPTIONS.items():
+        os.environ.setdefault(option, value)
+    blocked = "numpy" not in sys.modules
+    if blocked:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+    try:
+        import pyarrow
+    finally:
+        if blocked:
+            del sys.modules["numpy"]
+    return pyarrow
+
+
+#: Read by the mimalloc bundled in pyarrow when it starts: commit arena memory as it is used,
+#: return freed pages at once (``release_unused`` then gives them back to the system).
+_MIMALLOC_OPTIONS = {"MIMALLOC_ARENA_EAGER_COMMIT": "0", "MIMALLOC_PURGE_DELAY": "0"}
 
 
 def _arrow_column(name: str, values: Sequence[Any], kind: Any) -> Any:
@@ -435,21 +519,18 @@ def _arrow_column(name: str, values: Sequence[Any], kind: Any) -> Any:
     Bytes go to Arrow as they are: no ``str`` per cell, whose cached UTF-8 copy is what made
     the row path's memory grow with the text's size.
     """
-    import pyarrow as pa
+    pa = _pyarrow()
 
     if name in LIST_FIELDS:
         return pa.array([json.loads(v) if v else [] for v in values], type=kind)
     if name == "word_count":
         return pa.array([int(v or 0) for v in values], type=kind)
-    if name in _MOSCOW_DATES or name in _UTC_DATES:
-        text = pa.array([v or None for v in values], type=pa.binary()).cast(pa.string())
-        try:
-            return text.cast(kind)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return pa.array([_timestamp(v.decode() if v else v) for v in values], type=kind)
-    if name in NULLABLE:
-        return pa.array([v or None for v in values], type=pa.binary()).cast(kind)
-    return pa.array(values, type=pa.binary()).cast(kind).fill_null("")
+    # NULL/'' already as the schema wants (_parquet_sql). Bytes then a view as text, checked as
+    # UTF-8 in one pass (ArrowInvalid if not, as pa.array would raise): 1.5x faster than
+    # pa.array of bytes as strings, which checks cell by cell.
+    text = pa.array(values, type=pa.binary()).view(kind)
+    text.validate(full=True)
+    return text
 
 
 #: Columns whose min/max statistics go into the Parquet footer (filters and dates); the long
@@ -459,7 +540,7 @@ _PARQUET_STATISTICS = ("site", "published_at", "modified_at", "word_count", "scr
 
 def write_parquet_batches(batches: Iterable[Any], out: IO[bytes], columns: Sequence[str]) -> int:
     """Parquet (zstd), one row group per batch, written as they come."""
-    import pyarrow as pa
+    pa = _pyarrow()
     import pyarrow.parquet as pq
 
     schema = parquet_schema(columns)
