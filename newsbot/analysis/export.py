@@ -502,6 +502,14 @@ def _pyarrow() -> Any:
         sys.modules["numpy"] = None  # type: ignore[assignment]
     try:
         import pyarrow
+    except ImportError:  # a pyarrow older than 16 needs NumPy to import at all
+        if not blocked:
+            raise
+        del sys.modules["numpy"]
+        blocked = False
+        for name in [m for m in sys.modules if m == "pyarrow" or m.startswith("pyarrow.")]:
+            del sys.modules[name]
+        import pyarrow
     finally:
         if blocked:
             del sys.modules["numpy"]
