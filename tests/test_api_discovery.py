@@ -222,6 +222,30 @@ def test_idle_and_edited_runs_cost_one_request(tmp_path: Path) -> None:
     assert modified == "2026-02-01T12:00:00+03:00"
 
 
+def test_an_edited_post_read_from_its_page_counts_as_edited(tmp_path: Path) -> None:
+    """A shared account's post gives its row from its page: edited, it costs the API page and
+    that page, and is counted as edited like a post taken from the JSON."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE_DIR, root)
+    db = tmp_path / "news.db"
+    path = shared_account_pages()[0]
+    with ReplicaServer(root, fail_once=()) as server:
+        first = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        posts = copy.deepcopy(POSTS)
+        [edited] = [p for p in posts if p["link"].endswith(path)]
+        posts.remove(edited)
+        edited["modified"], edited["modified_gmt"] = "2026-02-01T12:00:00", "2026-02-01T09:00:00"
+        posts.insert(0, edited)
+        (root / "wp-json" / "posts.json").write_text(json.dumps(posts, ensure_ascii=False), "utf-8")
+        mark = len(server.requests)
+        again = run_crawl(server.base_url, tmp_path, "-a", "discover=api", db_path=db)
+        again_paths = server.paths_requested()[mark:]
+    assert first.returncode == again.returncode == 0, again.log[-3000:]
+    assert again_paths == [API_PAGE_ONE, path]
+    assert "'newsbot/article/api_page_needed/author': 1" in again.log
+    assert "'newsbot/article/edited': 1" in again.log
+
+
 def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with(tmp_path: Path) -> None:
     from scrapy import Request
     from scrapy.http import HtmlResponse

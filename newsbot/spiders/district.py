@@ -749,6 +749,7 @@ class DistrictSpider(scrapy.Spider):
                 # No text, or an author only the page prints: the page gives the whole row.
                 logger.info("%s: %s; reading its page", request.url, result.reason)
                 self._inc(keys.ARTICLE_API_PAGE_NEEDED_FOR[result.code])
+                request.meta["edited"] = url_key(request.url) in edited
                 yield request
             else:
                 logger.warning("skipped %s: %s", request.url, result.reason)
@@ -787,7 +788,7 @@ class DistrictSpider(scrapy.Spider):
             self._inc(keys.ARTICLE_SKIPPED_OLDER_THAN_SINCE)
             return
         if response.meta.get("edited"):
-            self._inc(keys.ARTICLE_EDITED)  # a stored article its sitemap's lastmod moved
+            self._inc(keys.ARTICLE_EDITED)  # stored, and its lastmod or modified_gmt moved
         self._note_lastmod(response)
         yield ArticleItem(**result.fields)
 
