@@ -208,6 +208,20 @@ def missing(what: str) -> None:
     pytest.skip(what)
 
 
+def run_python(code: str) -> str:
+    """The standard output of ``code`` run by a fresh interpreter from the checkout: what a
+    new process imports is seen only there."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    return done.stdout
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from newsbot.analysis.export import (
 from newsbot.analysis.feed_csv import LIST_SEPARATOR
 from newsbot.items import LIST_FIELDS
 from newsbot.store import ArticleStore
+from tests.conftest import run_python
 from tests.test_neardup import EDITED, STORY
 from tests.test_store import article
 
@@ -212,10 +211,7 @@ def test_parquet_export_runs_without_numpy_which_stays_importable(db: Path) -> N
         "import numpy\n"
         "print(numpy.arange(3).sum())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.split() == ["False", "3"]
+    assert run_python(script).split() == ["False", "3"]
     assert pq.read_table(db.with_suffix(".parquet")).num_rows == 4
 
 

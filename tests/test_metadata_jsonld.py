@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 from parsel import Selector
 
 from newsbot.extraction.metadata import read_jsonld
+from tests.conftest import run_python
 
 
 def _nodes(script: str) -> list[dict[str, object]]:
@@ -42,12 +39,4 @@ def test_reading_json_ld_does_not_import_extruct() -> None:
         "import sys; from tests.test_metadata_jsonld import _nodes; "
         "assert _nodes('{\"headline\": \"A\"}'); print('extruct' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    assert out.stdout.strip() == "False"
+    assert run_python(code).strip() == "False"

@@ -11,7 +11,7 @@ import pytest
 
 from newsbot.enrich import neardup
 from newsbot.store import ArticleStore
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_python
 from tests.store_helpers import stored_count
 
 REFERENCE = json.loads(
@@ -163,8 +163,6 @@ def test_bands_are_the_golden_ones(name: str) -> None:
 
 def test_signatures_do_not_import_scipy() -> None:
     """Every storing run computes signatures; scipy (what datasketch imports) costs ~0.7 s."""
-    import subprocess
-    import sys
 
     code = (
         "import sys; from newsbot.enrich import neardup; "
@@ -172,12 +170,4 @@ def test_signatures_do_not_import_scipy() -> None:
         "assert neardup.band_keys(neardup.shingles(STORY)); "
         "print(sorted(m for m in ('scipy', 'datasketch') if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    assert out.stdout.strip() == "[]"
+    assert run_python(code).strip() == "[]"
