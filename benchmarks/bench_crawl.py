@@ -498,7 +498,7 @@ def attribute(bench: Bench, repeats: int) -> None:
         )
 
 
-def profile_once(bench: Bench, top: int) -> None:
+def profile_once(bench: Bench, top: int, save: Path | None) -> None:
     """One newsbot crawl under cProfile; the top functions by own time and by newsbot totals."""
     import pstats
 
@@ -506,6 +506,9 @@ def profile_once(bench: Bench, top: int) -> None:
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *bench.newsbot_cmd("profile")]
     wall, _usage, code = run_child(cmd, ROOT, bench.newsbot_env(), bench.tmp / "profile.log")
     print(f"\ncProfile of one newsbot crawl ({wall:.1f} s under the profiler, exit {code})")
+    if save is not None:
+        shutil.copyfile(prof, save)
+        print(f"  profile kept in {save} (python -m pstats {save})")
     stats = pstats.Stats(str(prof))
     rows = []
     for (file, line, func), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
@@ -596,6 +599,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=200, help="in-process calls to time")
     parser.add_argument("--profile", action="store_true", help="also cProfile one newsbot crawl")
     parser.add_argument(
+        "--profile-save", type=Path, default=None, help="with --profile: keep the pstats file here"
+    )
+    parser.add_argument(
         "--feed", action="store_true", help="newsbot runs also write the -O CSV feed"
     )
     parser.add_argument(
@@ -649,7 +655,7 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
                 runs.append(bench.run(kind))
                 print(f"  run {len(runs)}: {kind:8} {runs[-1].wall:6.2f} s", flush=True)
         if args.profile:
-            profile_once(bench, top=15)
+            profile_once(bench, top=15, save=args.profile_save)
         if args.attribute:
             attribute(bench, args.repeats)
     costs = in_process_costs(site, args.calls, tmp)
