@@ -153,6 +153,28 @@ def test_a_row_failing_after_its_insert_is_rolled_back_to_its_savepoint(tmp_path
     store.close()
 
 
+def test_a_row_failing_half_written_from_a_stream_costs_only_itself(tmp_path: Path) -> None:
+    """Rows go in without a savepoint each; when one fails half-written the batch is written
+    again row by row. Items from a generator are read once: the rows read before the failure
+    and the ones after it are all stored, in one transaction."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ABORT"))
+    read: list[int] = []
+
+    def items() -> Iterator[dict[str, Any]]:
+        for n in (1, 3, 2, 4, 5):
+            read.append(n)
+            yield story(n)
+
+    counts = store.upsert_many(items())
+    assert read == [1, 3, 2, 4, 5]
+    assert (counts.new, counts.failed) == (4, [(story(2)["url"], "buckets refused")])
+    kept = [story(n)["url"] for n in (1, 3, 4, 5)]
+    urls, bands, found = _urls_and_bands(store)
+    assert (urls, bands, sorted(found)) == (sorted(kept), 4 * neardup.BANDS, sorted(kept))
+    store.close()
+
+
 def test_sqlite_giving_up_the_transaction_loses_the_whole_batch_and_only_it(
     tmp_path: Path,
 ) -> None:

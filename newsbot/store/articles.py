@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -87,22 +88,31 @@ class ArticleStore:
         A row counts as changed when any DESIGN.md field but ``scraped_at`` differs. New and
         changed rows get their search lemmas and near-duplicate buckets in the same transaction.
         A row SQLite refuses is left out and named in ``failed``; the others are committed.
+
+        Rows are written without a savepoint each: a savepoint makes FTS5 flush its pending
+        terms as a one-row segment (and SQLite copy every page the row touches to a
+        sub-journal), which was a third of an upsert. Should a row fail half-written, the batch
+        is rolled back and written again with a savepoint per row, so the failing row is
+        rolled back alone, as before; items are read once, as they come.
         """
         seen_at = seen_at or utc_now()
+        pending = iter(items)
+        consumed: list[Mapping[str, Any]] = []
         counts = UpsertCounts()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for item in items:
-                # A savepoint per row: a row SQLite refuses is rolled back alone.
-                self.conn.execute("SAVEPOINT upsert_row")
-                try:
-                    self._upsert_one(to_row(item), seen_at, counts)
-                except ROW_ERRORS as exc:
-                    if not self.conn.in_transaction:
-                        raise  # SQLite gave up the whole transaction: not this row's fault
-                    self.conn.execute("ROLLBACK TO upsert_row")
-                    counts.failed.append((str(item.get("url") or "?"), str(exc)))
-                self.conn.execute("RELEASE upsert_row")
+            try:
+                for item in pending:
+                    consumed.append(item)
+                    row = self._row_or_failure(item, counts)
+                    if row is not None:
+                        self._upsert_one(row, seen_at, counts)
+            except ROW_ERRORS:
+                if not self.conn.in_transaction:
+                    raise  # SQLite gave up the whole transaction: not this row's fault
+                self.conn.execute("ROLLBACK")
+                self.conn.execute("BEGIN IMMEDIATE")
+                counts = self._upsert_each_alone(itertools.chain(consumed, pending), seen_at)
             self.conn.execute("COMMIT")
         except Exception:
             # A full disk or an I/O error has already rolled back (and ROLLBACK would raise,
@@ -110,6 +120,33 @@ class ArticleStore:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        return counts
+
+    @staticmethod
+    def _row_or_failure(item: Mapping[str, Any], counts: UpsertCounts) -> dict[str, Any] | None:
+        """The item as a row, or None with the reason in ``failed`` (no SQL ran for it yet)."""
+        try:
+            return to_row(item)
+        except ROW_ERRORS as exc:
+            counts.failed.append((str(item.get("url") or "?"), str(exc)))
+            return None
+
+    def _upsert_each_alone(self, items: Iterable[Mapping[str, Any]], seen_at: str) -> UpsertCounts:
+        """The slow path, once a row failed: each row in a savepoint of its own."""
+        counts = UpsertCounts()
+        for item in items:
+            row = self._row_or_failure(item, counts)
+            if row is None:
+                continue
+            self.conn.execute("SAVEPOINT upsert_row")
+            try:
+                self._upsert_one(row, seen_at, counts)
+            except ROW_ERRORS as exc:
+                if not self.conn.in_transaction:
+                    raise
+                self.conn.execute("ROLLBACK TO upsert_row")
+                counts.failed.append((str(item.get("url") or "?"), str(exc)))
+            self.conn.execute("RELEASE upsert_row")
         return counts
 
     def _upsert_one(self, row: dict[str, Any], seen_at: str, counts: UpsertCounts) -> None:
