@@ -21,6 +21,7 @@ from newsbot.items import FIELDS
 from newsbot.pipelines.dedup import DedupPipeline
 from newsbot.pipelines.store import SQLitePipeline
 from newsbot.store import ArticleStore
+from newsbot.store.bands import BandIndex
 from newsbot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from newsbot.store.search import fts_query
 from tests.conftest import ROOT
@@ -114,9 +115,10 @@ def test_a_bad_row_is_left_out_and_the_rest_of_its_batch_committed(tmp_path: Pat
 
 
 #: A real SQLite trigger, on the test's connection only (TEMP), that refuses the near-duplicate
-#: buckets of story 2: its articles row (and FTS row) are already written when it fires.
+#: buckets of story 2 (a new row's go to the recent tier, newsbot.store.bands): its articles row
+#: (and FTS row) are already written when it fires.
 REFUSE_BANDS_OF_STORY_2 = """
-    CREATE TEMP TRIGGER refuse_bands BEFORE INSERT ON main.article_bands
+    CREATE TEMP TRIGGER refuse_bands BEFORE INSERT ON main.article_bands_recent
     WHEN (SELECT url FROM main.articles WHERE id = new.article_id) LIKE '%/story-2'
     BEGIN SELECT RAISE({action}, 'buckets refused'); END
 """
@@ -130,8 +132,7 @@ def story(n: int) -> dict[str, Any]:
 
 def _urls_and_bands(store: ArticleStore) -> tuple[list[str], int, list[str]]:
     urls = [r[0] for r in store.conn.execute("SELECT url FROM articles ORDER BY url")]
-    bands = int(store.conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0])
-    return urls, bands, search_urls(store, "Текст новости")
+    return urls, store.bands.count(), search_urls(store, "Текст новости")
 
 
 def test_a_row_failing_after_its_insert_is_rolled_back_to_its_savepoint(tmp_path: Path) -> None:
@@ -298,7 +299,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     ]
     make_v1(path, old_rows)
     store = ArticleStore(path)
-    assert store.version == SCHEMA_VERSION == 6
+    assert store.version == SCHEMA_VERSION == 7
     assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
@@ -485,9 +486,7 @@ def test_kill_during_writes_leaves_only_whole_batches(
         assert title == f"Заголовок {i}" and text.startswith(f"Заметка номер {i}. ")
         assert text.endswith(f"слово{i}x299") and json.loads(tags) == [f"t{i}"]
         assert key == url_key(url)
-    assert conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0] == count * (
-        neardup.BANDS
-    )
+    assert BandIndex(conn).count() == count * neardup.BANDS  # both tiers
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     conn.close()
     store = ArticleStore(path)  # and the writer's successor opens it normally

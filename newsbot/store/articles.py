@@ -15,6 +15,7 @@ from newsbot.core.fields import FIELDS
 from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
 from newsbot.store import links, robots, runs, schema, sitemaps
+from newsbot.store.bands import BandIndex
 from newsbot.store.batch import write_rows
 from newsbot.store.codec import to_row
 from newsbot.store.search import lemmas_of
@@ -71,6 +72,8 @@ class ArticleStore:
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
             self.migrate()
+        #: The near-duplicate buckets, both tiers (newsbot.store.bands).
+        self.bands = BandIndex(self.conn)
 
     @property
     def version(self) -> int:
@@ -101,6 +104,7 @@ class ArticleStore:
         counts = UpsertCounts()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            self.bands.begin()
             try:
                 for item in pending:
                     consumed.append(item)
@@ -111,10 +115,13 @@ class ArticleStore:
                 if not self.conn.in_transaction:
                     raise  # SQLite gave up the whole transaction: not this row's fault
                 self.conn.execute("ROLLBACK")
+                self.bands.forget()
                 self.conn.execute("BEGIN IMMEDIATE")
                 counts = self._upsert_each_alone(itertools.chain(consumed, pending), seen_at)
+            self.bands.merge_if_due()
             self.conn.execute("COMMIT")
         except Exception:
+            self.bands.forget()
             # A full disk or an I/O error has already rolled back (and ROLLBACK would raise,
             # hiding the cause).
             if self.conn.in_transaction:
@@ -145,6 +152,7 @@ class ArticleStore:
                 if not self.conn.in_transaction:
                     raise
                 self.conn.execute("ROLLBACK TO upsert_row")
+                self.bands.forget()  # it may hold the row's buckets
                 counts.failed.append((str(item.get("url") or "?"), str(exc)))
             self.conn.execute("RELEASE upsert_row")
         return counts
@@ -190,8 +198,10 @@ class ArticleStore:
                 return
             links.detach(self.conn, article_id, row["url"])
         mine = neardup.shingles(row["text"])
-        keys = links.store_bands(self.conn, article_id, mine)
-        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, mine, keys)
+        keys = links.store_bands(self.bands, article_id, mine)
+        linked = links.link_near_duplicate(
+            self.conn, article_id, row["url"], row, mine, keys, self.bands
+        )
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:
             counts.new += 1
