@@ -197,11 +197,9 @@ class ArticleStore:
                 counts.updated += 1
                 return
             links.detach(self.conn, article_id, row["url"])
-        mine = neardup.shingles(row["text"])
-        keys = links.store_bands(self.bands, article_id, mine)
-        linked = links.link_near_duplicate(
-            self.conn, article_id, row["url"], row, mine, keys, self.bands
-        )
+        keys = neardup.text_keys(row["text"])
+        self.bands.replace(article_id, keys)
+        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, keys, self.bands)
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:
             counts.new += 1

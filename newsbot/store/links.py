@@ -42,9 +42,7 @@ def rebuild_bands(conn: sqlite3.Connection) -> None:
     walk(
         conn,
         "SELECT id, text FROM articles",
-        lambda row: bands.insert_merged(
-            conn, row["id"], neardup.band_keys(neardup.shingles(row["text"]))
-        ),
+        lambda row: bands.insert_merged(conn, row["id"], neardup.text_keys(row["text"])),
     )
     conn.execute(
         "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('neardup_scheme', ?)",
@@ -52,34 +50,22 @@ def rebuild_bands(conn: sqlite3.Connection) -> None:
     )
 
 
-def store_bands(
-    index: bands.BandIndex, article_id: int, shingle_set: frozenset[str]
-) -> list[tuple[int, int]]:
-    keys = neardup.band_keys(shingle_set)
-    index.replace(article_id, keys)
-    return keys
-
-
 def link_near_duplicate(
     conn: sqlite3.Connection,
     article_id: int,
     url: str,
     me: sqlite3.Row | Mapping[str, Any],
-    mine: frozenset[str] | None = None,
     keys: list[tuple[int, int]] | None = None,
     index: bands.BandIndex | None = None,
 ) -> bool:
     """Point this row, or the group it joins, at the group's first copy. True if linked.
 
-    ``mine`` and ``keys`` are the row's shingles and band keys when the caller has them (the
-    store computes them once per row: MinHash is the costly part); ``index`` the store's
-    bucket index (by default one is read afresh from the connection).
+    ``keys`` are the row's band keys when the caller has them (the store computes them once
+    per row: MinHash is the costly part); ``index`` the store's bucket index (by default one
+    is read afresh from the connection).
     """
-    mine = neardup.shingles(me["text"]) if mine is None else mine
-    if not mine:
-        return False
-    keys = neardup.band_keys(mine) if keys is None else keys
-    if not keys:
+    keys = neardup.text_keys(me["text"]) if keys is None else keys
+    if not keys:  # too short to compare
         return False
     hits = (index if index is not None else bands.BandIndex(conn)).hits(keys)
     hits.pop(article_id, None)
