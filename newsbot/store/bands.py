@@ -87,8 +87,13 @@ class BandIndex:
     def _remember(self, article_id: int, keys: list[tuple[int, int]]) -> None:
         assert self._rows is not None
         self._rows[article_id] = keys
+        buckets = self._buckets
         for band, bucket in keys:
-            self._buckets[band].setdefault(bucket, []).append(article_id)
+            ids = buckets[band].get(bucket)
+            if ids is None:
+                buckets[band][bucket] = [article_id]
+            else:
+                ids.append(article_id)
 
     # -- writes -----------------------------------------------------------------------------
     def replace(self, article_id: int, keys: list[tuple[int, int]]) -> None:
@@ -155,8 +160,10 @@ class BandIndex:
             )
         )
         self._recent()
+        buckets = self._buckets
         for band, bucket in keys:
-            found.update(self._buckets[band].get(bucket, ()))
+            for article_id in buckets[band].get(bucket, ()):
+                found[article_id] += 1
         return found
 
     def count(self, article_id: int | None = None) -> int:
