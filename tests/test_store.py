@@ -381,6 +381,51 @@ def test_fts_follows_updates_and_touches(searchable: ArticleStore) -> None:
     searchable.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
 
 
+def fts_index(conn: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], ...]:
+    """What the search index holds: every token (term, row id, column, offset), each row's
+    token counts and the totals bm25 ranks by."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms"
+        " USING fts5vocab(main, articles_fts, instance)"
+    )
+    tokens = conn.execute("SELECT term, doc, col, offset FROM temp.fts_terms ORDER BY 1, 2, 3, 4")
+    sizes = conn.execute("SELECT id, sz FROM articles_fts_docsize ORDER BY id")
+    totals = conn.execute("SELECT block FROM articles_fts_data WHERE id = 1")  # 'averages'
+    return tuple([tuple(r) for r in rows] for rows in (tokens, sizes, totals))
+
+
+def test_rows_the_store_indexes_at_the_end_of_a_batch_are_indexed_as_the_trigger_would(
+    tmp_path: Path,
+) -> None:
+    """A batch's new rows are indexed together before its commit (the insert trigger stands
+    aside inside the store's transaction): the index is the one a rebuild from the rows makes,
+    also when a row of the batch is updated after its insert and when a row fails."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ABORT"))
+    store.upsert_many([story(1), article(5, text="Ёлка в Люблине.")])
+    edited = article(5, title="Сосна", text="Во дворе поставили сосну.")
+    store.upsert_many([story(3), article(6), edited, story(2), article(7)])  # story 2 fails
+    twice = [article(9, text="Каток залили."), article(9, text="Каток закрыли.")]
+    store.upsert_many([article(6, text="Текст изменили."), *twice, article(8)])
+    assert store.conn.execute("SELECT * FROM store_meta WHERE key LIKE 'fts%'").fetchall() == []
+    assert urls(store, "сосна") == {5} and urls(store, "елка") == set()
+    assert urls(store, "закрыли") == {9} and urls(store, "залили") == set()
+    indexed = fts_index(store.conn)
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    assert indexed == fts_index(store.conn)
+    assert [len(part) for part in indexed] == [88, 7, 1]
+    # Rows written by hand, on another connection, are still indexed by the trigger.
+    other = sqlite3.connect(tmp_path / "news.db")
+    other.execute(
+        "INSERT INTO articles (url, url_key, text, scraped_at, first_seen_at, last_seen_at)"
+        " VALUES ('https://uv-kurier.ru/x', 'uv-kurier.ru/x', 'Горку залили.', '', '', '')"
+    )
+    other.commit()
+    other.close()
+    assert search_urls(store, "горку") == ["https://uv-kurier.ru/x"]
+    store.close()
+
+
 def test_fts_query_rewrites_plain_words_only() -> None:
     assert fts_query("школы") == '("школы" OR "школа")'
     assert fts_query("Люблин*") == "Люблин*"

@@ -14,7 +14,7 @@ from newsbot.core.dates import utc_now
 from newsbot.core.fields import FIELDS
 from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
-from newsbot.store import links, robots, runs, schema, sitemaps
+from newsbot.store import links, robots, runs, schema, search, sitemaps
 from newsbot.store.bands import BandIndex
 from newsbot.store.batch import write_rows
 from newsbot.store.codec import to_row
@@ -74,6 +74,8 @@ class ArticleStore:
             self.migrate()
         #: The near-duplicate buckets, both tiers (newsbot.store.bands).
         self.bands = BandIndex(self.conn)
+        #: Ids this transaction inserted, to be indexed for search before it commits.
+        self._unindexed: list[int] = []
 
     @property
     def version(self) -> int:
@@ -96,15 +98,15 @@ class ArticleStore:
         terms as a one-row segment (and SQLite copy every page the row touches to a
         sub-journal), which was a third of an upsert. Should a row fail half-written, the batch
         is rolled back and written again with a savepoint per row, so the failing row is
-        rolled back alone, as before; items are read once, as they come.
+        rolled back alone, as before; items are read once, as they come. New rows are indexed
+        for search together, before the commit (``search.defer_indexing``).
         """
         seen_at = seen_at or utc_now()
         pending = iter(items)
         consumed: list[Mapping[str, Any]] = []
         counts = UpsertCounts()
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self.bands.begin()
+            self._begin()
             try:
                 for item in pending:
                     consumed.append(item)
@@ -116,8 +118,10 @@ class ArticleStore:
                     raise  # SQLite gave up the whole transaction: not this row's fault
                 self.conn.execute("ROLLBACK")
                 self.bands.forget()
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._begin()
                 counts = self._upsert_each_alone(itertools.chain(consumed, pending), seen_at)
+            self._index_new_rows()
+            search.end_deferral(self.conn)
             self.bands.merge_if_due()
             self.conn.execute("COMMIT")
         except Exception:
@@ -128,6 +132,17 @@ class ArticleStore:
                 self.conn.execute("ROLLBACK")
             raise
         return counts
+
+    def _begin(self) -> None:
+        """A write transaction whose new rows are indexed for search at its end, all at once."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._unindexed = []
+        self.bands.begin()
+        search.defer_indexing(self.conn)
+
+    def _index_new_rows(self) -> None:
+        search.index_rows(self.conn, self._unindexed)
+        self._unindexed = []
 
     @staticmethod
     def _row_or_failure(item: Mapping[str, Any], counts: UpsertCounts) -> dict[str, Any] | None:
@@ -179,10 +194,13 @@ class ArticleStore:
         if old is None:
             cursor = self.conn.execute(f"INSERT INTO articles ({names}) VALUES ({values})", row)
             article_id = int(cursor.lastrowid or 0)
+            self._unindexed.append(article_id)
             new = True
         else:
             new = False
             article_id = old["id"]
+            if article_id in self._unindexed:  # inserted in this batch: index it before the
+                self._index_new_rows()  # update trigger takes its terms out again
             self.conn.execute(
                 f"UPDATE articles SET url = :url, {updates}, last_seen_at = :seen_at"
                 " WHERE id = :id",
