@@ -552,3 +552,20 @@ def test_lemmas_from_the_dictionary_path_match_full_parses() -> None:
         assert word_lemmas(word) == tuple(sorted(expected)), word
     assert word_lemmas("школы") == ("школа",)
     assert word_lemmas("2025") == ()
+
+
+def test_lemmas_of_words_with_paradigm_prefixes_match_full_parses() -> None:
+    """Normal forms are built from a cut cached per (paradigm, form): comparatives and
+    superlatives carry a paradigm prefix («по-», «наи-»), which the cut must strip and dress."""
+    from newsbot.enrich.districts import morph_analyzer
+    from newsbot.store.search import fold, word_lemmas
+
+    morph = morph_analyzer()
+    words = ["наилучшего", "наибольшей", "получше", "побыстрее", "лучшие", "наилучшие"]
+    words += ["быстрее", "большего", "ещё", "всё", "её", "шёл", "пошли", "людей", "детьми"]
+    for _ in range(2):  # cold, then with every cut cached
+        word_lemmas.cache_clear()
+        for word in words:
+            expected = {fold(p.normal_form) for p in morph.parse(word)} - {fold(word)}
+            assert word_lemmas(word) == tuple(sorted(expected)), word
+    assert word_lemmas("наилучшего") == ("хороший",)
