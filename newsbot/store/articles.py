@@ -54,6 +54,21 @@ ROW_ERRORS: tuple[type[Exception], ...] = (
 _WRITER_CACHE_KIB = 65_536
 
 
+_COLUMNS = (*FIELDS, "url_key", "search_lemmas")
+#: The fields whose change makes a stored row "updated" (a re-crawl always has a new scraped_at).
+_COMPARED = tuple(c for c in FIELDS if c != "scraped_at")
+_SELECT_BY_KEY = f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?"
+_INSERT = (
+    f"INSERT INTO articles ({', '.join([*_COLUMNS, 'first_seen_at', 'last_seen_at'])})"
+    f" VALUES ({', '.join([f':{c}' for c in _COLUMNS] + [':seen_at', ':seen_at'])})"
+)
+_UPDATE = (
+    "UPDATE articles SET url = :url, "
+    + ", ".join(f"{c} = :{c}" for c in _COLUMNS if c not in ("url", "url_key"))
+    + ", last_seen_at = :seen_at WHERE id = :id"
+)
+
+
 class ArticleStore:
     """A connection to one database file, schema guaranteed current."""
 
@@ -173,17 +188,9 @@ class ArticleStore:
         return counts
 
     def _upsert_one(self, row: dict[str, Any], seen_at: str, counts: UpsertCounts) -> None:
-        columns = [*FIELDS, "url_key", "search_lemmas"]
-        compared = [c for c in FIELDS if c != "scraped_at"]
-        updates = ", ".join(f"{c} = :{c}" for c in columns if c not in ("url", "url_key"))
-        names = ", ".join([*columns, "first_seen_at", "last_seen_at"])
-        values = ", ".join([f":{c}" for c in columns] + [":seen_at", ":seen_at"])
-        old = self.conn.execute(
-            f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?",
-            (row["url_key"],),
-        ).fetchone()
+        old = self.conn.execute(_SELECT_BY_KEY, (row["url_key"],)).fetchone()
         row["seen_at"] = seen_at
-        if old is not None and all(old[c] == row[c] for c in compared):
+        if old is not None and all(old[c] == row[c] for c in _COMPARED):
             self.conn.execute(
                 "UPDATE articles SET last_seen_at = :seen_at WHERE id = :id",
                 {"seen_at": seen_at, "id": old["id"]},
@@ -192,7 +199,7 @@ class ArticleStore:
             return
         row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
         if old is None:
-            cursor = self.conn.execute(f"INSERT INTO articles ({names}) VALUES ({values})", row)
+            cursor = self.conn.execute(_INSERT, row)
             article_id = int(cursor.lastrowid or 0)
             self._unindexed.append(article_id)
             new = True
@@ -201,11 +208,7 @@ class ArticleStore:
             article_id = old["id"]
             if article_id in self._unindexed:  # inserted in this batch: index it before the
                 self._index_new_rows()  # update trigger takes its terms out again
-            self.conn.execute(
-                f"UPDATE articles SET url = :url, {updates}, last_seen_at = :seen_at"
-                " WHERE id = :id",
-                {**row, "id": article_id},
-            )
+            self.conn.execute(_UPDATE, {**row, "id": article_id})
             if old["url"] != row["url"]:
                 self.conn.execute(
                     "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?",
