@@ -569,3 +569,24 @@ def test_lemmas_of_words_with_paradigm_prefixes_match_full_parses() -> None:
             expected = {fold(p.normal_form) for p in morph.parse(word)} - {fold(word)}
             assert word_lemmas(word) == tuple(sorted(expected)), word
     assert word_lemmas("наилучшего") == ("хороший",)
+
+
+def test_lemmas_column_is_every_words_forms_in_text_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lemmas_of looks a row's words up in a plain dict, emptied when full: the column is still
+    each word's forms (word_lemmas), in text order, repeats kept."""
+    from newsbot.store import search
+
+    title, lead, text = "Ёлки в Люблине", None, "Школы района. В школе № 5 ёлки, 2025 школы!"
+    expected = " ".join(
+        form
+        for part in (title, lead, text)
+        for word in search._WORD.findall((part or "").casefold())
+        for form in search.word_lemmas(word)
+    )
+    assert expected == "елка люблин люблино школа район школа елка школа"
+    distinct = set(search._WORD.findall(f"{title} {text}".casefold()))
+    monkeypatch.setattr(search, "_COLUMN_PARTS_MAX", 4)
+    for _ in range(3):  # emptied as too full, then read from the dict
+        assert search.lemmas_of(title, lead, text) == expected
+        assert search._COLUMN_PARTS.keys() == distinct
+    assert search.lemmas_of("", None) == ""
