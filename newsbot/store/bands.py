@@ -19,6 +19,7 @@ import logging
 import sqlite3
 import struct
 from collections import Counter
+from collections.abc import Iterator
 
 from newsbot.enrich import neardup
 
@@ -133,14 +134,7 @@ class BandIndex:
         recent = self._recent()
         if not recent:
             return
-        self.conn.executemany(
-            _INSERT_MERGED,
-            sorted(
-                (band, bucket, article_id)
-                for article_id, keys in recent.items()
-                for band, bucket in keys
-            ),
-        )
+        self.conn.executemany(_INSERT_MERGED, _sorted_keys(recent))
         self.conn.execute("DELETE FROM article_bands_recent")
         logger.debug("merged %d rows' buckets into article_bands", len(recent))
         self._rows = {}
@@ -177,6 +171,18 @@ class BandIndex:
             recent = self.conn.execute(f"SELECT COUNT(*) FROM article_bands_recent {where}", args)
             total += neardup.BANDS * int(recent.fetchone()[0])
         return total
+
+
+def _sorted_keys(recent: dict[int, list[tuple[int, int]]]) -> Iterator[tuple[int, int, int]]:
+    """(band, bucket, article_id) of every recent row in key order, sorted by NumPy (Python's
+    sort of the tuples was a quarter of a merge)."""
+    import numpy as np
+
+    ids = np.repeat(np.fromiter(recent, dtype=np.int64, count=len(recent)), neardup.BANDS)
+    buckets = np.frombuffer(b"".join(map(pack, recent.values())), dtype="<i8")
+    band = np.tile(np.arange(neardup.BANDS, dtype=np.int64), len(recent))
+    order = np.lexsort((ids, buckets, band))
+    return zip(band[order].tolist(), buckets[order].tolist(), ids[order].tolist(), strict=True)
 
 
 def has_recent_tier(conn: sqlite3.Connection) -> bool:
