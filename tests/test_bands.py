@@ -160,3 +160,19 @@ def test_a_v6_store_migrates_keeping_its_buckets_in_article_bands(tmp_path: Path
     store.conn.execute("DELETE FROM articles")
     assert store.bands.count() == 0
     store.close()
+
+
+def test_an_id_reused_after_a_delete_on_the_same_connection_has_only_its_own_buckets(
+    tmp_path: Path,
+) -> None:
+    """A row deleted through the store's own connection (no data_version change) and its id
+    taken by the next new row: the look-up table forgets the old row's buckets."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many([item(1, STORY)])
+    store.conn.execute("DELETE FROM articles WHERE id = 1")
+    store.upsert_many([item(2, SCHOOL)])  # id 1 again
+    assert store.conn.execute("SELECT id FROM articles").fetchall()[0][0] == 1
+    assert 1 not in store.bands.hits(neardup.text_keys(STORY))
+    assert store.bands.hits(neardup.text_keys(SCHOOL))[1] == neardup.BANDS
+    assert stored_keys(store) == keys_by_rebuild(store)
+    store.close()

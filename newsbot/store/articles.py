@@ -219,7 +219,10 @@ class ArticleStore:
                 return
             links.detach(self.conn, article_id, row["url"])
         keys = neardup.text_keys(row["text"])
-        self.bands.replace(article_id, keys)
+        if new:  # a new id: no keys to take out first
+            self.bands.add(article_id, keys)
+        else:
+            self.bands.replace(article_id, keys)
         linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, keys, self.bands)
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:

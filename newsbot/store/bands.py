@@ -100,6 +100,12 @@ class BandIndex:
     def replace(self, article_id: int, keys: list[tuple[int, int]]) -> None:
         """The article's keys from now on (none: it is too short to compare)."""
         self.remove(article_id)
+        self.add(article_id, keys)
+
+    def add(self, article_id: int, keys: list[tuple[int, int]]) -> None:
+        """The keys of an article that has none stored (a new row: no look-up to delete)."""
+        if article_id in self._recent():  # its id was a row deleted on this connection
+            self.remove(article_id)
         if not keys:
             return
         if not self.tiered:
@@ -109,7 +115,7 @@ class BandIndex:
             "INSERT INTO article_bands_recent (article_id, buckets) VALUES (?, ?)",
             (article_id, pack(keys)),
         )
-        self._remember(article_id, keys)  # _recent() was loaded by remove()
+        self._remember(article_id, keys)
 
     def remove(self, article_id: int) -> None:
         recent = self._recent()
