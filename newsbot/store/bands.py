@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 #: Rows kept in the recent tier before it is merged into ``article_bands``. More rows share a
 #: merge's leaf writes (at 30,000 rows every leaf is written once a merge) and cost memory:
-#: the tier's look-up table holds ``BANDS`` keys a row (~3 MB a thousand rows).
+#: the tier's look-up table holds ``BANDS`` keys a row (30 MiB at 5,000 rows, tracemalloc).
 MERGE_ROWS = 5000
 
 _INSERT_MERGED = "INSERT OR IGNORE INTO article_bands (band, bucket, article_id) VALUES (?, ?, ?)"
