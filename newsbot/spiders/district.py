@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -21,9 +20,9 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from newsbot.core.dates import now_moscow, parse_date, to_iso, utc_now
+from newsbot.core.dates import now_moscow, parse_date, utc_now
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
-from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
+from newsbot.extraction import Listing, ListingEntry, extract_listing
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
     load_wp_posts,
@@ -37,6 +36,8 @@ from newsbot.runtime import render
 from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.runtime.run import Run
+from newsbot.spiders.article_pages import ArticlePages
+from newsbot.spiders.state import PageVerdict
 from newsbot.store import ArticleStore
 
 logger = logging.getLogger(__name__)
@@ -59,18 +60,7 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-@dataclass
-class _PageVerdict:
-    """What one page of links says about walking on."""
-
-    proper: int = 0  # entries of the listing proper (sidebars aside)
-    new: int = 0  # entries (sidebars too) not seen before in this run
-    dated: int = 0
-    old: int = 0  # older than ``since``
-    known: int = 0  # already in the store
-
-
-class DistrictSpider(scrapy.Spider):
+class DistrictSpider(ArticlePages, scrapy.Spider):
     """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1 -a discover=…``.
 
     Incremental by default: with a store that already holds the site, the walk stops at the
@@ -291,13 +281,13 @@ class DistrictSpider(scrapy.Spider):
 
     def _follow(
         self, entries: Iterable[ListingEntry], source: str, ordered: bool = True
-    ) -> tuple[list[scrapy.Request], _PageVerdict]:
+    ) -> tuple[list[scrapy.Request], PageVerdict]:
         """Article requests for the entries not yet seen, old or stored; and the page's tally.
 
         ``ordered``: the source lists newest first, so stored articles in a row mean the rest
         is stored too (listing pages, feeds, the API; not sitemaps).
         """
-        verdict = _PageVerdict()
+        verdict = PageVerdict()
         requests: list[scrapy.Request] = []
         entries = list(entries)
         stored = self._stored_among(url_key(e.url) for e in entries)
@@ -345,7 +335,7 @@ class DistrictSpider(scrapy.Spider):
             )
         return requests, verdict
 
-    def _walk_on(self, verdict: _PageVerdict, url: str, page: int) -> bool:
+    def _walk_on(self, verdict: PageVerdict, url: str, page: int) -> bool:
         """Whether to fetch the next page after this one (since, stored articles, max_pages)."""
         if self.since is not None and verdict.dated and verdict.old == verdict.dated:
             logger.info("%s is wholly older than %s: stopping", url, self.since)
@@ -760,43 +750,6 @@ class DistrictSpider(scrapy.Spider):
         walk_on = entries and more and self._walk_on(verdict, response.url, page)
         if walk_on and self._may_request_links(self._api_url(page + 1)):
             yield self._api_request(page + 1)
-
-    # -- articles -------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        if not isinstance(response, TextResponse):
-            logger.warning("article %s is not a text page; skipped", response.url)
-            self._inc(keys.ARTICLE_NOT_HTML)
-            return
-        self._inc(keys.ARTICLE_PAGES)
-        # Relative bylines («Сегодня в 10:15») resolve against the moment the page arrived.
-        result = extract_article(self._text(response), response.url, fetched_at=now_moscow())
-        if not result.is_article:
-            logger.warning("skipped %s: %s", response.url, result.reason)
-            self._inc(keys.ARTICLE_SKIPPED + result.code)
-            self.skipped_now.append((response.url, result.code))
-            self._note_lastmod(response)
-            return
-        if not result.fields["published_at"]:
-            # The page shows no date; where the link was found (a listing's date, a feed's
-            # pubDate, the API's date) does.
-            listed = parse_date(str(response.meta.get("listed_date") or ""), now=now_moscow())
-            if listed is not None:
-                result.fields["published_at"] = to_iso(listed)
-                self._inc(keys.ARTICLE_DATE_FROM_LISTING)
-        published = result.fields["published_at"]  # final ISO: compared, not parsed again
-        if self.since is not None and published and datetime.fromisoformat(published) < self.since:
-            self._inc(keys.ARTICLE_SKIPPED_OLDER_THAN_SINCE)
-            return
-        if response.meta.get("edited"):
-            self._inc(keys.ARTICLE_EDITED)  # stored, and its lastmod or modified_gmt moved
-        self._note_lastmod(response)
-        yield ArticleItem(**result.fields)
-
-    def _note_lastmod(self, response: Response) -> None:
-        """The sitemap lastmod this page was fetched at: it is fetched again when that moves."""
-        changed = str(response.meta.get("listed_changed") or "")
-        if changed and response.request is not None:
-            self.pages_lastmod.append((render.page_url(response.request), changed))
 
     def on_error(self, failure: Failure) -> None:
         """Log a failed page by its own URL (not Splash's endpoint) and count why it failed."""

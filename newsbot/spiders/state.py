@@ -1,0 +1,48 @@
+"""The ``district`` spider as its discovery modes see it: arguments, per-run state, shared routing.
+
+The spider class (``district.py``) is put together from one mixin per way of finding articles
+(``listing_walk.py``, ``feed.py``, ``sitemaps.py``, ``wp_api.py``, ``auto.py``) and one for the
+article pages (``article_pages.py``). A mixin reads the spider's state and calls its shared
+routing through ``SpiderState``, so what a mode needs of the spider is written down once and
+mypy checks both sides against it. Type checkers see the mixins' base as this Protocol; at run
+time it is ``object``, so the spider's class and method resolution are Scrapy's plain ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from scrapy.http import TextResponse
+
+
+@dataclass
+class PageVerdict:
+    """What one page of links says about walking on."""
+
+    proper: int = 0  # entries of the listing proper (sidebars aside)
+    new: int = 0  # entries (sidebars too) not seen before in this run
+    dated: int = 0
+    old: int = 0  # older than ``since``
+    known: int = 0  # already in the store
+
+
+class SpiderState(Protocol):
+    """What the mixins read and call of ``DistrictSpider`` (defined there, or in a sibling mode)."""
+
+    # -- arguments and per-run state (set in DistrictSpider.__init__) --
+    since: datetime | None
+    skipped_now: list[tuple[str, str]]
+    pages_lastmod: list[tuple[str, str]]
+
+    # -- shared routing (district.py) --
+    def _inc(self, key: str, count: int = 1) -> None: ...
+
+    def _text(self, response: TextResponse) -> str: ...
+
+
+if TYPE_CHECKING:
+    SpiderBase = SpiderState
+else:
+    SpiderBase = object
