@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from newsbot.core.dates import now_moscow, parse_date, utc_now
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
-from newsbot.extraction import Listing, ListingEntry, extract_listing
+from newsbot.extraction import Listing, ListingEntry
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
     load_wp_posts,
@@ -37,6 +37,7 @@ from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.runtime.run import Run
 from newsbot.spiders.article_pages import ArticlePages
+from newsbot.spiders.listing_walk import ListingWalk
 from newsbot.spiders.state import PageVerdict
 from newsbot.store import ArticleStore
 
@@ -60,7 +61,7 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-class DistrictSpider(ArticlePages, scrapy.Spider):
+class DistrictSpider(ListingWalk, ArticlePages, scrapy.Spider):
     """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1 -a discover=…``.
 
     Incremental by default: with a store that already holds the site, the walk stops at the
@@ -167,8 +168,7 @@ class DistrictSpider(ArticlePages, scrapy.Spider):
         elif self.discover in ("api", "auto"):
             yield self._api_request(1)
         else:
-            self.seen.add(url_key(self.start_url))
-            yield self._links_request(self.start_url, self.parse_listing, page=1)
+            yield self._listing_start()
 
     def _load_known(self, run: Run | None) -> None:
         """What the crawl's store already holds for this site, unless ``full=1`` was asked."""
@@ -381,47 +381,6 @@ class DistrictSpider(ArticlePages, scrapy.Spider):
             if same_site(e.url, self.start_url) and self.profile.is_article_url(e.url)
         ]
 
-    # -- listing pages --------------------------------------------------------------------
-    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        page = int(response.meta.get("page", 1))
-        if not isinstance(response, TextResponse):
-            logger.warning(
-                "listing %s is not a text page (%s)", response.url, type(response).__name__
-            )
-            self._inc(keys.LISTING_NOT_HTML)
-            return
-        self._inc(keys.LISTING_PAGES)
-        listing = extract_listing(
-            self._text(response),
-            response.url,
-            self.profile.is_article_url,
-            is_excluded_url=self.profile.is_excluded_url,
-        )
-        if listing.structural:
-            logger.warning(
-                "listing %s: no link has the article URL shape of profile %r; "
-                "took %d headline links by page structure",
-                response.url,
-                self.profile.key,
-                len(listing.entries),
-            )
-            self._inc(keys.LISTING_STRUCTURAL_FALLBACK)
-        if not listing.entries:
-            logger.warning("listing %s holds no article links", response.url)
-            self._inc(keys.LISTING_EMPTY)
-        requests, verdict = self._follow(listing.entries, response.url)
-        yield from requests
-        if not self._walk_on(verdict, response.url, page):
-            return
-        next_url = listing.next_url
-        if not next_url or not same_site(next_url, response.url):
-            logger.info("listing ends at %s (page %d)", response.url, page)
-            return
-        key = url_key(next_url)
-        if key not in self.seen and self._may_request_links(next_url):
-            self.seen.add(key)
-            yield self._links_request(next_url, self.parse_listing, page + 1)
-
     # -- feed, sitemaps, REST API ---------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """RSS/Atom, newest first; WordPress pages older items as ``/feed/?paged=N``."""
@@ -591,10 +550,6 @@ class DistrictSpider(ArticlePages, scrapy.Spider):
         logger.warning("%s: no usable sitemap: discovering by the listing instead", self.origin)
         self._inc(keys.DISCOVERY_SITEMAPS_UNAVAILABLE)
         yield self._listing_start()
-
-    def _listing_start(self) -> scrapy.Request:
-        self.seen.add(url_key(self.start_url))
-        return self._links_request(self.start_url, self.parse_listing, page=1)
 
     def _count_feed_problem(self, problem: str) -> None:
         """A truncated or refused feed/sitemap may hide entries: counted, so health says so."""

@@ -10,11 +10,16 @@ time it is ``object``, so the spider's class and method resolution are Scrapy's 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import scrapy
 from scrapy.http import TextResponse
+
+from newsbot.extraction import ListingEntry
+from newsbot.runtime.profiles import SiteProfile
 
 
 @dataclass
@@ -32,7 +37,10 @@ class SpiderState(Protocol):
     """What the mixins read and call of ``DistrictSpider`` (defined there, or in a sibling mode)."""
 
     # -- arguments and per-run state (set in DistrictSpider.__init__) --
+    start_url: str
+    profile: SiteProfile
     since: datetime | None
+    seen: set[str]
     skipped_now: list[tuple[str, str]]
     pages_lastmod: list[tuple[str, str]]
 
@@ -40,6 +48,16 @@ class SpiderState(Protocol):
     def _inc(self, key: str, count: int = 1) -> None: ...
 
     def _text(self, response: TextResponse) -> str: ...
+
+    def _links_request(self, url: str, callback: Any, page: int) -> scrapy.Request: ...
+
+    def _may_request_links(self, url: str) -> bool: ...
+
+    def _follow(
+        self, entries: Iterable[ListingEntry], source: str, ordered: bool = True
+    ) -> tuple[list[scrapy.Request], PageVerdict]: ...
+
+    def _walk_on(self, verdict: PageVerdict, url: str, page: int) -> bool: ...
 
 
 if TYPE_CHECKING:
