@@ -26,7 +26,6 @@ from newsbot.extraction import Listing, ListingEntry
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
     load_wp_posts,
-    parse_feed,
     read_sitemap,
     sitemaps_from_robots,
 )
@@ -37,6 +36,7 @@ from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.runtime.run import Run
 from newsbot.spiders.article_pages import ArticlePages
+from newsbot.spiders.feed import FeedDiscovery
 from newsbot.spiders.listing_walk import ListingWalk
 from newsbot.spiders.state import PageVerdict
 from newsbot.store import ArticleStore
@@ -61,7 +61,7 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-class DistrictSpider(ListingWalk, ArticlePages, scrapy.Spider):
+class DistrictSpider(ListingWalk, FeedDiscovery, ArticlePages, scrapy.Spider):
     """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1 -a discover=…``.
 
     Incremental by default: with a store that already holds the site, the walk stops at the
@@ -382,20 +382,6 @@ class DistrictSpider(ListingWalk, ArticlePages, scrapy.Spider):
         ]
 
     # -- feed, sitemaps, REST API ---------------------------------------------------------
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        """RSS/Atom, newest first; WordPress pages older items as ``/feed/?paged=N``."""
-        page = int(response.meta.get("page", 1))
-        self._inc(keys.LISTING_PAGES)
-        feed = parse_feed(response.body, response.url)
-        self._count_feed_problem(feed.problem)
-        entries = self._same_site_articles(feed)
-        requests, verdict = self._follow(entries, response.url)
-        yield from requests
-        if entries and requests and self._walk_on(verdict, response.url, page):
-            url = f"{self.origin}/feed/?{urlencode({'paged': page + 1})}"
-            if self._may_request_links(url):
-                yield self._links_request(url, self.parse_feed, page + 1)
-
     def _discover_sitemaps(self) -> Iterator[scrapy.Request]:
         """The sitemaps robots.txt names: from the robots.txt this run already knows (fetched
         for its rules, or the store's copy), else one request for it, which gives the rules."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import scrapy
 from scrapy.http import TextResponse
 
-from newsbot.extraction import ListingEntry
+from newsbot.extraction import Listing, ListingEntry
 from newsbot.runtime.profiles import SiteProfile
 
 
@@ -38,6 +38,7 @@ class SpiderState(Protocol):
 
     # -- arguments and per-run state (set in DistrictSpider.__init__) --
     start_url: str
+    origin: str
     profile: SiteProfile
     since: datetime | None
     seen: set[str]
@@ -58,6 +59,10 @@ class SpiderState(Protocol):
     ) -> tuple[list[scrapy.Request], PageVerdict]: ...
 
     def _walk_on(self, verdict: PageVerdict, url: str, page: int) -> bool: ...
+
+    def _same_site_articles(self, listing: Listing) -> list[ListingEntry]: ...
+
+    def _count_feed_problem(self, problem: str) -> None: ...
 
 
 if TYPE_CHECKING:
