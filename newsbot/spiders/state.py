@@ -12,7 +12,7 @@ run time the base is ``object``, so the spider's class is Scrapy's plain one.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,7 @@ class SpiderState:
     full: bool
     discover: str
     crawler: Crawler
+    store: ArticleStore | None
     seen: set[str]
     refetch: set[str]
     skipped_now: list[tuple[str, str]]
@@ -87,6 +88,9 @@ class SpiderState:
     def _walk_on(self, verdict: PageVerdict, url: str, page: int) -> bool: ...
 
     @abstractmethod
+    def _stored_among(self, keys: Iterable[str]) -> set[str]: ...
+
+    @abstractmethod
     def _same_site_articles(self, listing: Listing) -> list[ListingEntry]: ...
 
     @abstractmethod
@@ -104,6 +108,12 @@ class SpiderState:
     # -- defined by one mode, called by others --
     @abstractmethod
     def _listing_start(self) -> scrapy.Request: ...  # listing_walk.py
+
+    @abstractmethod
+    def _discover_sitemaps(self) -> Iterator[scrapy.Request]: ...  # sitemaps.py
+
+    @abstractmethod
+    def _auto_without_api(self, why: str) -> Iterator[scrapy.Request]: ...  # auto.py
 
 
 if TYPE_CHECKING:
