@@ -29,6 +29,7 @@ from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.runtime.run import Run
 from newsbot.spiders.article_pages import ArticlePages
+from newsbot.spiders.auto import AutoDiscovery
 from newsbot.spiders.feed import FeedDiscovery
 from newsbot.spiders.listing_walk import ListingWalk
 from newsbot.spiders.sitemaps import SitemapDiscovery
@@ -47,7 +48,13 @@ def _flag(value: Any) -> bool:
 
 
 class DistrictSpider(
-    ListingWalk, FeedDiscovery, SitemapDiscovery, WpApiDiscovery, ArticlePages, scrapy.Spider
+    ListingWalk,
+    FeedDiscovery,
+    SitemapDiscovery,
+    WpApiDiscovery,
+    AutoDiscovery,
+    ArticlePages,
+    scrapy.Spider,
 ):
     """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1 -a discover=…``.
 
@@ -368,7 +375,6 @@ class DistrictSpider(
             if same_site(e.url, self.start_url) and self.profile.is_article_url(e.url)
         ]
 
-    # -- feed, sitemaps, REST API ---------------------------------------------------------
     def _count_feed_problem(self, problem: str) -> None:
         """A truncated or refused feed/sitemap may hide entries: counted, so health says so."""
         if problem:
@@ -377,51 +383,6 @@ class DistrictSpider(
     def _capabilities(self) -> ArticleStore | None:
         """The crawl's store, which remembers what each site offers discovery."""
         return Run.of(self.crawler).store() if self.crawler is not None else None
-
-    def _remembered(self, feature: str) -> tuple[bool, str] | None:
-        """(offered, when checked) as the store saw it within NEWSBOT_REPROBE_DAYS; None when
-        never seen or seen too long ago (then ``auto`` asks the site again)."""
-        store = self._capabilities()
-        seen = store.capability(self.site, feature) if store is not None else None
-        if seen is None:
-            return None
-        assert self.crawler is not None
-        days = self.crawler.settings.getfloat("NEWSBOT_REPROBE_DAYS")
-        if datetime.fromisoformat(seen[1]) < datetime.now(UTC) - timedelta(days=days):
-            return None
-        return seen
-
-    def _api_known_missing(self) -> str:
-        """When the store saw this site without a REST API within NEWSBOT_REPROBE_DAYS ("":
-        not so); ``auto`` then goes the next way straight away instead of asking again."""
-        seen = self._remembered("wp_api")
-        if seen is None or seen[0]:
-            return ""
-        self._inc(keys.DISCOVERY_REMEMBERED)
-        return seen[1]
-
-    def _auto_without_api(self, why: str) -> Iterator[scrapy.Request]:
-        """``auto`` on a site without the REST API, said once: a backfill reads the sitemaps
-        (one request per article, none per listing page) unless the site is known to have
-        none; an incremental run reads them only when their index dates each child sitemap
-        (an idle run then costs the index; robots.txt once a day), else walks the listing."""
-        sitemaps = self._remembered("sitemaps")
-        lastmods = self._remembered("sitemap_lastmod")
-        if sitemaps is not None and not sitemaps[0]:
-            choice, reason = "the listing", f"no usable sitemap when checked at {sitemaps[1]}"
-        elif not self.has_stored:
-            choice, reason = "sitemaps", "a backfill"
-        elif sitemaps is None or lastmods is None:
-            choice, reason = "sitemaps", "what the site offers is not known lately"
-        elif lastmods[0]:
-            choice, reason = "sitemaps", "their index dates each sitemap"
-        else:
-            choice, reason = "the listing", "the sitemap index dates no sitemap"
-        logger.info("discovery: %s (%s; %s)", choice, why, reason)
-        if choice == "sitemaps":
-            yield from self._discover_sitemaps()
-        else:
-            yield self._listing_start()
 
     def _note(self, feature: str, available: bool) -> None:
         """Remember in the store whether the site offers ``feature`` (wp_api, sitemaps, …)."""

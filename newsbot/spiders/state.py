@@ -48,12 +48,14 @@ class SpiderState:
     # -- arguments and per-run state (set in DistrictSpider.__init__) --
     start_url: str
     origin: str
+    site: str
     profile: SiteProfile
     since: datetime | None
     full: bool
     discover: str
     crawler: Crawler
     store: ArticleStore | None
+    has_stored: bool
     seen: set[str]
     refetch: set[str]
     skipped_now: list[tuple[str, str]]
