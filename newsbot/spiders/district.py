@@ -4,6 +4,12 @@ It only routes: which page to fetch next and which callback reads it. Reading a 
 of ``newsbot.extraction``; cleaning and storing are the pipelines'. Articles are found by
 walking listing pages (the default), or through the RSS feed, the XML sitemaps or the WordPress
 REST API (``-a discover=feed|sitemap|api``); every way leads to the same article requests.
+
+Each way has its own module, a mixin of the spider: ``listing_walk``, ``feed``, ``sitemaps``,
+``wp_api``, ``auto`` (which of them), and ``article_pages`` for what every way leads to. This
+one keeps the spider's arguments and per-run state, its start, and the routing the ways share
+(article requests, when to walk on, the bounds, counters, failed requests); ``state`` declares
+what the mixins read of it, for mypy.
 """
 
 from __future__ import annotations
