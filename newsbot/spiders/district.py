@@ -8,8 +8,8 @@ REST API (``-a discover=feed|sitemap|api``); every way leads to the same article
 Each way has its own module, a mixin of the spider: ``listing_walk``, ``feed``, ``sitemaps``,
 ``wp_api``, ``auto`` (which of them), and ``article_pages`` for what every way leads to. This
 one keeps the spider's arguments and per-run state, its start, and the routing the ways share
-(article requests, when to walk on, the bounds, counters, failed requests); ``state`` declares
-what the mixins read of it, for mypy.
+(article requests, when to walk on, the bounds, counters); ``failures`` logs and counts failed
+requests; ``state`` declares what the mixins read of it, for mypy.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.settings import BaseSettings
-from twisted.python.failure import Failure
 
 from newsbot.core.dates import parse_date, utc_now
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
@@ -36,6 +35,7 @@ from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.runtime.run import Run
 from newsbot.spiders.article_pages import ArticlePages
 from newsbot.spiders.auto import AutoDiscovery
+from newsbot.spiders.failures import FailedRequests
 from newsbot.spiders.feed import FeedDiscovery
 from newsbot.spiders.listing_walk import ListingWalk
 from newsbot.spiders.sitemaps import SitemapDiscovery
@@ -60,6 +60,7 @@ class DistrictSpider(
     WpApiDiscovery,
     AutoDiscovery,
     ArticlePages,
+    FailedRequests,
     scrapy.Spider,
 ):
     """``-a start_url=URL -a max_pages=N -a since=DATE -a profile=HOST -a full=1 -a discover=…``.
@@ -395,50 +396,3 @@ class DistrictSpider(
         store = self._capabilities()
         if store is not None:
             store.note_capability(self.site, feature, available, utc_now())
-
-    def on_error(self, failure: Failure) -> None:
-        """Log a failed page by its own URL (not Splash's endpoint) and count why it failed."""
-        # Imported here: newsbot.runtime.middlewares imports the reactor, which must not be
-        # installed when Scrapy loads the spider modules.
-        from newsbot.runtime.middlewares import OffsiteRequest, RobotsForbidden
-
-        if failure.check(OffsiteRequest):
-            return  # SiteOnlyMiddleware logged the host and counted the request
-        request = failure.request  # type: ignore[attr-defined]
-        if failure.check(RobotsForbidden):
-            # The site's wish, not a failure: not counted against the run's health, and, as a
-            # known non-article, not asked for again until the recheck time.
-            url = render.page_url(request)
-            logger.info("%s %s not fetched: forbidden by robots.txt", request.meta.get("kind"), url)
-            self._inc(keys.ROBOTS_FORBIDDEN)
-            if request.meta.get("kind") == "article":
-                self.skipped_now.append((url, "robots_txt"))
-            return
-        response = getattr(failure.value, "response", None)
-        kind = request.meta.get("kind", "request")
-        url = render.page_url(request)
-        renderer = render.renderer_of(request)
-        reason = render.render_error(response) if response is not None else ""
-        if renderer and (response is None or reason):
-            # Splash's 504/502, Splash unreachable, a browser error: the render failed.
-            what = reason or failure.getErrorMessage()
-            failed = failure.type.__name__ if failure.type else "unknown"
-            name = response.status if response is not None else failed
-            logger.error("%s %s failed: rendering through %s: %s", kind, url, renderer, what)
-            self._inc(keys.RENDER_FAILED)
-            self._inc(keys.RENDER_FAILED_BY + str(name))
-        if response is not None:
-            if not reason:
-                logger.error("%s %s failed: HTTP %s", kind, url, response.status)
-            self._inc(keys.HTTP_ERROR + str(response.status))
-            if kind == "article" and response.status in (404, 410):
-                self._inc(keys.ARTICLE_GONE)
-                self.skipped_now.append((url, f"http_{response.status}"))
-                return
-        else:
-            if not renderer:
-                logger.error("%s %s failed: %s", kind, url, failure.getErrorMessage())
-            self._inc(keys.REQUEST_ERROR + (failure.type.__name__ if failure.type else "unknown"))
-        if kind == "article" and request.meta.get("listing"):
-            # Not stored: the sitemap that listed it is read again next run, not skipped.
-            self.sources_failed.add(url_key(str(request.meta["listing"])))

@@ -1,12 +1,13 @@
 """The ``district`` spider as its discovery modes see it: arguments, per-run state, shared routing.
 
 The spider class (``district.py``) is put together from one mixin per way of finding articles
-(``listing_walk.py``, ``feed.py``, ``sitemaps.py``, ``wp_api.py``, ``auto.py``) and one for the
-article pages (``article_pages.py``). A mixin reads the spider's state and calls its shared
-routing through ``SpiderState``, so what a mode needs of the spider is written down once and
-mypy checks both sides against it: the spider's assignments and methods, the mixins' uses.
-Only type checkers see ``SpiderState`` as the mixins' base (it is declarations, no code); at
-run time the base is ``object``, so the spider's class is Scrapy's plain one.
+(``listing_walk.py``, ``feed.py``, ``sitemaps.py``, ``wp_api.py``, ``auto.py``), one for the
+article pages (``article_pages.py``) and one for failed requests (``failures.py``). A mixin
+reads the spider's state and calls its shared routing through ``SpiderState``, so what a mixin
+needs of the spider is written down once and mypy checks both sides against it: the spider's
+assignments and methods, the mixins' uses. Only type checkers see ``SpiderState`` as the
+mixins' base (it is declarations, no code); at run time the base is ``object``, so the spider's
+class is Scrapy's plain one.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class SpiderState:
     index_lastmods: bool | None
     sitemaps_known: dict[str, str]
     sitemaps_read: dict[str, tuple[str, str]]
+    sources_failed: set[str]
     pages_lastmod: list[tuple[str, str]]
 
     # -- shared routing (district.py) --
@@ -104,10 +106,10 @@ class SpiderState:
     @abstractmethod
     def _note(self, feature: str, available: bool) -> None: ...
 
+    # -- defined by one mixin, called by others --
     @abstractmethod
-    def on_error(self, failure: Failure) -> None: ...
+    def on_error(self, failure: Failure) -> None: ...  # failures.py
 
-    # -- defined by one mode, called by others --
     @abstractmethod
     def _listing_start(self) -> scrapy.Request: ...  # listing_walk.py
 
