@@ -23,6 +23,8 @@ DISCOVERY_API_UNAVAILABLE = "newsbot/discovery/api_unavailable"
 DISCOVERY_REMEMBERED = "newsbot/discovery/remembered"  # auto went by what the store recalled
 DISCOVERY_SITEMAPS_UNAVAILABLE = "newsbot/discovery/sitemaps_unavailable"
 SITEMAPS_UNCHANGED = "newsbot/sitemaps/unchanged"  # child sitemaps not fetched: not changed
+#: urlsets whose lastmods are a generation stamp, not edits (their stored entries not refetched)
+SITEMAPS_LASTMOD_UNTRUSTED = "newsbot/sitemaps/lastmod_untrusted"
 FEEDS = "newsbot/feeds/"  # + "truncated" or "refused"
 FEEDS_TRUNCATED = FEEDS + "truncated"
 FEEDS_REFUSED = FEEDS + "refused"
