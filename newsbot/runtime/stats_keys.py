@@ -61,6 +61,8 @@ OFFSITE_FILTERED = "newsbot/offsite/filtered"
 OFFSITE_HOSTS = "newsbot/offsite/hosts"
 ROBOTS_SHARED = "newsbot/robots/shared"  # robots rules built from the spider's robots.txt
 ROBOTS_REMEMBERED = "newsbot/robots/remembered"  # robots.txt copies taken from the store
+#: robots.txt unreachable: the rules came from a store copy past the max age (STALE_DAYS)
+ROBOTS_STALE_COPY = "newsbot/robots/stale_copy"
 ROBOTS_FORBIDDEN = "newsbot/robots/forbidden"  # links not fetched: robots.txt forbids them
 
 # --- pipelines ----------------------------------------------------------------------------

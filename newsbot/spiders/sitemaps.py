@@ -73,9 +73,13 @@ class SitemapDiscovery(SpiderBase):
         yield from self._robots_sitemaps(response.body if response.status == 200 else b"")
 
     def on_robots_error(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """robots.txt failed for good (5xx, a timeout): the default sitemaps may still be there."""
-        self.on_error(failure)
-        yield from self._robots_sitemaps(b"")
+        """robots.txt failed for good (5xx, a timeout): the store's older copy, when the robots
+        middleware took it for this run (and said so), names the sitemaps and the run goes on
+        as with an answer, no failure; else the failure counts and the defaults are tried."""
+        known = Run.of(self.crawler).robots_txt.get(self.origin) if self.crawler else None
+        if known is None:
+            self.on_error(failure)
+        yield from self._robots_sitemaps(known[1] if known and known[0] == 200 else b"")
 
     def _robots_sitemaps(self, body: bytes) -> Iterator[scrapy.Request]:
         """robots.txt names the sitemaps; without any, try WordPress's and Yoast's defaults."""

@@ -162,6 +162,11 @@ class ReplicaServer:
             self._last_stamp = now
             return now.isoformat().encode("ascii")
 
+    def fail_once_more(self, *paths: str) -> None:
+        """Answer 503 to the next request of each path (as ``fail_once`` does at the start)."""
+        with self._lock:
+            self._pending_failures.update(normalise_path(p) for p in paths)
+
     def _take_failure(self, path: str) -> bool:
         key = normalise_path(path)
         with self._lock:
