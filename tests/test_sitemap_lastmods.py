@@ -92,6 +92,13 @@ def test_a_sitemap_stamped_when_served_costs_only_its_new_entries(tmp_path: Path
         assert [p.split("?")[0] for p in auto] == ["/wp-json/wp/v2/posts", "/"]
         assert "the sitemaps' lastmods were a generation stamp when read at " in log
 
+        # full=1: no lastmod proves an entry unchanged, so every one is fetched (not "edited").
+        full, log = crawl(*SITEMAP, "-a", "full=1")
+        assert full[:2] == ["/sitemap_index.xml", "/post-sitemap.xml"]
+        assert len(full) == 18 and len(articles(full)) == 16
+        assert "full=1: every entry fetched, as without a lastmod" in log
+        assert "newsbot/article/edited" not in log
+
 
 def test_an_honest_bulk_edit_at_distinct_times_is_fetched_again(tmp_path: Path) -> None:
     root = tmp_path / "site"

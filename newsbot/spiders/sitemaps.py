@@ -205,12 +205,15 @@ class SitemapDiscovery(SpiderBase):
         """Said once per sitemap, counted, and remembered for the site (``auto``)."""
         logger.warning(
             "%s: %d of %d stored entries carry a lastmod between %s and %s: stamped when the "
-            "sitemap was made, not edits; stored entries are not fetched again, new ones are",
+            "sitemap was made, not edits; %s",
             url,
             len(moved),
             compared,
             min(moved).isoformat(),
             max(moved).isoformat(),
+            "full=1: every entry fetched, as without a lastmod"
+            if self.full
+            else "stored entries are not fetched again, new ones are",
         )
         self._inc(keys.SITEMAPS_LASTMOD_UNTRUSTED)
         self.lastmods_real = False
