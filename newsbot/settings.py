@@ -53,6 +53,10 @@ DOWNLOADER_MIDDLEWARES = {
 # A robots.txt fetched this long ago (hours) is still used, not asked again (RFC 9309 §2.4:
 # at most 24); 0: ask every run.
 NEWSBOT_ROBOTS_MAX_AGE_HOURS = 24.0
+# When robots.txt is unreachable (5xx, 429, a timeout, no connection), a copy the store kept
+# from up to this many days ago gives the rules instead of none (RFC 9309 §2.4 allows a cached
+# copy past 24 h then); older, or 0: Scrapy's way (everything allowed).
+NEWSBOT_ROBOTS_STALE_DAYS = 7.0
 
 # --- pipelines: clean -> deduplicate -> store -------------------------------------------
 ITEM_PIPELINES = {

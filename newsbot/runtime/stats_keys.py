@@ -23,6 +23,8 @@ DISCOVERY_API_UNAVAILABLE = "newsbot/discovery/api_unavailable"
 DISCOVERY_REMEMBERED = "newsbot/discovery/remembered"  # auto went by what the store recalled
 DISCOVERY_SITEMAPS_UNAVAILABLE = "newsbot/discovery/sitemaps_unavailable"
 SITEMAPS_UNCHANGED = "newsbot/sitemaps/unchanged"  # child sitemaps not fetched: not changed
+#: urlsets whose lastmods are a generation stamp, not edits (their stored entries not refetched)
+SITEMAPS_LASTMOD_UNTRUSTED = "newsbot/sitemaps/lastmod_untrusted"
 FEEDS = "newsbot/feeds/"  # + "truncated" or "refused"
 FEEDS_TRUNCATED = FEEDS + "truncated"
 FEEDS_REFUSED = FEEDS + "refused"
@@ -59,6 +61,8 @@ OFFSITE_FILTERED = "newsbot/offsite/filtered"
 OFFSITE_HOSTS = "newsbot/offsite/hosts"
 ROBOTS_SHARED = "newsbot/robots/shared"  # robots rules built from the spider's robots.txt
 ROBOTS_REMEMBERED = "newsbot/robots/remembered"  # robots.txt copies taken from the store
+#: robots.txt unreachable: the rules came from a store copy past the max age (STALE_DAYS)
+ROBOTS_STALE_COPY = "newsbot/robots/stale_copy"
 ROBOTS_FORBIDDEN = "newsbot/robots/forbidden"  # links not fetched: robots.txt forbids them
 
 # --- pipelines ----------------------------------------------------------------------------

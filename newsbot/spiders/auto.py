@@ -48,15 +48,21 @@ class AutoDiscovery(SpiderBase):
         """``auto`` on a site without the REST API, said once: a backfill reads the sitemaps
         (one request per article, none per listing page) unless the site is known to have
         none; an incremental run reads them only when their index dates each child sitemap
-        (an idle run then costs the index; robots.txt once a day), else walks the listing."""
+        (an idle run then costs the index; robots.txt once a day) and their lastmods were not
+        lately found to be a generation stamp (they would say nothing new), else walks the
+        listing."""
         sitemaps = self._remembered("sitemaps")
         lastmods = self._remembered("sitemap_lastmod")
+        real = self._remembered("sitemap_lastmod_real")  # None: not told lately (then trusted)
         if sitemaps is not None and not sitemaps[0]:
             choice, reason = "the listing", f"no usable sitemap when checked at {sitemaps[1]}"
         elif not self.has_stored:
             choice, reason = "sitemaps", "a backfill"
         elif sitemaps is None or lastmods is None:
             choice, reason = "sitemaps", "what the site offers is not known lately"
+        elif real is not None and not real[0]:
+            choice = "the listing"
+            reason = f"the sitemaps' lastmods were a generation stamp when read at {real[1]}"
         elif lastmods[0]:
             choice, reason = "sitemaps", "their index dates each sitemap"
         else:

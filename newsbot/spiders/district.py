@@ -127,6 +127,9 @@ class DistrictSpider(
         self.sitemaps_done = False
         self.sitemaps_failed = 0  # sitemap requests that failed (5xx, timeouts), not 404s
         self.index_lastmods: bool | None = None
+        #: Whether the urlsets' lastmods are edits (False: one said a generation stamp; None:
+        #: none moved enough to tell), see sitemaps.lastmods_stamped.
+        self.lastmods_real: bool | None = None
         #: url_key -> lastmod of the child sitemaps a completed run read (incremental runs only)
         self.sitemaps_known: dict[str, str] = {}
         self.sitemaps_read: dict[str, tuple[str, str]] = {}  # this run's: key -> (url, lastmod)

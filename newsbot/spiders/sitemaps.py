@@ -3,15 +3,16 @@
 robots.txt names them (the run's copy, else one request), else WordPress's and Yoast's defaults;
 an index leads to its post sitemaps, only those whose ``lastmod`` moved since a completed run
 read them; a urlset gives articles in any order: the new ones, and the stored ones whose
-``lastmod`` moved. Once every sitemap has answered, what the site offers is remembered, and a
-site without a usable one is walked by its listing (``api``/``auto``).
+``lastmod`` moved, unless the urlset's lastmods are a generation stamp (``lastmods_stamped``).
+Once every sitemap has answered, what the site offers is remembered, and a site without a
+usable one is walked by its listing (``api``/``auto``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 
 import scrapy
 from scrapy.http import Response
@@ -30,6 +31,26 @@ logger = logging.getLogger(__name__)
 
 #: Sitemaps of posts (core WordPress, Yoast, news); page/taxonomy/user sitemaps hold no articles.
 _POST_SITEMAP_WORDS = ("post", "news", "article")
+
+#: Lastmods that are not edits: some plugins and caches write the time the sitemap was made
+#: into every ``<lastmod>``, so each run would see every stored entry "moved". A urlset is
+#: taken for stamped when at least STAMP_MIN_MOVED of its stored entries moved, they are at
+#: least STAMP_SHARE of its stored entries with a lastmod, and all moved to within STAMP_WINDOW
+#: of one another. Real edits (one post, or many at their own times) are none of these.
+STAMP_MIN_MOVED = 3
+STAMP_SHARE = 0.8
+STAMP_WINDOW = timedelta(minutes=5)
+
+
+def lastmods_stamped(moved: Sequence[datetime], compared: int) -> bool:
+    """Whether a urlset's moved lastmods are one generation stamp rather than edits.
+
+    ``moved``: the new lastmods of its stored entries that moved; ``compared``: its stored
+    entries with a readable lastmod. Too few moved entries say nothing (an honest edit).
+    """
+    if len(moved) < STAMP_MIN_MOVED or len(moved) < STAMP_SHARE * compared:
+        return False
+    return max(moved) - min(moved) <= STAMP_WINDOW
 
 
 class SitemapDiscovery(SpiderBase):
@@ -52,9 +73,13 @@ class SitemapDiscovery(SpiderBase):
         yield from self._robots_sitemaps(response.body if response.status == 200 else b"")
 
     def on_robots_error(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """robots.txt failed for good (5xx, a timeout): the default sitemaps may still be there."""
-        self.on_error(failure)
-        yield from self._robots_sitemaps(b"")
+        """robots.txt failed for good (5xx, a timeout): the store's older copy, when the robots
+        middleware took it for this run (and said so), names the sitemaps and the run goes on
+        as with an answer, no failure; else the failure counts and the defaults are tried."""
+        known = Run.of(self.crawler).robots_txt.get(self.origin) if self.crawler else None
+        if known is None:
+            self.on_error(failure)
+        yield from self._robots_sitemaps(known[1] if known and known[0] == 200 else b"")
 
     def _robots_sitemaps(self, body: bytes) -> Iterator[scrapy.Request]:
         """robots.txt names the sitemaps; without any, try WordPress's and Yoast's defaults."""
@@ -123,7 +148,12 @@ class SitemapDiscovery(SpiderBase):
         if entries and response.meta.get("sitemap_lastmod") and not listing.problem:
             lastmod = str(response.meta["sitemap_lastmod"])
             self.sitemaps_read[url_key(response.url)] = (response.url, lastmod)
-        edited, unchanged = self._moved_by_lastmod(entries)
+        edited, unchanged, moved = self._moved_by_lastmod(entries)
+        if lastmods_stamped(moved, len(edited) + len(unchanged)):
+            self._distrust_lastmods(response.url, moved, len(edited) + len(unchanged))
+            edited = set()  # stored entries stay as stored; new ones are fetched as usual
+        elif len(moved) >= STAMP_MIN_MOVED and self.lastmods_real is None:
+            self.lastmods_real = True  # enough moved, each at its own time: real edits
         self.refetch |= edited  # an edited stored article is fetched again like a new one
         if self.full and unchanged:
             self._inc(keys.LISTING_KNOWN, len(unchanged))
@@ -136,8 +166,11 @@ class SitemapDiscovery(SpiderBase):
         yield from requests
         yield from self._sitemaps_finished()
 
-    def _moved_by_lastmod(self, entries: list[ListingEntry]) -> tuple[set[str], set[str]]:
-        """(edited, unchanged): stored entries whose lastmod moved, and those whose did not.
+    def _moved_by_lastmod(
+        self, entries: list[ListingEntry]
+    ) -> tuple[set[str], set[str], list[datetime]]:
+        """(edited, unchanged, moved): stored entries whose lastmod moved, those whose did not,
+        and the lastmods the edited ones moved to.
 
         Moved: later than the lastmod the page had when it was last fetched; for a page never
         fetched by sitemap, later than the stored copy's last change (modified, else published
@@ -147,11 +180,12 @@ class SitemapDiscovery(SpiderBase):
         dated = {url_key(e.url): e.changed_text for e in entries if e.changed_text}
         store = self._capabilities() if dated else None
         if store is None:
-            return set(), set()
+            return set(), set(), []
         stored = store.stored_change_times(dated)
         fetched_at = store.page_lastmods(stored)
         edited: set[str] = set()
         unchanged: set[str] = set()
+        moved_to: list[datetime] = []
         for key, when in stored.items():
             changed = parse_date(dated[key])
             if changed is None:
@@ -163,7 +197,26 @@ class SitemapDiscovery(SpiderBase):
             else:
                 moved = not when or changed > datetime.fromisoformat(when)
             (edited if moved else unchanged).add(key)
-        return edited, unchanged
+            if moved:
+                moved_to.append(changed)
+        return edited, unchanged, moved_to
+
+    def _distrust_lastmods(self, url: str, moved: list[datetime], compared: int) -> None:
+        """Said once per sitemap, counted, and remembered for the site (``auto``)."""
+        logger.warning(
+            "%s: %d of %d stored entries carry a lastmod between %s and %s: stamped when the "
+            "sitemap was made, not edits; %s",
+            url,
+            len(moved),
+            compared,
+            min(moved).isoformat(),
+            max(moved).isoformat(),
+            "full=1: every entry fetched, as without a lastmod"
+            if self.full
+            else "stored entries are not fetched again, new ones are",
+        )
+        self._inc(keys.SITEMAPS_LASTMOD_UNTRUSTED)
+        self.lastmods_real = False
 
     def on_sitemap_error(self, failure: Failure) -> Iterator[scrapy.Request]:
         self.on_error(failure)
@@ -181,6 +234,8 @@ class SitemapDiscovery(SpiderBase):
             self._note("sitemaps", self.sitemaps_usable)
         if self.sitemaps_usable:
             self._note("sitemap_lastmod", bool(self.index_lastmods))
+            if self.lastmods_real is not None:  # only when a urlset told (enough moved)
+                self._note("sitemap_lastmod_real", self.lastmods_real)
             return
         if self.discover == "sitemap":
             logger.warning("%s: no usable sitemap (robots.txt, the defaults)", self.origin)

@@ -65,6 +65,7 @@ class SpiderState:
     sitemaps_done: bool
     sitemaps_failed: int
     index_lastmods: bool | None
+    lastmods_real: bool | None
     sitemaps_known: dict[str, str]
     sitemaps_read: dict[str, tuple[str, str]]
     sources_failed: set[str]
