@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from newsbot.core.dates import now_moscow, parse_date, to_iso, utc_now
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
-from newsbot.extraction import Listing, ListingEntry, extract_article, extract_listing
+from newsbot.extraction import Listing, ListingEntry, extract_listing
 from newsbot.extraction.document import repair_decoding
 from newsbot.extraction.feeds import (
     load_wp_posts,
@@ -33,7 +33,7 @@ from newsbot.extraction.feeds import (
 )
 from newsbot.extraction.wp_post import post_to_row
 from newsbot.items import ArticleItem
-from newsbot.runtime import render
+from newsbot.runtime import parse_pool, render
 from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.runtime.run import Run
@@ -762,14 +762,17 @@ class DistrictSpider(scrapy.Spider):
             yield self._api_request(page + 1)
 
     # -- articles -------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         if not isinstance(response, TextResponse):
             logger.warning("article %s is not a text page; skipped", response.url)
             self._inc(keys.ARTICLE_NOT_HTML)
             return
         self._inc(keys.ARTICLE_PAGES)
         # Relative bylines («Сегодня в 10:15») resolve against the moment the page arrived.
-        result = extract_article(self._text(response), response.url, fetched_at=now_moscow())
+        # Parsed in a worker process when NEWSBOT_PARSE_PROCESSES says so.
+        result = await parse_pool.extract_article_page(
+            self.crawler, self._text(response), response.url, now_moscow()
+        )
         if not result.is_article:
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(keys.ARTICLE_SKIPPED + result.code)
