@@ -120,6 +120,29 @@ def test_a_page_that_hangs_the_parser_is_counted_as_failed_and_the_rest_are_pars
     assert not any(alive(pid) for pid in pool.pids)
 
 
+def test_pages_queued_behind_a_hung_one_are_parsed_not_lost() -> None:
+    """One worker: the pages after the hung one wait in its queue, time out as well, and are
+    parsed again alone; only the hung page fails."""
+    pages = [page(0, parse_faults.HANG), page(1), page(2), page(3)]
+    pool, stats = make_pool(1, timeout=2.0)
+
+    async def run() -> list[ArticleExtraction]:
+        hung = asyncio.ensure_future(pool.extract(*pages[0], FETCHED))
+        await asyncio.sleep(1.0)  # the others still wait in the queue when the hung one times out
+        rest = await asyncio.gather(*(pool.extract(h, u, FETCHED) for h, u in pages[1:]))
+        return [await hung, *rest]
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        pool.close()
+    assert [(r.is_article, r.code) for r in results] == [(False, FAILED_CODE)] + [(True, "")] * 3
+    assert [r.fields for r in results[1:]] == [in_process(h, u).fields for h, u in pages[1:]]
+    assert stats.get_value("newsbot/parse_pool/failed") == 1
+    assert stats.get_value("newsbot/parse_pool/broken") == 1  # one pool replaced, one line
+    assert not any(alive(pid) for pid in pool.pids)
+
+
 def test_a_result_that_cannot_be_pickled_is_parsed_in_process(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -150,7 +150,12 @@ class ParsePool:
     ) -> ArticleExtraction:
         future: Future[Any] = pool.submit(parse_worker.parse, self.page, html, url, fetched_at)
         self.pids.update(_processes(pool))
-        result, records = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        try:
+            result, records = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except asyncio.CancelledError:
+            if future.cancelled():  # the pool was stopped under it: not this task's cancelling
+                raise BrokenProcessPool("the pool was stopped before the page ran") from None
+            raise
         parse_worker.replay(records)
         assert isinstance(result, ArticleExtraction)
         return result
@@ -253,12 +258,15 @@ def _processes(pool: ProcessPoolExecutor) -> list[int]:
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:
-    """SIGKILL a pool's workers (a hung one cannot be asked) and let the pool reap them."""
+    """SIGKILL a pool's workers (a hung one cannot be asked) and let the pool reap them.
+
+    The pages queued behind are not cancelled: the pool fails them as broken, and each one is
+    parsed again alone."""
     procs: dict[int, Any] | None = getattr(pool, "_processes", None)
     for process in list((procs or {}).values()):
         if process.is_alive():
             process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=False)
 
 
 def _stop_forkserver() -> None:
