@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,9 @@ DIE = "<!-- fault: die -->"
 HANG = "<!-- fault: hang -->"
 UNPICKLABLE = "<!-- fault: unpicklable -->"
 LOG = "<!-- fault: log -->"
+MODULES = "<!-- probe: modules -->"
+#: What a worker must not have imported: its start would cost the crawl's whole start-up.
+CRAWL_MODULES = ("scrapy", "twisted", "newsbot.runtime.parse_pool", "newsbot.store")
 
 
 def faulty_extract(html: str, url: str, fetched_at: datetime | None = None) -> Any:
@@ -28,6 +32,8 @@ def faulty_extract(html: str, url: str, fetched_at: datetime | None = None) -> A
     result: ArticleExtraction = extract_article(html, url, fetched_at=fetched_at)
     if UNPICKLABLE in html:
         result.sources["unpicklable"] = lambda: None  # type: ignore[assignment]
+    if MODULES in html:
+        result.sources["modules"] = ",".join(m for m in CRAWL_MODULES if m in sys.modules)
     if LOG in html:
         logger.warning("worker saw %s (pid %d)", url, os.getpid())
     return result

@@ -24,7 +24,7 @@ from newsbot.core.dates import MOSCOW
 from newsbot.extraction.article import ArticleExtraction, extract_article
 from newsbot.runtime.parse_pool import FAILED_CODE, ParsePool
 from tests import parse_faults
-from tests.conftest import ROOT, run_crawl
+from tests.conftest import ROOT, run_crawl, run_python
 from tests.replica.server import SITE_DIR, ReplicaServer
 
 FETCHED = datetime(2026, 1, 20, 18, 30, tzinfo=MOSCOW)
@@ -79,6 +79,22 @@ def test_results_from_workers_equal_the_in_process_ones() -> None:
     assert stats.get_value("newsbot/parse_pool/pages") == len(PAGES)
     assert len(pool.pids) == 2
     assert not any(alive(pid) for pid in pool.pids)  # close() stopped them
+
+
+def test_a_worker_imports_the_page_module_not_the_crawl() -> None:
+    """Forked from the forkserver's copy of the page module: no Scrapy, no Twisted, no store
+    (a worker that imported them would cost ~0.4 s of CPU to start)."""
+    pool, _stats = make_pool(1)
+    (result,) = parse_all(pool, [page(0, parse_faults.MODULES)])
+    assert result.sources["modules"] == ""
+
+
+def test_a_crawl_without_workers_imports_no_multiprocessing() -> None:
+    out = run_python(
+        "import sys, newsbot.spiders.district, newsbot.runtime.parse_pool\n"
+        "print(sorted(m for m in sys.modules if m.startswith('multiprocessing')))"
+    )
+    assert out == "[]\n"
 
 
 def test_a_worker_that_dies_costs_only_its_page(caplog: pytest.LogCaptureFixture) -> None:

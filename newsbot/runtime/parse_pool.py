@@ -23,26 +23,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import multiprocessing.context
-import multiprocessing.forkserver
-import sys
-import types
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from concurrent.futures import BrokenExecutor, Future
 from datetime import datetime
-from multiprocessing import popen_forkserver
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.extraction.article import ArticleExtraction, extract_article
-from newsbot.runtime import parse_worker
 from newsbot.runtime import stats_keys as keys
+
+if TYPE_CHECKING:  # multiprocessing is imported when a pool starts, not by every crawl
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newsbot.runtime.parse_worker import PageFunction
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +54,7 @@ class ParsePool:
         processes: int,
         timeout: float,
         stats: StatsCollector | None = None,
-        page: parse_worker.PageFunction = extract_article,
+        page: PageFunction = extract_article,
         log_level: int = logging.INFO,
     ) -> None:
         if processes < 0:
@@ -119,7 +114,7 @@ class ParsePool:
             self._inc(keys.PARSE_POOL_TIMEOUT)
             self._discard(pool, f"parsing {url} took over {self.timeout:g} s")
             return await self._extract_alone(html, url, fetched_at)
-        except BrokenProcessPool as exc:
+        except BrokenExecutor as exc:
             self._discard(pool, f"a parse worker died ({exc})")
             return await self._extract_alone(html, url, fetched_at)
         except Exception as exc:  # the result could not be pickled, or the pool failed
@@ -138,7 +133,7 @@ class ParsePool:
                 result = await self._run(pool, html, url, fetched_at)
             except TimeoutError:
                 return self._failed(pool, url, f"took over {self.timeout:g} s")
-            except BrokenProcessPool:
+            except BrokenExecutor:
                 return self._failed(pool, url, "killed its worker")
             except Exception as exc:
                 return self._in_process(html, url, fetched_at, exc)
@@ -148,20 +143,26 @@ class ParsePool:
     async def _run(
         self, pool: ProcessPoolExecutor, html: str, url: str, fetched_at: datetime
     ) -> ArticleExtraction:
+        from newsbot.runtime import parse_worker
+
         future: Future[Any] = pool.submit(parse_worker.parse, self.page, html, url, fetched_at)
         self.pids.update(_processes(pool))
         try:
             result, records = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
         except asyncio.CancelledError:
             if future.cancelled():  # the pool was stopped under it: not this task's cancelling
-                raise BrokenProcessPool("the pool was stopped before the page ran") from None
+                raise BrokenExecutor("the pool was stopped before the page ran") from None
             raise
         parse_worker.replay(records)
         assert isinstance(result, ArticleExtraction)
         return result
 
     def _start(self, processes: int) -> ProcessPoolExecutor:
-        context = _WorkerContext()
+        from concurrent.futures import ProcessPoolExecutor
+
+        from newsbot.runtime import parse_worker
+
+        context = parse_worker.WorkerContext()
         context.set_forkserver_preload(["newsbot.runtime.parse_worker"])
         return ProcessPoolExecutor(
             processes,
@@ -219,38 +220,6 @@ class ParsePool:
             self.stats.inc_value(key)
 
 
-@contextmanager
-def _no_main() -> Iterator[None]:
-    """multiprocessing makes every new process import the parent's ``__main__`` (here Scrapy's
-    ``scrapy`` script: ~0.3 s of CPU a worker, or a test's script run again); the workers need
-    only the page module, so they are started while ``__main__`` names no file."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
-
-
-class _WorkerPopen(popen_forkserver.Popen):
-    def _launch(self, process_obj: Any) -> None:
-        with _no_main():
-            super()._launch(process_obj)  # type: ignore[misc]
-
-
-class _WorkerProcess(multiprocessing.context.ForkServerProcess):
-    @staticmethod
-    def _Popen(process_obj: Any) -> Any:
-        return _WorkerPopen(process_obj)
-
-
-class _WorkerContext(multiprocessing.context.ForkServerContext):
-    """The forkserver start method (never fork: the reactor's threads and sockets would be
-    copied mid-use), with workers that do not run the crawl's main script."""
-
-    Process = _WorkerProcess
-
-
 def _processes(pool: ProcessPoolExecutor) -> list[int]:
     # ProcessPoolExecutor names its workers only privately (3.14 adds kill_workers()).
     procs: dict[int, Any] | None = getattr(pool, "_processes", None)
@@ -273,6 +242,8 @@ def _stop_forkserver() -> None:
     """The forkserver lives until its parent exits; stopped (and reaped) here instead, so it
     does not outlive the crawl and its workers' CPU time is the crawl's. It is started again
     if another pool needs it."""
+    import multiprocessing.forkserver
+
     server = getattr(multiprocessing.forkserver, "_forkserver", None)
     stop = getattr(server, "_stop", None)
     if stop is not None:

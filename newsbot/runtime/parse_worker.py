@@ -1,7 +1,9 @@
 """What runs inside a parse worker process (``newsbot.runtime.parse_pool`` is the crawl's side).
 
 Kept apart from the pool so that the forkserver preloads only this module and the page module
-it imports (lxml, parsel), never Scrapy or Twisted: every worker forks from that warm copy.
+it imports (lxml, parsel), never Scrapy or Twisted: every worker forks from that warm copy. How
+a worker is started lives here too: a worker unpickles its ``Process`` object, whose class'
+module it imports, so that module must not be the pool's (which imports Scrapy).
 A worker ignores SIGINT/SIGTERM (the crawl finishes the pages in flight, then stops the pool),
 exits when the crawl process dies (no orphan outlives a SIGKILLed crawl), and sends back, with
 each result, the log records its page produced, so that they reach the crawl's own log.
@@ -12,11 +14,16 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.context
 import os
 import signal
+import sys
 import threading
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from multiprocessing import popen_forkserver
 from typing import Any
 
 # The page module, imported here so that the forkserver's preload imports it once for all.
@@ -67,6 +74,38 @@ def parse(
         return page(html, url, fetched_at=fetched_at), list(_records)
     finally:
         _records.clear()
+
+
+@contextmanager
+def _no_main() -> Iterator[None]:
+    """multiprocessing makes every new process import the parent's ``__main__`` (here Scrapy's
+    ``scrapy`` script: ~0.3 s of CPU a worker, or a test's script run again); the workers need
+    only the page module, so they are started while ``__main__`` names no file."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+class _WorkerPopen(popen_forkserver.Popen):
+    def _launch(self, process_obj: Any) -> None:
+        with _no_main():
+            super()._launch(process_obj)  # type: ignore[misc]
+
+
+class _WorkerProcess(multiprocessing.context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        return _WorkerPopen(process_obj)
+
+
+class WorkerContext(multiprocessing.context.ForkServerContext):
+    """The forkserver start method (never fork: the reactor's threads and sockets would be
+    copied mid-use), with workers that do not run the crawl's main script."""
+
+    Process = _WorkerProcess
 
 
 def replay(records: list[Any]) -> None:
