@@ -89,6 +89,26 @@ def test_a_worker_imports_the_page_module_not_the_crawl() -> None:
     assert result.sources["modules"] == ""
 
 
+def test_the_event_loop_goes_on_while_the_first_worker_starts() -> None:
+    """Starting the forkserver and a worker waits for their imports: done off the loop's
+    thread, so the crawl fetches meanwhile."""
+    pool, _stats = make_pool(1)
+
+    async def run() -> tuple[bool, ArticleExtraction]:
+        first = asyncio.ensure_future(pool.extract(*page(0), FETCHED))
+        await asyncio.sleep(0)  # the page's coroutine has run up to its first wait
+        loop_free_before_any_worker = not pool.pids
+        return loop_free_before_any_worker, await first
+
+    try:
+        free, result = asyncio.run(run())
+    finally:
+        pool.close()
+    assert free
+    assert result.fields == in_process(*page(0)).fields
+    assert len(pool.pids) == 1
+
+
 def test_a_crawl_without_workers_imports_no_multiprocessing() -> None:
     out = run_python(
         "import sys, newsbot.spiders.district, newsbot.runtime.parse_pool\n"

@@ -109,7 +109,7 @@ class ParsePool:
         pool = self._pool or self._start(self.processes)
         self._pool = pool
         try:
-            result = await self._run(pool, html, url, fetched_at)
+            result = await self._run(pool, self.processes, html, url, fetched_at)
         except TimeoutError:
             self._inc(keys.PARSE_POOL_TIMEOUT)
             self._discard(pool, f"parsing {url} took over {self.timeout:g} s")
@@ -130,7 +130,7 @@ class ParsePool:
             pool = self._alone or self._start(1)
             self._alone = pool
             try:
-                result = await self._run(pool, html, url, fetched_at)
+                result = await self._run(pool, 1, html, url, fetched_at)
             except TimeoutError:
                 return self._failed(pool, url, f"took over {self.timeout:g} s")
             except BrokenExecutor:
@@ -141,11 +141,19 @@ class ParsePool:
         return result
 
     async def _run(
-        self, pool: ProcessPoolExecutor, html: str, url: str, fetched_at: datetime
+        self, pool: ProcessPoolExecutor, size: int, html: str, url: str, fetched_at: datetime
     ) -> ArticleExtraction:
         from newsbot.runtime import parse_worker
 
-        future: Future[Any] = pool.submit(parse_worker.parse, self.page, html, url, fetched_at)
+        def submit() -> Future[Any]:
+            return pool.submit(parse_worker.parse, self.page, html, url, fetched_at)
+
+        if len(_processes(pool)) < size:
+            # This submit may start a worker, and the first the forkserver (~0.3 s of waiting
+            # for its imports): not on the reactor's thread, which goes on fetching.
+            future = await asyncio.to_thread(submit)
+        else:
+            future = submit()
         self.pids.update(_processes(pool))
         try:
             result, records = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)

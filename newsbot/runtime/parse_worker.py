@@ -17,13 +17,10 @@ import multiprocessing.connection
 import multiprocessing.context
 import os
 import signal
-import sys
 import threading
-import types
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
-from multiprocessing import popen_forkserver
+from multiprocessing import popen_forkserver, spawn
 from typing import Any
 
 # The page module, imported here so that the forkserver's preload imports it once for all.
@@ -76,23 +73,33 @@ def parse(
         _records.clear()
 
 
-@contextmanager
-def _no_main() -> Iterator[None]:
+#: Set on the thread that is starting a worker (the crawl's threads go on meanwhile).
+_launching = threading.local()
+_stdlib_preparation_data = spawn.get_preparation_data
+
+
+def _preparation_data(name: str) -> dict[str, Any]:
     """multiprocessing makes every new process import the parent's ``__main__`` (here Scrapy's
-    ``scrapy`` script: ~0.3 s of CPU a worker, or a test's script run again); the workers need
-    only the page module, so they are started while ``__main__`` names no file."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
+    ``scrapy`` script: ~0.3 s of CPU a worker, or a test's script run again); a worker needs
+    only the page module, so what this thread is starting is told of no main module. Other
+    threads and other processes' starts get the standard data."""
+    data = _stdlib_preparation_data(name)
+    if getattr(_launching, "worker", False):
+        data.pop("init_main_from_name", None)
+        data.pop("init_main_from_path", None)
+    return data
+
+
+spawn.get_preparation_data = _preparation_data
 
 
 class _WorkerPopen(popen_forkserver.Popen):
     def _launch(self, process_obj: Any) -> None:
-        with _no_main():
+        _launching.worker = True
+        try:
             super()._launch(process_obj)  # type: ignore[misc]
+        finally:
+            _launching.worker = False
 
 
 class _WorkerProcess(multiprocessing.context.ForkServerProcess):
