@@ -631,8 +631,8 @@ def print_table(
         )
     if "pooled" in rows:
         print(
-            "  (CPU counts the parse workers and the forkserver; peak RSS is the crawl "
-            "process's own)"
+            "  (CPU counts the parse workers and the forkserver; peak RSS is the largest of "
+            "the crawl process and those it reaped)"
         )
     # On a shared machine wall time is noise: the rate each would reach if its busiest
     # process had a core to itself (pages / that process's CPU time until its exit handlers),
