@@ -56,6 +56,14 @@ RENDER_FAILED = "newsbot/render/failed"  # pages whose render failed for good
 RENDER_FAILED_BY = "newsbot/render/failed/"  # + the status or exception name
 RENDER_ATTEMPT_FAILED = "newsbot/render/attempt_failed/"  # + the status or exception name
 
+# --- parse workers (newsbot.runtime.parse_pool) -------------------------------------------
+PARSE_POOL_PAGES = "newsbot/parse_pool/pages"  # article pages parsed in a worker process
+PARSE_POOL_BROKEN = "newsbot/parse_pool/broken"  # pools replaced: a worker died or hung
+PARSE_POOL_TIMEOUT = "newsbot/parse_pool/timeout"  # pages past NEWSBOT_PARSE_TIMEOUT in the pool
+PARSE_POOL_RETRIED = "newsbot/parse_pool/retried"  # pages in flight then, parsed again alone
+PARSE_POOL_FAILED = "newsbot/parse_pool/failed"  # pages that broke or hung a worker alone
+PARSE_POOL_IN_PROCESS = "newsbot/parse_pool/in_process"  # results that could not come back
+
 # --- downloader middlewares ---------------------------------------------------------------
 OFFSITE_FILTERED = "newsbot/offsite/filtered"
 OFFSITE_HOSTS = "newsbot/offsite/hosts"

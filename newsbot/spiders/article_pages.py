@@ -8,15 +8,14 @@ the date its link carried where the page shows none.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 
 from scrapy.http import Response, TextResponse
 
 from newsbot.core.dates import now_moscow, parse_date, to_iso
-from newsbot.extraction import extract_article
 from newsbot.items import ArticleItem
-from newsbot.runtime import render
+from newsbot.runtime import parse_pool, render
 from newsbot.runtime import stats_keys as keys
 from newsbot.spiders.state import SpiderBase
 
@@ -26,14 +25,17 @@ logger = logging.getLogger(__name__)
 class ArticlePages(SpiderBase):
     """``parse_article``: the callback of every article request (listing, feed, sitemap, API)."""
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         if not isinstance(response, TextResponse):
             logger.warning("article %s is not a text page; skipped", response.url)
             self._inc(keys.ARTICLE_NOT_HTML)
             return
         self._inc(keys.ARTICLE_PAGES)
         # Relative bylines («Сегодня в 10:15») resolve against the moment the page arrived.
-        result = extract_article(self._text(response), response.url, fetched_at=now_moscow())
+        # Parsed in a worker process when NEWSBOT_PARSE_PROCESSES says so.
+        result = await parse_pool.extract_article_page(
+            self.crawler, self._text(response), response.url, now_moscow()
+        )
         if not result.is_article:
             logger.warning("skipped %s: %s", response.url, result.reason)
             self._inc(keys.ARTICLE_SKIPPED + result.code)
