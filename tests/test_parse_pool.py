@@ -274,3 +274,22 @@ def test_a_crawl_with_parse_workers_stores_the_same_rows(tmp_path: Path) -> None
     pids = [int(p) for p in line.split(", ")]
     assert len(pids) == 2
     assert not any(alive(pid) for pid in pids)  # nothing outlives the crawl
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("NEWSBOT_PARSE_PROCESSES", "-1", "NEWSBOT_PARSE_PROCESSES must be 0 or more: -1"),
+        ("NEWSBOT_PARSE_PROCESSES", "two", "NEWSBOT_PARSE_PROCESSES must be a number: 'two'"),
+        ("NEWSBOT_PARSE_TIMEOUT", "0", "NEWSBOT_PARSE_TIMEOUT must be above 0: 0"),
+    ],
+)
+def test_a_mistaken_parse_setting_stops_the_start_with_one_line(
+    tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    with ReplicaServer() as server:
+        result = run_crawl(server.base_url, tmp_path, settings={name: value})
+        assert server.paths_requested() == []  # stopped before the first request
+    assert result.returncode == 1
+    assert f"newsbot cannot start: {said}" in result.log
+    assert "Traceback" not in result.log

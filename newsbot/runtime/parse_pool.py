@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newsbot.extraction.article import ArticleExtraction, extract_article
@@ -74,7 +75,7 @@ class ParsePool:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParsePool:
-        processes = crawler.settings.getint("NEWSBOT_PARSE_PROCESSES")
+        processes, timeout = check_settings(crawler.settings)
         if processes:
             from scrapy.utils.reactor import is_asyncio_reactor_installed
 
@@ -86,7 +87,7 @@ class ParsePool:
                 processes = 0
         pool = cls(
             processes,
-            crawler.settings.getfloat("NEWSBOT_PARSE_TIMEOUT"),
+            timeout,
             stats=crawler.stats,
             log_level=_emitted_level(),
         )
@@ -256,6 +257,28 @@ def _stop_forkserver() -> None:
     stop = getattr(server, "_stop", None)
     if stop is not None:
         stop()
+
+
+def check_settings(settings: BaseSettings) -> tuple[int, float]:
+    """(processes, timeout) from the settings; a mistaken one is a ValueError saying which, so
+    the spider can stop the start with one line before the first request."""
+    try:
+        processes = settings.getint("NEWSBOT_PARSE_PROCESSES")
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"NEWSBOT_PARSE_PROCESSES must be a number: {settings.get('NEWSBOT_PARSE_PROCESSES')!r}"
+        ) from None
+    try:
+        timeout = settings.getfloat("NEWSBOT_PARSE_TIMEOUT")
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"NEWSBOT_PARSE_TIMEOUT must be a number: {settings.get('NEWSBOT_PARSE_TIMEOUT')!r}"
+        ) from None
+    if processes < 0:
+        raise ValueError(f"NEWSBOT_PARSE_PROCESSES must be 0 or more: {processes}")
+    if timeout <= 0:
+        raise ValueError(f"NEWSBOT_PARSE_TIMEOUT must be above 0: {timeout:g}")
+    return processes, timeout
 
 
 def _emitted_level() -> int:

@@ -29,7 +29,7 @@ from newsbot.core.dates import parse_date, utc_now
 from newsbot.core.urls import clean_url, same_site, site_of, url_key
 from newsbot.extraction import Listing, ListingEntry
 from newsbot.extraction.document import repair_decoding
-from newsbot.runtime import render
+from newsbot.runtime import parse_pool, render
 from newsbot.runtime import stats_keys as keys
 from newsbot.runtime.profiles import SiteProfile, get_profile
 from newsbot.runtime.run import Run
@@ -146,6 +146,7 @@ class DistrictSpider(
         spider: DistrictSpider = super().from_crawler(crawler, *args, **kwargs)
         # A mistaken rendering setting stops the run here with one line (exit status 1).
         spider.renderer = render.PageRenderer.from_settings(crawler.settings, spider.profile.render)
+        parse_pool.check_settings(crawler.settings)  # so does a mistaken parse-worker setting
         return spider
 
     def _page_request(self, url: str, callback: Any, kind: str, **kwargs: Any) -> scrapy.Request:
