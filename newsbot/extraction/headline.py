@@ -9,7 +9,13 @@ import re
 from parsel import Selector
 
 from newsbot.core.text import clean_inline
-from newsbot.extraction.document import SCAN_LIMIT, first_match, in_furniture, text_of
+from newsbot.extraction.document import (
+    SCAN_LIMIT,
+    element_text,
+    first_match,
+    in_furniture,
+    text_of,
+)
 from newsbot.extraction.elements import in_body, select, select_elements
 from newsbot.extraction.metadata import PageMetadata, as_names, as_text
 
@@ -176,7 +182,7 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
         start=description[:24],
     )
     for node in nodes[:SCAN_LIMIT]:
-        raw = node.root.text_content()
+        raw = element_text(node.root)
         if len(raw) > 2 * len(description) + 50 or clean_inline(raw) != description:
             continue
         if in_furniture(node):
