@@ -240,12 +240,20 @@ def parse_html(html: str) -> Any:
     return root
 
 
+#: The page's ``<body>`` elements (one, or none), as lxml elements.
+BODY = etree.XPath("//body")
+
 #: What lxml.html's ``text_content()`` returns, for any element.
 element_text = etree.XPath("string()", smart_strings=False)
+
+
+_TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
 
 
 def text_of(sel: Selector | None) -> str:
     """All text under a node, joined with spaces (callers normalise it)."""
     if sel is None:
         return ""
+    if isinstance(sel.root, etree._Element):  # one compiled XPath, no Selector per piece
+        return " ".join(t for t in _TEXT_NODES(sel.root) if t.strip())
     return " ".join(t for t in sel.xpath(".//text()").getall() if t.strip())
