@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
+from functools import cache
 
 from parsel import Selector
 
@@ -100,11 +102,18 @@ def _site_names(sel: Selector, meta: PageMetadata) -> set[str]:
     return {clean_inline(n).casefold() for n in names if n and len(clean_inline(n)) > 2}
 
 
-def _strip_site_name(title: str, names: set[str], visible: set[str]) -> str:
-    """«Headline - Site» / «Site » Headline» -> «Headline», keeping dashes inside headlines."""
+def _strip_site_name(
+    title: str, site_names: Callable[[], set[str]], headings: Callable[[], set[str]]
+) -> str:
+    """«Headline - Site» / «Site » Headline» -> «Headline», keeping dashes inside headlines.
+
+    The site's names and the page's headings are asked for only when the title has a
+    separator: most titles have none, and reading every heading costs more than the rest.
+    """
     parts = _TITLE_SEPARATOR.split(title)
     if len(parts) == 1:
         return title
+    names, visible = site_names(), headings()
     for part in parts:  # a part the page also prints on its own is the headline
         if part.casefold() in visible and part.casefold() not in names:
             return part
@@ -121,15 +130,22 @@ def _strip_site_name(title: str, names: set[str], visible: set[str]) -> str:
 
 def _title(sel: Selector, meta: PageMetadata) -> tuple[str, str]:
     """Structured headline first; else the heading that the page's <title> names; else h1."""
-    names = _site_names(sel, meta)
-    headings = [
-        clean_inline(text_of(n))
-        for n in in_body(
-            sel, tags=("h1", "h2", "h3"), class_parts=("title", "headline"), id_parts=("itle",)
-        )
-        if not in_furniture(n)
-    ]
-    visible = {h.casefold() for h in headings if h}
+
+    @cache
+    def names() -> set[str]:
+        return _site_names(sel, meta)
+
+    @cache
+    def visible() -> set[str]:
+        headings = [
+            clean_inline(text_of(n))
+            for n in in_body(
+                sel, tags=("h1", "h2", "h3"), class_parts=("title", "headline"), id_parts=("itle",)
+            )
+            if not in_furniture(n)
+        ]
+        return {h.casefold() for h in headings if h}
+
     for raw, source in (
         (as_text(meta.article.get("headline")), "jsonld"),
         (meta.first("og:title"), "meta"),
@@ -141,11 +157,11 @@ def _title(sel: Selector, meta: PageMetadata) -> tuple[str, str]:
     if page_title:
         parts = [page_title, *_TITLE_SEPARATOR.split(page_title)]
         for part in parts:
-            if part.casefold() in visible and part.casefold() not in names:
+            if part.casefold() in visible() and part.casefold() not in names():
                 return part, "title_heading"
     found = _first_text(sel, _TITLE_SELECTORS)
     if found:
-        return _strip_site_name(found, names, set()), "heading"
+        return _strip_site_name(found, names, set), "heading"
     return (_strip_site_name(page_title, names, visible), "title") if page_title else ("", "")
 
 
