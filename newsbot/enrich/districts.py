@@ -285,14 +285,18 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def find_districts(*texts: str | None) -> list[str]:
-    """Canonical names of the districts the texts mention, in DISTRICTS order, each once."""
+def find_districts(*texts: str | None, cleaned: bool = False) -> list[str]:
+    """Canonical names of the districts the texts mention, in DISTRICTS order, each once.
+
+    ``cleaned``: the texts are the row's, normalised already (``clean_inline``/``clean_text``,
+    which ``clean_text`` leaves as they are), so they are not normalised again.
+    """
     nouns, adjs = _forms()
     found: set[str] = set()
     for raw in texts:
         if not raw or not isinstance(raw, str):
             continue
-        text = clean_text(raw)
+        text = raw if cleaned else clean_text(raw)
         for start, end, word in _candidates(text):
             if not _is_capitalised(word):
                 continue
