@@ -140,10 +140,17 @@ def main() -> None:
     print(f"{len(out)} outputs written to {args.out}")
     if args.compare is not None:
         before = json.loads(args.compare.read_text(encoding="utf-8"))
-        diff = sorted(k for k in before.keys() | out.keys() if before.get(k) != out.get(k))
+        diff = sorted(k for k in before.keys() & out.keys() if before[k] != out[k])
+        missing = sorted(before.keys() - out.keys())
         for key in diff[:50]:
             print("DIFF", key)
-        print(f"{len(diff)} differences against {args.compare}")
+        for key in missing[:50]:
+            print("MISSING", key)
+        print(
+            f"{len(diff)} differences, {len(missing)} missing against {args.compare} "
+            f"({len(out.keys() - before.keys())} new outputs)"
+        )
+        diff += missing
         sys.exit(1 if diff else 0)
 
 
