@@ -96,12 +96,15 @@ def _walk(data: Any) -> list[dict[str, Any]]:
     return out
 
 
+_JSONLD_SCRIPTS = etree.XPath('//script[@type="application/ld+json"]')
+
+
 def read_jsonld(sel: Selector) -> list[dict[str, Any]]:
     """All JSON-LD nodes; a broken script is skipped (logged at debug), never fatal."""
     nodes: list[dict[str, Any]] = []
-    for script in sel.xpath('//script[@type="application/ld+json"]'):
+    for script in _JSONLD_SCRIPTS(sel.root):
         try:
-            items = _jsonld_items(script.root)
+            items = _jsonld_items(script)
         except Exception as exc:  # whatever json/jstyleson raise
             logger.debug("unreadable JSON-LD block skipped: %s", exc)
             continue
@@ -126,9 +129,10 @@ def read_metadata(sel: Selector) -> PageMetadata:
     nodes = read_jsonld(sel)
     by_id = {str(n["@id"]): n for n in nodes if "@id" in n and len(n) > 1}
     meta = PageMetadata()
-    for node in nodes:
-        meta.jsonld_types |= _types(node)
-    articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
+    types = [_types(node) for node in nodes]
+    for node_types in types:
+        meta.jsonld_types |= node_types
+    articles = [n for n, node_types in zip(nodes, types, strict=True) if node_types & ARTICLE_TYPES]
     if articles:
         # The richest node wins: Yoast puts a thin Article beside a WebPage in one @graph.
         best = max(articles, key=len)
