@@ -165,9 +165,14 @@ def extract_listing(
 def _collect(
     sel: Selector, url: str, links_xpath: str, accept: Callable[[str], bool]
 ) -> list[ListingEntry]:
+    verdicts: dict[str, bool] = {}  # href -> is an article link: each entry's ancestors ask again
+
     def is_article(href: str) -> bool:
-        target = clean_url(href, url)
-        return bool(target) and same_site(target, url) and accept(target)
+        verdict = verdicts.get(href)
+        if verdict is None:
+            target = clean_url(href, url)
+            verdict = verdicts[href] = bool(target) and same_site(target, url) and accept(target)
+        return verdict
 
     counts: dict[str, int] = {}
 
