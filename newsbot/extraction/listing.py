@@ -6,8 +6,10 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newsbot.core.text import clean_inline
@@ -40,22 +42,27 @@ class Listing:
     structural: bool = False  # entries found by page structure, not by the profile's URL shape
 
 
-def _entry_date(link: Selector, article_links: Callable[[Selector], int]) -> str:
+_HREFS = etree.XPath(".//a/@href", smart_strings=False)
+_TIME_STAMPS = etree.XPath(".//time/@datetime", smart_strings=False)
+_TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+
+
+def _entry_date(link: Selector, article_links: Callable[[Any], int]) -> str:
     """The date printed in the link's own entry: the largest ancestor holding only this article."""
-    node = link
+    node = link.root
     date = ""
     for _ in range(6):
-        parent = node.xpath("..")
-        if not parent or parent[0].root.tag in ("body", "html"):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
             break
-        node = parent[0]
+        node = parent
         if article_links(node) > 1:
             break
-        stamp = node.xpath(".//time/@datetime").get()
-        if stamp:
-            return stamp.strip()
+        stamps = _TIME_STAMPS(node)
+        if stamps and stamps[0]:
+            return str(stamps[0]).strip()
         if not date:
-            for piece in node.xpath(".//text()[not(ancestor::a)]").getall():
+            for piece in _TEXT_OUTSIDE_LINKS(node):
                 piece = clean_inline(piece)
                 if len(piece) <= 80 and _DATE_HINT.search(piece):
                     date = piece
@@ -174,12 +181,13 @@ def _collect(
             verdict = verdicts[href] = bool(target) and same_site(target, url) and accept(target)
         return verdict
 
-    counts: dict[str, int] = {}
+    # Keyed by the element: the dict keeps its proxy alive, so lxml hands out that same proxy
+    # for the node (a bare id() could be reused once a proxy is gone).
+    counts: dict[Any, int] = {}
 
-    def article_links(node: Selector) -> int:
-        key = node.root.getroottree().getpath(node.root)  # id() of lxml proxies is reused
+    def article_links(key: Any) -> int:
         if key not in counts:
-            hrefs = node.xpath(".//a/@href").getall()
+            hrefs = _HREFS(key)
             counts[key] = len({url_key(clean_url(h, url)) for h in hrefs if is_article(h)})
         return counts[key]
 
