@@ -77,7 +77,11 @@ class ElementIndex:
                     if value:
                         by_raw_class[value].append(el)
                         # Printable means no whitespace but the ASCII space: split on spaces.
-                        tokens = value.split(" ") if value.isprintable() else _tokens(value)
+                        printable = value.isprintable()
+                        if printable and " " not in value:  # one token, the common case
+                            by_class[value].append(el)
+                            continue
+                        tokens = value.split(" ") if printable else _tokens(value)
                         for token in set(tokens) - {""}:
                             by_class[token].append(el)
                 elif name == "id":
