@@ -5,11 +5,13 @@
 Why: on a shared, loaded machine two runs minutes apart differ by more than most changes do;
 timed in one process, page by page in turn, the load falls on both alike and the ratio holds.
 The base revision's ``newsbot`` package is exported (``git archive``) into a temp dir as
-``newsbot_base`` (its imports renamed), beside this checkout's ``newsbot``. On bench_crawl's site
-(the replica plus ``--articles`` synthetic articles) it prints, for each and as a ratio, the
-figures bench_crawl's in-process section prints: the median article page (one pass after a
-cold one), the typical page (the base's median page, median of ``--calls`` calls taken in
-turn) and the median listing page. CPU time (``time.process_time``).
+``newsbot_base`` (its imports renamed), beside this checkout's ``newsbot`` (``--base HEAD``
+measures the uncommitted change). On bench_crawl's site (the replica plus ``--articles``
+synthetic articles) it prints, for each and as a ratio, the figures bench_crawl's in-process
+section prints: the median article page (one pass after a cold one), the typical page (the
+base's median page, median of ``--calls`` calls) and the median listing page. Which of the two
+goes first alternates from call to call (the second would find the page in the CPU's caches).
+CPU time (``time.process_time``).
 """
 
 from __future__ import annotations
@@ -83,8 +85,8 @@ def measure(site: Path, mods: dict[str, ModuleType], calls: int) -> dict[str, di
         for name in names:
             mods[name].extract_article(html, url)
     per_page: dict[str, list[tuple[float, int]]] = {name: [] for name in names}
-    for i, (html, url) in enumerate(docs):
-        for name in names:
+    for i, (html, url) in enumerate(docs):  # in turn, each first every other page
+        for name in names if i % 2 == 0 else names[::-1]:
             per_page[name].append((cpu(mods[name].extract_article, html, url), i))
     out: dict[str, dict[str, float]] = {}
     for name in names:
@@ -97,8 +99,8 @@ def measure(site: Path, mods: dict[str, ModuleType], calls: int) -> dict[str, di
         for name in names if i % 2 == 0 else names[::-1]:
             typical[name].append(cpu(mods[name].extract_article, html, url))
     listing: dict[str, list[float]] = {name: [] for name in names}
-    for page_html, page_url in listings:
-        for name in names:
+    for i, (page_html, page_url) in enumerate(listings):
+        for name in names if i % 2 == 0 else names[::-1]:
             extract = mods[name].extract_listing
             listing[name].append(cpu(extract, page_html, page_url, is_article_url))
     for name in names:
