@@ -21,28 +21,34 @@ def visible_text_nodes(root: Any) -> list[str]:
     """Text pieces of the page in reading order, minus scripts, styles and page furniture.
 
     One pass over the tree in Python: an XPath with the furniture test per text node costs
-    several times more on every page.
+    several times more on every page. A child's tail is pushed (as text) only when it has any.
     """
     out: list[str] = []
-    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]  # (node, in_article, is_tail)
+    stack: list[tuple[Any, bool | None]] = [(root, False)]  # (node, in_article); None: a tail
+    pop, push = stack.pop, stack.append
     while stack:
-        el, in_article, is_tail = stack.pop()
-        if is_tail:
-            if el.tail and el.tail.strip():
-                out.append(el.tail)
+        el, in_article = pop()
+        if in_article is None:  # a tail with text, which belongs to the parent
+            out.append(el)
             continue
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or tag in ("script", "style", "noscript", "template"):
+        tag = el.tag
+        if tag.__class__ is not str or tag in _INVISIBLE:
             continue
         if is_furniture(el, in_article):
             continue
-        if el.text and el.text.strip():
-            out.append(el.text)
+        text = el.text
+        if text and text.strip():
+            out.append(text)
         inside = in_article or tag == "article"
         for child in reversed(el):
-            stack.append((child, in_article, True))  # the child's tail belongs to el
-            stack.append((child, inside, False))
+            tail = child.tail
+            if tail and tail.strip():
+                push((tail, None))
+            push((child, inside))
     return out
+
+
+_INVISIBLE = frozenset(("script", "style", "noscript", "template"))
 
 
 def element_in_furniture(el: Any) -> bool:
