@@ -14,7 +14,7 @@ from parsel import Selector
 
 from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url, same_site, url_key
-from newsbot.extraction.document import in_furniture, make_selector
+from newsbot.extraction.document import element_in_furniture, make_selector
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ _TIME_STAMPS = etree.XPath(".//time/@datetime", smart_strings=False)
 _TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
 
 
-def _entry_date(link: Selector, article_links: Callable[[Any], int]) -> str:
+def _entry_date(link: Any, article_links: Callable[[Any], int]) -> str:
     """The date printed in the link's own entry: the largest ancestor holding only this article."""
-    node = link.root
+    node = link
     date = ""
     for _ in range(6):
         parent = node.getparent()
@@ -92,28 +92,44 @@ def _page_number(url: str) -> int | None:
     return None
 
 
-def _next_page(sel: Selector, base: str) -> str:
-    """``rel=next``, WordPress ``a.next.page-numbers``, an «Следующая»/«»» link, else the link
-    to page N+1 (``/page/N+1/`` or ``?page=N+1``)."""
+#: Compiled once (lxml compiles a string XPath on every call); results are lxml elements and
+#: plain strings, without a parsel Selector around each.
+_NEXT_LINKS = tuple(
+    etree.XPath(xp, smart_strings=False)
     for xp in (
         "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
         "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
         "//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')"
         " and contains(concat(' ', normalize-space(@class), ' '), ' page-numbers ')]/@href",
         "//*[contains(@class,'nav-previous')]//a/@href",
-    ):
-        href = sel.xpath(xp).get()
-        if href:
-            return clean_url(href, base)
+    )
+)
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_COMPILED: dict[str, etree.XPath] = {}
+
+
+def _xpath(query: str) -> etree.XPath:
+    if query not in _COMPILED:
+        _COMPILED[query] = etree.XPath(query, smart_strings=False)
+    return _COMPILED[query]
+
+
+def _next_page(sel: Selector, base: str) -> str:
+    """``rel=next``, WordPress ``a.next.page-numbers``, an «Следующая»/«»» link, else the link
+    to page N+1 (``/page/N+1/`` or ``?page=N+1``)."""
+    for xp in _NEXT_LINKS:
+        found = xp(sel.root)
+        if found and found[0]:
+            return clean_url(found[0], base)
     current = _page_number(base) or 1
     by_text = ""
-    for a in sel.xpath("//a[@href]"):
-        url = clean_url(a.root.get("href") or "", base)
+    for a in _xpath("//a[@href]")(sel.root):
+        url = clean_url(a.get("href") or "", base)
         if not url or not same_site(url, base) or url_key(url) == url_key(base):
             continue
         if _page_number(url) == current + 1:
             return url
-        label = clean_inline(" ".join(a.xpath(".//text()").getall()) or a.root.get("title", ""))
+        label = clean_inline(" ".join(_TEXTS(a)) or a.get("title", ""))
         if not by_text and _NEXT_TEXT.match(label):
             by_text = url
     return by_text
@@ -144,6 +160,8 @@ def extract_listing(
         sel = make_selector(html, content_type)
     except Exception:
         logger.exception("unparseable listing %s", url)
+        return Listing()
+    if not isinstance(sel.root, etree._Element):  # a text or JSON selector: no links
         return Listing()
     listing = Listing(next_url=_next_page(sel, url))
     entries = _collect(sel, url, "//a[@href]", is_article_url)
@@ -193,8 +211,8 @@ def _collect(
 
     entries: list[ListingEntry] = []
     seen: set[str] = set()
-    for a in sel.xpath(links_xpath):
-        href = a.root.get("href") or ""
+    for a in _xpath(links_xpath)(sel.root):
+        href = a.get("href") or ""
         if not is_article(href):
             continue
         target = clean_url(href, url)
@@ -206,7 +224,7 @@ def _collect(
             ListingEntry(
                 url=target,
                 date_text=_entry_date(a, article_links),
-                in_furniture=in_furniture(a),
+                in_furniture=element_in_furniture(a),
             )
         )
     return entries
