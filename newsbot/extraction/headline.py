@@ -7,12 +7,15 @@ import logging
 import re
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from newsbot.core.text import clean_inline
 from newsbot.extraction.document import (
     SCAN_LIMIT,
+    element_in_furniture,
     element_text,
     first_match,
     in_furniture,
@@ -165,11 +168,20 @@ def _title(sel: Selector, meta: PageMetadata) -> tuple[str, str]:
     return (_strip_site_name(page_title, names, visible), "title") if page_title else ("", "")
 
 
-def _inside(node: Selector, container: Selector | None) -> bool:
+def _inside(el: Any, container: Selector | None) -> bool:
     if container is None:
         return False
     target = container.root
-    return any(anc is target for anc in node.root.iterancestors()) or node.root is target
+    return any(anc is target for anc in el.iterancestors()) or el is target
+
+
+#: The <p>, <h2>, <h3>, <div> and <span> in <body> whose text starts with $start, in document
+#: order. A union of five paths: the same elements as ``//body//*[self::p or self::h2 or …]``
+#: at half the CPU (libxml2 evaluates each ``self::`` test as a step of its own).
+_STARTS_LIKE = etree.XPath(
+    "(//body//p | //body//h2 | //body//h3 | //body//div | //body//span)"
+    "[starts-with(normalize-space(.), $start)]"
+)
 
 
 def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
@@ -192,16 +204,12 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     if len(description) < 10:
         return ""
     # Only elements whose own text starts like the description (lxml does the scan in C).
-    nodes = sel.xpath(
-        "//body//*[self::p or self::h2 or self::h3 or self::div or self::span]"
-        "[starts-with(normalize-space(.), $start)]",
-        start=description[:24],
-    )
+    nodes = _STARTS_LIKE(sel.root, start=description[:24])
     for node in nodes[:SCAN_LIMIT]:
-        raw = element_text(node.root)
+        raw = element_text(node)
         if len(raw) > 2 * len(description) + 50 or clean_inline(raw) != description:
             continue
-        if in_furniture(node):
+        if element_in_furniture(node):
             continue
         if not _inside(node, container):  # the body's own first sentence is not a lead
             return description
