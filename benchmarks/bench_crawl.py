@@ -1,6 +1,7 @@
 """The full newsbot crawl against bare Scrapy fetching the same pages; prints figures only.
 
     python benchmarks/bench_crawl.py [--articles N] [--repeats R] [--per-page K] [--profile]
+        [--parse-processes N] [--attribute]
 
 Why: DESIGN.md asks that extraction and the pipelines cost little on top of fetching. This
 builds a bigger replica (the committed one plus N synthetic articles written with
@@ -17,22 +18,26 @@ as separate processes with the same concurrency:
   the previous one has), from a plan read off an untimed newsbot warm-up run's DEBUG log, and
   drops every response.
 
-Each child is reaped with ``os.wait4`` for its own peak RSS and CPU time (no parsing of
-``/usr/bin/time``; same figure); pages are counted in the server's request log, and every run
-must fetch the same multiset of paths as the warm-up. Then what newsbot adds per page is timed
-in-process, in CPU time: extraction + cleaning of every article page and, repeatedly, of the
-typical one (the median page), the spider's charset check, a listing page and the store's upsert.
+Each child is reaped with ``os.wait4`` for its own peak RSS; its CPU time is what
+RUSAGE_CHILDREN gains meanwhile, which counts every process under it too (this process is a
+subreaper, so what a crawl leaves behind is reaped and counted here); pages are counted in
+the server's request log, and every run must fetch the same multiset of paths as the warm-up.
+Then what newsbot adds per page is timed in-process, in CPU time: extraction + cleaning of every
+article page and, repeatedly, of the typical one (the median page), the spider's charset check,
+a listing page and the store's upsert.
 Last, the extraction F1 on the real pages of ``--corpus`` (``bench_extraction.py``'s measure),
 so that speed is never bought with wrong text. The synthetic bodies are Zipf-distributed Russian
 text (``synthetic_text.py``). ``--profile`` adds one newsbot crawl under cProfile and prints its
-top costs; ``--attribute`` adds newsbot crawls that differ in one thing each (the ``-O`` feed,
-INFO logging, no item pipelines) and prints what each costs a page. With the defaults
-the whole run takes about two minutes on two cores.
+top costs; ``--parse-processes N`` adds a third kind of timed run, newsbot with its article
+pages parsed in N worker processes (their CPU included); ``--attribute`` adds newsbot crawls
+that differ in one thing each (the ``-O`` feed, INFO logging, no item pipelines) and prints what
+each costs a page. With the defaults the whole run takes about two minutes on two cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import logging
 import os
@@ -75,6 +80,15 @@ BARE_SETTINGS = {
     "TELNETCONSOLE_ENABLED": "False",
 }
 CHILD_TIMEOUT = 300.0
+#: ``python -c`` instead of ``python -m scrapy`` for the timed newsbot runs: the same command,
+#: and at exit the crawl process's own CPU time (all its threads, none of its children) is
+#: written to the file named in argv[1], to tell it from the parse workers'.
+OWN_CPU_MAIN = (
+    "import atexit, sys, time; out = sys.argv.pop(1); "
+    "atexit.register(lambda: open(out, 'w').write(repr(time.process_time()))); "
+    "from scrapy.cmdline import execute; sys.argv[0] = 'scrapy'; execute()"
+)
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 CRAWLED_LINE = re.compile(r"Crawled \((\d+)\) <GET (\S+)>.*?\(referer: (\S+)\)")
 
 
@@ -223,17 +237,50 @@ def synthetic_articles(count: int, seed: int = 7) -> list[dict[str, Any]]:
 class Run:
     kind: str
     wall: float  # seconds
-    cpu: float  # user + system seconds of the child
+    cpu: float  # user + system seconds of the child and of every process it started
+    own_cpu: float  # of the crawl process alone, until exit handlers (interpreter teardown aside)
     max_rss_mb: float
     pages: int
     returncode: int
     server_cpu: float  # this process's CPU over the run: the replica server's threads
 
 
+def become_subreaper() -> bool:
+    """Linux: processes a child leaves behind (a forkserver, multiprocessing's resource
+    tracker) are re-parented to this process instead of init, so their CPU is counted too."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans(grace: float = 2.0) -> None:
+    """Wait for what a finished child left running (it exits once its parent is gone)."""
+    end = time.monotonic() + grace
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no children left
+        if pid == 0:
+            if time.monotonic() > end:
+                print("  ! a child's descendant is still running after 2 s", file=sys.stderr)
+                return
+            time.sleep(0.01)
+
+
+def cpu_of(usage: Any) -> float:
+    return float(usage.ru_utime + usage.ru_stime)
+
+
 def run_child(
     cmd: Sequence[str], cwd: Path, env: dict[str, str], log: Path
-) -> tuple[float, Any, int]:
-    """Wall time, the child's own rusage (peak RSS, CPU) and its exit code."""
+) -> tuple[float, Any, int, float]:
+    """Wall time, the child's own rusage (peak RSS), its exit code, and the CPU time of the
+    child and of every process under it (parse workers, forkserver: RUSAGE_CHILDREN moves by
+    what ``os.wait4`` reaps, which includes what the child reaped, and by its orphans)."""
+    before = cpu_of(resource.getrusage(resource.RUSAGE_CHILDREN))
     with log.open("wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -245,20 +292,29 @@ def run_child(
             timer.cancel()
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
-    return wall, usage, proc.returncode
+    reap_orphans()
+    cpu = cpu_of(resource.getrusage(resource.RUSAGE_CHILDREN)) - before
+    return wall, usage, proc.returncode, cpu
 
 
 def settings_flags(settings: dict[str, str]) -> list[str]:
     return [flag for key, value in settings.items() for flag in ("-s", f"{key}={value}")]
 
 
+def pool_settings(workers: int) -> dict[str, str]:
+    return {"NEWSBOT_PARSE_PROCESSES": str(workers)} if workers else {}
+
+
 class Bench:
     """The server, the temp dir and the two ways of crawling it."""
 
-    def __init__(self, server: Any, tmp: Path, feed: bool = False) -> None:
+    def __init__(
+        self, server: Any, tmp: Path, feed: bool = False, parse_processes: int = 0
+    ) -> None:
         self.server = server
         self.tmp = tmp
         self.feed = feed
+        self.parse_processes = parse_processes  # the "pooled" kind's NEWSBOT_PARSE_PROCESSES
         self.count = 0
         self.plan_path = tmp / "plan.json"
         self.expected: Counter[str] = Counter()
@@ -298,21 +354,30 @@ class Bench:
         tag = f"{kind}-{self.count}"
         mark = len(self.server.paths_requested())
         before = resource.getrusage(resource.RUSAGE_SELF)
-        if kind == "newsbot":
-            cmd = [sys.executable, *self.newsbot_cmd(tag)]
-            wall, usage, code = run_child(cmd, ROOT, self.newsbot_env(), self.tmp / f"{tag}.log")
+        if kind in ("newsbot", "pooled"):
+            workers = self.parse_processes if kind == "pooled" else 0
+            args = self.newsbot_cmd(tag, extra=pool_settings(workers))
+            assert args[:2] == ["-m", "scrapy"]
+            own_file = self.tmp / f"{tag}.own-cpu"
+            cmd = [sys.executable, "-c", OWN_CPU_MAIN, str(own_file), *args[2:]]
+            log = self.tmp / f"{tag}.log"
+            wall, usage, code, cpu = run_child(cmd, ROOT, self.newsbot_env(), log)
+            own_cpu = float(own_file.read_text()) if own_file.is_file() else float("nan")
         else:
             cwd = self.tmp / "bare"  # no scrapy.cfg here or above: Scrapy's defaults only
             cwd.mkdir(exist_ok=True)
             report = self.tmp / f"{tag}.report.json"
+            own_file = self.tmp / f"{tag}.own-cpu"
             cmd = [
-                *(sys.executable, "-m", "scrapy", "runspider", str(Path(__file__).resolve())),
+                *(sys.executable, "-c", OWN_CPU_MAIN, str(own_file)),
+                *("runspider", str(Path(__file__).resolve())),
                 *("-a", f"plan={self.plan_path}", "-a", f"report={report}"),
                 *settings_flags({**COMMON_SETTINGS, **BARE_SETTINGS}),
             ]
             drop = ("SCRAPY_SETTINGS_MODULE", "PYTHONPATH")
             env = {k: v for k, v in os.environ.items() if k not in drop}
-            wall, usage, code = run_child(cmd, cwd, env, self.tmp / f"{tag}.log")
+            wall, usage, code, cpu = run_child(cmd, cwd, env, self.tmp / f"{tag}.log")
+            own_cpu = float(own_file.read_text()) if own_file.is_file() else float("nan")
             self._check_bare(report, tag)
         after = resource.getrusage(resource.RUSAGE_SELF)
         server_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -325,7 +390,8 @@ class Bench:
         return Run(
             kind,
             wall,
-            usage.ru_utime + usage.ru_stime,
+            cpu,
+            own_cpu,
             usage.ru_maxrss / 1024,  # KiB on Linux
             len(paths),
             code,
@@ -344,7 +410,7 @@ class Bench:
         mark = len(self.server.paths_requested())
         log = self.tmp / "warmup.log"
         cmd = [sys.executable, *self.newsbot_cmd("warmup", log_level="DEBUG")]
-        wall, _usage, code = run_child(cmd, ROOT, self.newsbot_env(), log)
+        wall, _usage, code, _cpu = run_child(cmd, ROOT, self.newsbot_env(), log)
         if code != 0:
             raise SystemExit(f"warm-up newsbot run exited {code}; see {log}")
         self.expected = Counter(self._paths_since(mark))
@@ -483,9 +549,10 @@ def attribute(bench: Bench, repeats: int) -> None:
             tag = f"variant-{i}-{len(cpu[name])}-{list(VARIANTS).index(name)}"
             mark = len(bench.server.paths_requested())
             cmd = [sys.executable, *bench.newsbot_cmd(tag, level, feed=feed, extra=extra)]
-            _wall, usage, code = run_child(cmd, ROOT, bench.newsbot_env(), bench.tmp / f"{tag}.log")
+            log = bench.tmp / f"{tag}.log"
+            _wall, _usage, code, used = run_child(cmd, ROOT, bench.newsbot_env(), log)
             codes[name] = code  # without pipelines there is no store: the health says 5
-            cpu[name].append(usage.ru_utime + usage.ru_stime)
+            cpu[name].append(used)
             pages[name] = len(bench.server.paths_requested()) - mark
     base = statistics.median(cpu["as timed above"])
     print(f"\nnewsbot variants, CPU s (medians of {repeats}), and ms a page against the first:")
@@ -504,7 +571,7 @@ def profile_once(bench: Bench, top: int, save: Path | None) -> None:
 
     prof = bench.tmp / "newsbot.prof"
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *bench.newsbot_cmd("profile")]
-    wall, _usage, code = run_child(cmd, ROOT, bench.newsbot_env(), bench.tmp / "profile.log")
+    wall, _usage, code, _cpu = run_child(cmd, ROOT, bench.newsbot_env(), bench.tmp / "profile.log")
     print(f"\ncProfile of one newsbot crawl ({wall:.1f} s under the profiler, exit {code})")
     if save is not None:
         shutil.copyfile(prof, save)
@@ -532,13 +599,16 @@ def short_path(file: str) -> str:
 # --------------------------------------------------------------------------- report
 
 
-def print_table(runs: list[Run], costs: dict[str, Any], warm: dict[str, Any]) -> None:
+def print_table(
+    runs: list[Run], costs: dict[str, Any], warm: dict[str, Any], pooled: int = 0
+) -> None:
     def med(kind: str, attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in runs if r.kind == kind)
 
-    pages = {k: med(k, "pages") for k in ("bare", "newsbot")}
+    kinds = [k for k in ("bare", "newsbot", "pooled") if any(r.kind == k for r in runs)]
+    pages = {k: med(k, "pages") for k in kinds}
     rows = {}
-    for kind in ("bare", "newsbot"):
+    for kind in kinds:
         wall = med(kind, "wall")
         rows[kind] = (wall, pages[kind] / wall, med(kind, "cpu"), med(kind, "max_rss_mb"))
     n_runs = sum(r.kind == "bare" for r in runs)
@@ -547,19 +617,36 @@ def print_table(runs: list[Run], costs: dict[str, Any], warm: dict[str, Any]) ->
         f"(robots.txt + {warm['listings']} listing pages + article pages; "
         f"{warm['errors']} answer 404)"
     )
-    print(f"{'':16}{'wall s':>10}{'pages/s':>10}{'CPU s':>10}{'peak RSS MB':>14}")
-    for kind, label in (("bare", "bare Scrapy"), ("newsbot", "newsbot")):
+    print(f"{'':22}{'wall s':>10}{'pages/s':>10}{'CPU s':>10}{'peak RSS MB':>14}")
+    labels = {"bare": "bare Scrapy", "newsbot": "newsbot", "pooled": f"newsbot, {pooled} wk"}
+    for kind in kinds:
         wall, rate, cpu, rss = rows[kind]
-        print(f"{label:16}{wall:10.2f}{rate:10.0f}{cpu:10.2f}{rss:14.0f}")
+        print(f"{labels[kind]:22}{wall:10.2f}{rate:10.0f}{cpu:10.2f}{rss:14.0f}")
     b, n = rows["bare"], rows["newsbot"]
-    print(
-        f"{'newsbot / bare':16}{n[0] / b[0]:10.2f}{n[1] / b[1]:10.2f}{n[2] / b[2]:10.2f}"
-        f"{n[3] / b[3]:14.2f}"
-    )
+    for kind in kinds[1:]:
+        x = rows[kind]
+        print(
+            f"{labels[kind] + ' / bare':22}{x[0] / b[0]:10.2f}{x[1] / b[1]:10.2f}"
+            f"{x[2] / b[2]:10.2f}{x[3] / b[3]:14.2f}"
+        )
+    if "pooled" in rows:
+        print(
+            "  (CPU counts the parse workers and the forkserver; peak RSS is the largest of "
+            "the crawl process and those it reaped)"
+        )
+    # On a shared machine wall time is noise: the rate each would reach if its busiest
+    # process had a core to itself (pages / that process's CPU time until its exit handlers),
+    # against bare Scrapy's.
+    bare_rate = pages["bare"] / med("bare", "own_cpu")
+    print("pages per CPU second of the crawl process (the rate on a core of its own):")
+    for kind in kinds:
+        rate = pages[kind] / med(kind, "own_cpu")
+        print(f"  {labels[kind]:20}{rate:10.0f} pages/s  {rate / bare_rate:5.2f}x bare")
     print("\nall runs (order as run):")
     for r in runs:
         print(
-            f"  {r.kind:8} wall {r.wall:6.2f} s  CPU {r.cpu:6.2f} s  RSS {r.max_rss_mb:5.0f} MB"
+            f"  {r.kind:8} wall {r.wall:6.2f} s  CPU {r.cpu:6.2f} s (own {r.own_cpu:5.2f})"
+            f"  RSS {r.max_rss_mb:5.0f} MB"
             f"  pages {r.pages}  exit {r.returncode}  server CPU {r.server_cpu:5.2f} s"
         )
 
@@ -587,6 +674,10 @@ def print_table(runs: list[Run], costs: dict[str, Any], warm: dict[str, Any]) ->
     print(f"  bare CPU / page           {b[2] / n_pages * 1000:7.2f} ms")
     print(f"  newsbot CPU / page        {n[2] / n_pages * 1000:7.2f} ms")
     print(f"  newsbot − bare CPU / page {(n[2] - b[2]) / n_pages * 1000:7.2f} ms")
+    if "pooled" in rows:
+        p = rows["pooled"]
+        print(f"  pooled CPU / page         {p[2] / n_pages * 1000:7.2f} ms  (workers included)")
+        print(f"  pooled − newsbot CPU/page {(p[2] - n[2]) / n_pages * 1000:7.2f} ms")
     explained = (total * costs["pages"] + costs["listing_ms"] * warm["listings"]) / n_pages
     print(f"  of which in-process above {explained:7.2f} ms  (spread over every fetched page)")
 
@@ -609,6 +700,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="also time newsbot variants: with the feed, at INFO, without pipelines",
     )
+    parser.add_argument(
+        "--parse-processes",
+        type=int,
+        default=0,
+        help="also time newsbot with NEWSBOT_PARSE_PROCESSES=N (article pages in N workers)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, CSV, DB)")
     parser.add_argument(
         "--corpus",
@@ -618,6 +715,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))  # tests.replica and newsbot, imported where used
+    if not become_subreaper():
+        print("  (not a subreaper: CPU of processes a crawl leaves behind is not counted)")
     tmp = Path(tempfile.mkdtemp(prefix="bench_crawl-"))
     try:
         bench_all(args, tmp)
@@ -639,7 +738,7 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
         f"({args.per_page} per page) in {site}"
     )
     with ReplicaServer(site, fail_once=()) as server:
-        bench = Bench(server, tmp, feed=args.feed)
+        bench = Bench(server, tmp, feed=args.feed, parse_processes=args.parse_processes)
         warm = bench.warm_up()
         summary = warm["summary"]
         print(
@@ -649,8 +748,9 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
             f"{summary.get('articles', {}).get('new', '?')} new articles"
         )
         runs: list[Run] = []
+        kinds = ["newsbot", "bare"] + (["pooled"] if args.parse_processes else [])
         for i in range(args.repeats):
-            order = ("newsbot", "bare") if i % 2 == 0 else ("bare", "newsbot")
+            order = kinds[i % len(kinds) :] + kinds[: i % len(kinds)]  # each kind first in turn
             for kind in order:
                 runs.append(bench.run(kind))
                 print(f"  run {len(runs)}: {kind:8} {runs[-1].wall:6.2f} s", flush=True)
@@ -659,7 +759,7 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
         if args.attribute:
             attribute(bench, args.repeats)
     costs = in_process_costs(site, args.calls, tmp)
-    print_table(runs, costs, warm)
+    print_table(runs, costs, warm, pooled=args.parse_processes)
     print_f1(Path(args.corpus))
 
 

@@ -53,6 +53,10 @@ DOWNLOADER_MIDDLEWARES = {
 # A robots.txt fetched this long ago (hours) is still used, not asked again (RFC 9309 §2.4:
 # at most 24); 0: ask every run.
 NEWSBOT_ROBOTS_MAX_AGE_HOURS = 24.0
+# When robots.txt is unreachable (5xx, 429, a timeout, no connection), a copy the store kept
+# from up to this many days ago gives the rules instead of none (RFC 9309 §2.4 allows a cached
+# copy past 24 h then); older, or 0: Scrapy's way (everything allowed).
+NEWSBOT_ROBOTS_STALE_DAYS = 7.0
 
 # --- pipelines: clean -> deduplicate -> store -------------------------------------------
 ITEM_PIPELINES = {
@@ -66,6 +70,15 @@ SQLITE_PATH = "data/newsbot.db"  # the store; empty: no SQLite, dedup within the
 # (benchmarks/bench_bands.py); the timer below still bounds what a killed run loses.
 SQLITE_BATCH_SIZE = 100
 SQLITE_FLUSH_SECONDS = 5.0  # a timer also commits a partial batch this often (0: no timer)
+
+# Article pages parsed in this many worker processes (newsbot.runtime.parse_pool), the crawl
+# fetching and storing meanwhile; 0: in the crawl's own process. 0 by default: a scheduled run
+# waits on DOWNLOAD_DELAY, not on the CPU, and several crawls share the server's cores; a
+# worker only adds CPU (the hand-over, its start) and memory there (README "Performance").
+NEWSBOT_PARSE_PROCESSES = 0
+# Seconds a page may take in a worker (queueing included) before its workers are killed and the
+# pages in flight are parsed again alone; a page that hangs alone too is counted as failed.
+NEWSBOT_PARSE_TIMEOUT = 30.0
 
 # --- unattended runs: lock, summary, health, log file -----------------------------------
 COMMANDS_MODULE = "newsbot.runtime.commands"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import csv
 import html
 import json
 import re
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -267,16 +269,27 @@ def test_a_page_without_a_date_takes_the_date_its_link_was_listed_with(tmp_path:
     )
     url = "https://uv-kurier.ru/2023/09/05/v-lyubline-otkryli-biblioteku"
     dated = Request(url, meta={"listed_date": "05 Сен 2023 в 12:57"})
-    (item,) = spider.parse_article(
-        HtmlResponse(url, body=html_page, encoding="utf-8", request=dated)
+    (item,) = asyncio.run(
+        items_of(
+            spider.parse_article(HtmlResponse(url, body=html_page, encoding="utf-8", request=dated))
+        )
     )
     assert item["published_at"] == "2023-09-05T12:57:00+03:00"
     assert crawler.stats.get_value("newsbot/article/date_from_listing") == 1
     undated = Request(url, meta={"listed_date": ""})
-    (item,) = spider.parse_article(
-        HtmlResponse(url, body=html_page, encoding="utf-8", request=undated)
+    (item,) = asyncio.run(
+        items_of(
+            spider.parse_article(
+                HtmlResponse(url, body=html_page, encoding="utf-8", request=undated)
+            )
+        )
     )
     assert item["published_at"] == ""
+
+
+async def items_of(callback: AsyncIterator[Any]) -> list[Any]:
+    """What an ``async`` callback yields (parse_article awaits the parse pool)."""
+    return [item async for item in callback]
 
 
 def without_sitemaps(root: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from newsbot.enrich import districts as d
 from newsbot.enrich.districts import DISTRICTS, find_districts, morph_analyzer
+from tests.conftest import run_python
 
 
 def test_districts_constant_in_the_documented_order() -> None:
@@ -217,13 +218,40 @@ def test_the_analyser_is_built_once() -> None:
     assert morph_analyzer() is morph_analyzer()
 
 
-def test_dictionary_paradigms_match_the_fallback_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pymorphy3 supplies the paradigms; the built-in table must agree so a broken install
-    degrades nothing (and a dictionary update that changes them is noticed here)."""
+def _dictionary_forms() -> tuple[dict[str, str], dict[str, str]]:
+    """The form tables as the pymorphy3 dictionary gives them: each noun's «Geox» paradigm,
+    each adjective's masculine singular forms (the ones that agree with «район»)."""
+    morph = morph_analyzer()
+    assert morph is not None
+    nouns: dict[str, str] = {}
+    for lemma, canonical in d._NOUN_LEMMAS.items():
+        parse = next(p for p in morph.parse(lemma) if p.normal_form == lemma and "Geox" in p.tag)
+        nouns.update(dict.fromkeys((f.word for f in parse.lexeme), canonical))
+    adjs: dict[str, str] = {}
+    for lemma, canonical in d._ADJ_LEMMAS.items():
+        parse = next(
+            p for p in morph.parse(lemma) if p.normal_form == lemma and p.tag.POS == "ADJF"
+        )
+        forms = (f.word for f in parse.lexeme if "masc" in f.tag and "sing" in f.tag)
+        adjs.update(dict.fromkeys(forms, canonical))
+    return nouns, adjs
+
+
+def test_the_form_tables_are_the_dictionary_paradigms() -> None:
+    """The tables hold pymorphy3's paradigms, so pages are read without loading it (and a
+    dictionary update that changes them is noticed here)."""
     nouns, adjs = d._forms()
-    monkeypatch.setattr(d, "morph_analyzer", lambda: None)
-    fallback_nouns, fallback_adjs = d._forms.__wrapped__()
-    assert fallback_nouns == nouns
-    assert fallback_adjs == adjs
+    dictionary_nouns, dictionary_adjs = _dictionary_forms()
+    assert nouns == dictionary_nouns
+    assert adjs == dictionary_adjs
     assert {"нижегородского", "рязанском", "южнопортовый"} <= set(adjs)
     assert "рязанская" not in adjs  # feminine forms never agree with «район»
+
+
+def test_finding_districts_does_not_load_pymorphy3() -> None:
+    code = (
+        "import sys\n"
+        "from newsbot.enrich.districts import find_districts\n"
+        "print(find_districts('В Люблине и Кузьминках'), 'pymorphy3' in sys.modules)\n"
+    )
+    assert run_python(code).strip() == "['Кузьминки', 'Люблино'] False"

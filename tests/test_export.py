@@ -13,6 +13,7 @@ import pytest
 
 from newsbot.analysis.export import (
     EXPORT_COLUMNS,
+    FORMULA_PREFIXES,
     ExportError,
     Filters,
     collect_stats,
@@ -329,3 +330,68 @@ def test_csv_writer_streams_in_chunks() -> None:
     assert write_csv(many(), out, ("url", "tags"), bom=False) == 2500
     lines = out.getvalue().decode().splitlines()
     assert lines[0] == "url,tags" and lines[-1] == '"u2499","a; b"' and len(lines) == 2501
+
+
+def _write_undecodable(path: Path, cells: int) -> None:
+    """What only another tool can store: a title and a tag whose bytes are not UTF-8."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    ids = [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id")][:cells]
+    for i in ids:
+        conn.execute(
+            "UPDATE articles SET title = CAST(x'd0bfd0ffd0' AS TEXT),"
+            " tags = CAST(x'5b22d0ff225d' AS TEXT) WHERE id = ?",
+            (i,),
+        )
+    conn.commit()
+    conn.close()
+
+
+def _read_back(target: Path, fmt: str) -> list[dict[str, Any]]:
+    if fmt == "csv":
+        with target.open(encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh))
+    if fmt == "jsonl":
+        return [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    return pq.read_table(target).to_pylist()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_text_that_is_not_utf8_is_exported_repaired_and_said(
+    db: Path, tmp_path: Path, fmt: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newsbot.analysis.cli import main
+
+    good = {r["url"]: r for r in stored(db)}
+    _write_undecodable(db, cells=1)
+    target = tmp_path / f"out.{fmt}"
+    assert main(["export", "--db", str(db), "-o", str(target)]) == 0
+    back = {r["url"]: r for r in _read_back(target, fmt)}
+    assert set(back) == set(good)  # no row lost
+    bad_url = article(1)["url"]
+    assert back[bad_url]["title"] == "п\ufffd\ufffd\ufffd"  # one U+FFFD for each bad byte
+    tags = back[bad_url]["tags"]
+    assert tags == ("\ufffd\ufffd" if fmt == "csv" else ["\ufffd\ufffd"])
+    for url, row in good.items():  # the other rows as the format writes them
+        if url != bad_url:
+            title = row["title"]
+            if fmt == "csv" and title.startswith(FORMULA_PREFIXES):
+                title = "'" + title
+            assert back[url]["title"] == title
+    said = [r.getMessage() for r in caplog.records if "not valid UTF-8" in r.getMessage()]
+    where = {"csv": "(row ", "jsonl": "(row ", "parquet": ", rows 1-4)"}[fmt]
+    assert said and all(where in m for m in said), said
+
+
+def test_many_cells_that_are_not_utf8_are_named_a_few_then_counted(
+    db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newsbot.analysis.bad_text import NAMED_REPAIRS
+    from newsbot.analysis.cli import main
+
+    _write_undecodable(db, cells=4)  # 8 cells: 4 titles, 4 tag lists
+    assert main(["export", "--db", str(db), "-o", str(tmp_path / "out.jsonl")]) == 0
+    said = [r.getMessage() for r in caplog.records if "not valid UTF-8" in r.getMessage()]
+    assert len(said) == NAMED_REPAIRS + 1
+    assert said[-1].startswith("8 stored text cells in all")

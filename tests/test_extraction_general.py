@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
 
 from newsbot.core.dates import MOSCOW
 from newsbot.extraction import extract_article
+from newsbot.extraction.dating import MODIFIED_WORDS
 from newsbot.extraction.document import element_in_furniture, make_selector
 from newsbot.extraction.junk import is_junk_paragraph
 
@@ -246,3 +248,39 @@ def test_english_read_more_link_lines_are_not_body_text() -> None:
     )
     text = extract_article(html, URL, fetched_at=FETCHED).fields["text"]
     assert [p.split(" ")[0] for p in text.split("\n\n")] == ["A0", "A1", "B0"]
+
+
+def test_every_character_the_update_pattern_takes_casefolds_to_its_letter() -> None:
+    """dating.py skips the «Обновлено …» scan when the casefolded text holds none of its words;
+    that is exact only while IGNORECASE takes no character that casefolds to something else."""
+    letters = sorted(set("".join(MODIFIED_WORDS)))
+    odd = []
+    for letter in letters:
+        rx = re.compile(re.escape(letter), re.IGNORECASE)
+        odd += [
+            hex(cp)
+            for cp in range(0x10000)
+            if rx.fullmatch(chr(cp)) and chr(cp).casefold() != letter
+        ]
+    assert odd == []
+
+
+@pytest.mark.parametrize(
+    ("line", "modified"),
+    [
+        ("ИЗМЕНЕНО: 10 марта 2026 в 09:00", "2026-03-10T09:00:00+03:00"),
+        ("Дата ОБНОВЛЕНИЯ: 09.03.2026 21:15", "2026-03-09T21:15:00+03:00"),
+        # U+1C82 and U+1C81, the rounded о and д: IGNORECASE reads them as «о» and «д»
+        ("Обн\u1c82влено 10 марта 2026 в 09:00", "2026-03-10T09:00:00+03:00"),
+        ("\u1c81ата обновления: 09.03.2026 21:15", "2026-03-09T21:15:00+03:00"),
+        ("Обнавлено 10 марта 2026 в 09:00", ""),  # not the word
+    ],
+)
+def test_the_update_line_is_read_in_any_letter_case(line: str, modified: str) -> None:
+    html = page(
+        f"<article><h1>Bridge to be rebuilt</h1><p>Опубликовано 09 Мар 2026 в 10:00</p>"
+        f"<p>{line}</p>{paragraphs(4)}</article>"
+    )
+    result = extract_article(html, URL, fetched_at=FETCHED)
+    assert result.fields["published_at"] == "2026-03-09T10:00:00+03:00"
+    assert result.fields["modified_at"] == modified

@@ -160,3 +160,12 @@ def test_a_listed_article_that_is_gone_is_not_a_failed_request() -> None:
     assert assess(stats, LIMITS, reason="finished").exit_code == EXIT_OK
     stats["newsbot/article/gone"] = 0
     assert assess(stats, LIMITS, reason="finished").exit_code == EXIT_ERROR_RATIO
+
+
+def test_a_page_that_broke_its_parse_worker_is_data_missing() -> None:
+    stats = healthy(**{"newsbot/parse_pool/failed": 1, "newsbot/article/skipped/parse_failed": 1})
+    health = judge(stats)
+    assert (health.exit_code, health.problems) == (
+        11,
+        ["1 article pages killed or hung their parse worker (URLs in the log)"],
+    )

@@ -193,3 +193,108 @@ def test_a_robots_txt_over_500_kib_is_obeyed_but_not_remembered(tmp_path: Path) 
             assert "'robotstxt/forbidden': 1" in result.log
             assert f"robots.txt of {site.base_url}: {len(big)} bytes, over 512000" in result.log
     assert robots_rows(db) == []
+
+
+def ago(**delta: float) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).replace(microsecond=0).isoformat()
+
+
+def test_an_unreachable_robots_txt_is_obeyed_from_a_copy_up_to_the_stale_bound(
+    tmp_path: Path,
+) -> None:
+    """RFC 9309 §2.4: robots.txt answering 503 (after the retries), a copy 3 days old gives
+    the rules; one 8 days old (NEWSBOT_ROBOTS_STALE_DAYS 7) does not, and the run goes on as
+    Scrapy does: the error page parsed as a robots.txt, so everything is allowed."""
+    paths = ["/2025/03/04/novost-0", "/2025/03/04/novost-1"]
+    routes = {
+        "/": Page(listing_html(paths)),
+        "/robots.txt": Page(
+            b"User-agent: *\nDisallow: /2025/03/04/novost-1\n",
+            headers={"Content-Type": "text/plain"},
+        ),
+    }
+    for i, path in enumerate(paths):
+        routes[path] = Page(article_html("", path, f"Новость {i}", body_text(i)))
+    db = tmp_path / "news.db"
+    with HostileSite(routes) as site:
+
+        def crawl() -> tuple[list[str], str]:
+            mark = len(site.requested())
+            result = run_crawl(site.base_url, tmp_path, "-a", "full=1", db_path=db)
+            assert result.returncode == 0, result.log[-3000:]
+            requested = site.requested()[mark:]
+            assert f"'downloader/request_count': {len(requested)}," in result.log
+            return sorted(requested), result.log
+
+        first, log = crawl()
+        assert first == ["/", paths[0], "/robots.txt"]
+        routes["/robots.txt"] = Page(b"<html>busy</html>", status=503)
+        kept = ago(days=3)
+        age_robots(db, kept)
+        stale, log = crawl()
+        assert stale == ["/", paths[0], *["/robots.txt"] * 4]  # 1 + RETRY_TIMES
+        assert "'robotstxt/forbidden': 1," in log
+        assert "'newsbot/robots/stale_copy': 1," in log
+        assert log.count("unreachable (HTTP 503): obeying the copy of") == 1
+        assert f"robots.txt of {site.base_url} unreachable (HTTP 503): obeying the copy of " in log
+        assert "(3.0 days old; NEWSBOT_ROBOTS_STALE_DAYS=7)" in log
+        [(_, status, _, fetched_at)] = robots_rows(db)
+        assert (status, fetched_at) == (200, kept)  # the copy is not renewed by a failure
+
+        age_robots(db, ago(days=8))
+        old, log = crawl()
+        assert old == ["/", *paths, *["/robots.txt"] * 4]
+        assert "robotstxt/forbidden" not in log
+        assert "newsbot/robots/stale_copy" not in log
+
+
+def test_a_robots_txt_that_times_out_is_obeyed_from_the_older_copy(tmp_path: Path) -> None:
+    paths = ["/2025/03/04/novost-0", "/2025/03/04/novost-1"]
+    routes = {"/": Page(listing_html(paths))}
+    for i, path in enumerate(paths):
+        routes[path] = Page(article_html("", path, f"Новость {i}", body_text(i)))
+    db = tmp_path / "news.db"
+    with HostileSite(routes) as site:
+        store = ArticleStore(db)
+        store.note_robots_txt(
+            site.base_url, 200, b"User-agent: *\nDisallow: /2025/03/04/novost-1\n", ago(days=2)
+        )
+        store.close()
+        routes["/robots.txt"] = Page(b"User-agent: *\nAllow: /\n", delay=3)
+        result = run_crawl(
+            site.base_url,
+            tmp_path,
+            db_path=db,
+            settings={"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1"},
+        )
+        requested = sorted(site.requested())
+    assert result.returncode == 0, result.log[-3000:]
+    assert requested == ["/", paths[0], "/robots.txt", "/robots.txt"]
+    assert f"'downloader/request_count': {len(requested)}," in result.log
+    assert "'robotstxt/forbidden': 1," in result.log
+    assert "unreachable (DownloadTimeoutError): obeying the copy of " in result.log
+    assert "'newsbot/robots/stale_copy': 1," in result.log
+
+
+def test_the_sitemaps_of_an_unreachable_robots_txt_come_from_the_older_copy(
+    tmp_path: Path,
+) -> None:
+    """discover=sitemap: the spider's own robots.txt request answers 503; the copy 2 days old
+    names the sitemap index (not the defaults) and gives Scrapy its rules: no second ask."""
+    db = tmp_path / "news.db"
+    with ReplicaServer(SITE_DIR, fail_once=()) as server:
+        first = run_crawl(server.base_url, tmp_path, *SITEMAP, db_path=db)
+        assert first.returncode == 0, first.log[-3000:]
+        age_robots(db, ago(days=2))
+        server.fail_once_more("/robots.txt")
+        mark = len(server.requests)
+        result = run_crawl(
+            server.base_url, tmp_path, *SITEMAP, db_path=db, settings={"RETRY_TIMES": "0"}
+        )
+        requested = server.paths_requested()[mark:]
+    assert result.returncode == 0, result.log[-3000:]
+    assert requested == ["/robots.txt", "/sitemap_index.xml"]
+    assert f"'downloader/request_count': {len(requested)}," in result.log
+    assert "'newsbot/robots/stale_copy': 1," in result.log
+    assert "'newsbot/sitemaps/unchanged': 1," in result.log
+    assert "newsbot/http_error" not in result.log  # answered by the copy: not a failure

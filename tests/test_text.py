@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import random
+import unicodedata
 
 import lxml.etree
 import lxml.html
@@ -582,3 +583,34 @@ def test_hash_is_stable_across_markup_and_whitespace_variations() -> None:
 )
 def test_hash_changes_when_the_text_changes(changed: str) -> None:
     assert content_hash(changed) != content_hash(BODY)
+
+
+def test_clean_text_is_idempotent_on_every_code_point() -> None:
+    """The row's derived fields (districts, hash) read the cleaned text without cleaning it
+    again; that is only right if cleaning cleaned text changes nothing, for any character."""
+    changed = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or (
+            # Past the BMP only what the rules or NFC touch: formats, marks, spaces, composites.
+            cp > 0xFFFF
+            and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
+            and not unicodedata.decomposition(c)
+        ):
+            continue
+        for raw in (f"x \n{c}\r\n\ny", f"a{c}\u0301 b"):
+            once, inline = clean_text(raw), clean_inline(raw)
+            if clean_text(once) != once or clean_text(inline) != inline:
+                changed.append(hex(cp))
+                break
+    assert changed == []
+
+
+def test_content_hash_of_cleaned_text_is_the_hash() -> None:
+    raw = "Первый\u00a0абзац\r\n\r\nВторой\u2029третий \u200b ё\x00"
+    cleaned = clean_text(raw)
+    assert content_hash(cleaned, cleaned=True) == content_hash(raw) == content_hash(cleaned)
+    assert (
+        content_hash(cleaned, cleaned=True)
+        == hashlib.sha256("первый абзац второй третий е".encode()).hexdigest()
+    )

@@ -175,19 +175,23 @@ def fold_key(text: str) -> str:
     return fold_yo(text.casefold())
 
 
-def _hash_normal_form(text: str) -> str:
-    s = clean_text(text)
+def _hash_normal_form(text: str, cleaned: bool) -> str:
+    s = text if cleaned else clean_text(text)
     if not s:
         return ""
     # Paragraph and line breaks vary with markup (<br> vs <p>), so they collapse to one space.
     return fold_key(" ".join(s.split()))
 
 
-def content_hash(text: str | None) -> str:
-    """sha256 hex of the normalised text: the dedup key across URLs; "" for empty text."""
+def content_hash(text: str | None, *, cleaned: bool = False) -> str:
+    """sha256 hex of the normalised text: the dedup key across URLs; "" for empty text.
+
+    ``cleaned``: the text is ``clean_text``'s output already (the row's), so it is not cleaned
+    again; ``clean_text`` is idempotent, so the hash is the same (tests/test_text.py).
+    """
     if not text:
         return ""
-    norm = _hash_normal_form(str(text))
+    norm = _hash_normal_form(str(text), cleaned)
     if not norm:
         return ""
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()

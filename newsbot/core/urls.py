@@ -90,8 +90,11 @@ def clean_url(url: str | None, base: str | None = None) -> str:
     return urlunsplit((scheme, host, path, query, ""))
 
 
+@lru_cache(maxsize=_URL_CACHE)
 def url_key(url: str) -> str:
-    """Dedup key: the clean URL with ``/slug`` and ``/slug/`` treated as one page."""
+    """Dedup key: the clean URL with ``/slug`` and ``/slug/`` treated as one page.
+
+    Remembered like ``clean_url``: a listing page asks for the key of each link many times."""
     cleaned = clean_url(url)
     parts = urlsplit(cleaned)
     path = parts.path.rstrip("/") or "/"

@@ -4,8 +4,8 @@ Analysts filter the dataset by district, so a district is reported only when the
 district itself, in any grammatical case; things merely named after it are not. The rules:
 
 * Noun names (Выхино-Жулебино, Капотня, Кузьминки, Лефортово, Люблино, Марьино, Некрасовка,
-  Печатники, Текстильщики) count in every case form of their paradigm, which comes from the
-  pymorphy3 dictionary (each is there as a geographical name, «Geox»): «в Люблине», «Люблино»,
+  Печатники, Текстильщики) count in every case form of their paradigm, as the pymorphy3
+  dictionary gives it (each is there as a geographical name, «Geox»): «в Люблине», «Люблино»,
   «Марьина», «в Кузьминках», «Кузьминок», «Капотне», «Лефортове», «Текстильщиках». The
   indeclinable use («в Марьино») is the nominative form and counts too.
 * «Выхино» or «Жулебино» alone, or any case of either half («в Выхине»), counts as
@@ -79,9 +79,10 @@ _ADJ_LEMMAS: dict[str, str] = {
 # Names that are also the plural of a trade (see the module docstring).
 _HOMONYMS = frozenset({"Печатники", "Текстильщики"})
 
-# Used when pymorphy3 cannot be loaded: the same paradigms as its dictionary gives (checked by
-# tests/test_districts.py), so a broken install degrades nothing.
-_FALLBACK_NOUN_FORMS: dict[str, str] = {
+# Every case form of each name, as the pymorphy3 dictionary gives its paradigm (the «Geox»
+# noun; the masculine singular adjective, which agrees with «район»); tests/test_districts.py
+# derives them from the dictionary and compares, so a dictionary update is noticed.
+_NOUN_FORMS: dict[str, str] = {
     "выхино": "выхино выхина выхину выхином выхине",
     "жулебино": "жулебино жулебина жулебину жулебином жулебине",
     "капотня": "капотня капотни капотне капотню капотней",
@@ -93,7 +94,7 @@ _FALLBACK_NOUN_FORMS: dict[str, str] = {
     "печатники": "печатники печатников печатникам печатниками печатниках",
     "текстильщики": "текстильщики текстильщиков текстильщикам текстильщиками текстильщиках",
 }
-_FALLBACK_ADJ_FORMS: dict[str, str] = {
+_ADJ_FORMS: dict[str, str] = {
     "нижегородский": "нижегородский нижегородского нижегородскому нижегородским нижегородском",
     "рязанский": "рязанский рязанского рязанскому рязанским рязанском",
     "южнопортовый": "южнопортовый южнопортового южнопортовому южнопортовым южнопортовом",
@@ -152,42 +153,25 @@ def morph_analyzer() -> Any:
                 "~5x more CPU; install pymorphy3[fast]"
             )
         return pymorphy3.MorphAnalyzer()
-    except Exception:  # missing package or dictionary: fall back to the explicit table
-        logger.warning("pymorphy3 unavailable; using the built-in district forms", exc_info=True)
+    except Exception:  # missing package or dictionary: the callers do without
+        logger.warning("pymorphy3 unavailable", exc_info=True)
         return None
 
 
 @cache
 def _forms() -> tuple[dict[str, str], dict[str, str]]:
-    """Lowercase word form -> canonical district, for nouns and for adjectives."""
-    morph = morph_analyzer()
-    nouns: dict[str, str] = {}
-    adjs: dict[str, str] = {}
-    for lemma, canonical in _NOUN_LEMMAS.items():
-        forms: set[str] = set()
-        if morph is not None:
-            for parse in morph.parse(lemma):
-                if parse.normal_form == lemma and "Geox" in parse.tag:
-                    forms.update(f.word for f in parse.lexeme)
-                    break
-        if not forms:
-            forms.update(_FALLBACK_NOUN_FORMS[lemma].split())
-        for form in forms:
-            nouns[form] = canonical
-    for lemma, canonical in _ADJ_LEMMAS.items():
-        forms = set()
-        if morph is not None:
-            for parse in morph.parse(lemma):
-                if parse.normal_form == lemma and parse.tag.POS == "ADJF":
-                    # Only the forms that agree with «район» (masculine singular).
-                    forms.update(
-                        f.word for f in parse.lexeme if "masc" in f.tag and "sing" in f.tag
-                    )
-                    break
-        if not forms:
-            forms.update(_FALLBACK_ADJ_FORMS[lemma].split())
-        for form in forms:
-            adjs[form] = canonical
+    """Lowercase word form -> canonical district, for nouns and for adjectives.
+
+    From the tables above, which hold the pymorphy3 dictionary's paradigms (tests/test_districts.py
+    derives them from the dictionary and compares): reading a page never loads pymorphy3, whose
+    dictionary costs 0.1-0.2 s of CPU a process (the store loads it for its own lemmas).
+    """
+    nouns = {
+        form: _NOUN_LEMMAS[lemma] for lemma, forms in _NOUN_FORMS.items() for form in forms.split()
+    }
+    adjs = {
+        form: _ADJ_LEMMAS[lemma] for lemma, forms in _ADJ_FORMS.items() for form in forms.split()
+    }
     return nouns, adjs
 
 
@@ -285,14 +269,18 @@ def _candidates(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def find_districts(*texts: str | None) -> list[str]:
-    """Canonical names of the districts the texts mention, in DISTRICTS order, each once."""
+def find_districts(*texts: str | None, cleaned: bool = False) -> list[str]:
+    """Canonical names of the districts the texts mention, in DISTRICTS order, each once.
+
+    ``cleaned``: the texts are the row's, normalised already (``clean_inline``/``clean_text``,
+    which ``clean_text`` leaves as they are), so they are not normalised again.
+    """
     nouns, adjs = _forms()
     found: set[str] = set()
     for raw in texts:
         if not raw or not isinstance(raw, str):
             continue
-        text = clean_text(raw)
+        text = raw if cleaned else clean_text(raw)
         for start, end, word in _candidates(text):
             if not _is_capitalised(word):
                 continue

@@ -11,7 +11,7 @@ from parsel import Selector
 
 from newsbot.core.dates import parse_date
 from newsbot.core.text import clean_inline
-from newsbot.extraction.document import element_in_furniture, in_furniture
+from newsbot.extraction.document import BODY, element_in_furniture, in_furniture
 from newsbot.extraction.elements import select
 from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
@@ -121,13 +121,13 @@ def _link_chars(el: Any) -> int:
 def _dense_body(sel: Selector) -> Body | None:
     """The block with the most paragraph text of its own, plus its sibling blocks that also
     carry real paragraphs (a body split by an ad or an embed); furniture never counts."""
-    body = sel.xpath("//body")
+    body = BODY(sel.root)
     if not body:
         return None
     scores: dict[Any, int] = {}
     best: Any = None
     best_score = 0
-    for el in body[0].root.iter():
+    for el in body[0].iter():
         if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in _NOT_BLOCKS:
             continue
         score = _own_text_length(el)
@@ -169,12 +169,12 @@ def article_scope(sel: Selector, body: Body | None) -> Selector:
         return sel
     node = body.node
     for _ in range(4):
-        if node.xpath(".//h1"):
+        if next(node.root.iterdescendants("h1"), None) is not None:
             return node
-        parent = node.xpath("..")
-        if not parent or parent[0].root.tag in ("body", "html"):
+        parent = node.root.getparent()
+        if parent is None or parent.tag in ("body", "html"):
             break
-        node = parent[0]
+        node = Selector(root=parent, type="html")
     return node
 
 

@@ -27,6 +27,11 @@ _MODIFIED_DATE = re.compile(
     r"(?:Обновлено|Изменено|Дата обновления)\s*:?\s*(?P<date>[^|\n]{4,60}?)\s*(?:\||$)",
     re.IGNORECASE | re.MULTILINE,
 )
+#: The words one of which _MODIFIED_DATE needs, casefolded. Every character IGNORECASE takes
+#: for one of their letters casefolds to that letter (tests/test_extraction_general.py), so a
+#: page whose casefolded text holds none has no update line, and is spared the scan (~75 µs on
+#: the replica's pages, which mostly have none).
+MODIFIED_WORDS = ("обновлено", "изменено", "дата обновления")
 
 #: What makes a short line worth offering to the date parser: a year, a month name, a time, or
 #: a relative word. Year-less and relative bylines («Сегодня в 10:15», «12 сентября в 10:00»,
@@ -162,6 +167,14 @@ def _first(now: datetime, *candidates: tuple[str, str]) -> tuple[datetime | None
     return None, "", ""
 
 
+def _modified_line(text: str) -> str:
+    """The date of an «Обновлено …» line, if the page has one."""
+    folded = text.casefold()
+    if not any(word in folded for word in MODIFIED_WORDS):
+        return ""
+    return first_match(_MODIFIED_DATE, text, "date")
+
+
 def read_dates(
     sel: Selector,
     meta: PageMetadata,
@@ -205,7 +218,7 @@ def read_dates(
         (as_text(art.get("dateModified")), "jsonld"),
         (meta.first("article:modified_time", "og:updated_time", "datemodified"), "meta"),
         (_time_datetime(sel, "modified"), "time"),
-        (first_match(_MODIFIED_DATE, text, "date"), "byline"),
+        (_modified_line(text), "byline"),
     )
     if modified is not None and published is not None and modified < published:
         modified, modified_from = None, ""  # an "update" before publication is a theme bug

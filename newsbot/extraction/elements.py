@@ -63,26 +63,32 @@ class ElementIndex:
         self.by_raw_id: dict[str, list[Any]] = defaultdict(list)
         self.by_attr: dict[tuple[str, str], list[Any]] = defaultdict(list)
         position = self.position
+        by_tag, by_class, by_attr = self.by_tag, self.by_class, self.by_attr
+        by_raw_class, by_raw_id = self.by_raw_class, self.by_raw_id
         for i, el in enumerate(root.iter()):
             position[el] = i
             tag = el.tag
-            if not isinstance(tag, str):  # comments, processing instructions
+            if tag.__class__ is not str:  # comments, processing instructions
                 continue
-            self.by_tag[tag].append(el)
-            cls = el.get("class")
-            if cls:
-                self.by_raw_class[cls].append(el)
-                # Printable means no whitespace but the ASCII space: split on spaces then.
-                tokens = cls.split(" ") if cls.isprintable() else _tokens(cls)
-                for token in set(tokens) - {""}:
-                    self.by_class[token].append(el)
-            ident = el.get("id")
-            if ident:
-                self.by_raw_id[ident].append(el)
-            for name in _INDEXED_ATTRS:
-                value = el.get(name)
-                if value is not None:
-                    self.by_attr[(name, value)].append(el)
+            by_tag[tag].append(el)
+            # One C call for all attributes (most elements have none or one), not four gets.
+            for name, value in el.items():
+                if name == "class":
+                    if value:
+                        by_raw_class[value].append(el)
+                        # Printable means no whitespace but the ASCII space: split on spaces.
+                        printable = value.isprintable()
+                        if printable and " " not in value:  # one token, the common case
+                            by_class[value].append(el)
+                            continue
+                        tokens = value.split(" ") if printable else _tokens(value)
+                        for token in set(tokens) - {""}:
+                            by_class[token].append(el)
+                elif name == "id":
+                    if value:
+                        by_raw_id[value].append(el)
+                elif name in _INDEXED_ATTRS:
+                    by_attr[(name, value)].append(el)
         body = self.by_tag.get("body")
         self._body_range = self._subtree_range(body[0]) if body else (0, -1)
 

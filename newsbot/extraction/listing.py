@@ -6,13 +6,15 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url, same_site, url_key
-from newsbot.extraction.document import in_furniture, make_selector
+from newsbot.extraction.document import element_in_furniture, make_selector
 
 logger = logging.getLogger(__name__)
 
@@ -40,22 +42,27 @@ class Listing:
     structural: bool = False  # entries found by page structure, not by the profile's URL shape
 
 
-def _entry_date(link: Selector, article_links: Callable[[Selector], int]) -> str:
+_HREFS = etree.XPath(".//a/@href", smart_strings=False)
+_TIME_STAMPS = etree.XPath(".//time/@datetime", smart_strings=False)
+_TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+
+
+def _entry_date(link: Any, article_links: Callable[[Any], int]) -> str:
     """The date printed in the link's own entry: the largest ancestor holding only this article."""
     node = link
     date = ""
     for _ in range(6):
-        parent = node.xpath("..")
-        if not parent or parent[0].root.tag in ("body", "html"):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
             break
-        node = parent[0]
+        node = parent
         if article_links(node) > 1:
             break
-        stamp = node.xpath(".//time/@datetime").get()
-        if stamp:
-            return stamp.strip()
+        stamps = _TIME_STAMPS(node)
+        if stamps and stamps[0]:
+            return str(stamps[0]).strip()
         if not date:
-            for piece in node.xpath(".//text()[not(ancestor::a)]").getall():
+            for piece in _TEXT_OUTSIDE_LINKS(node):
                 piece = clean_inline(piece)
                 if len(piece) <= 80 and _DATE_HINT.search(piece):
                     date = piece
@@ -85,28 +92,44 @@ def _page_number(url: str) -> int | None:
     return None
 
 
-def _next_page(sel: Selector, base: str) -> str:
-    """``rel=next``, WordPress ``a.next.page-numbers``, an «Следующая»/«»» link, else the link
-    to page N+1 (``/page/N+1/`` or ``?page=N+1``)."""
+#: Compiled once (lxml compiles a string XPath on every call); results are lxml elements and
+#: plain strings, without a parsel Selector around each.
+_NEXT_LINKS = tuple(
+    etree.XPath(xp, smart_strings=False)
     for xp in (
         "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
         "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
         "//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')"
         " and contains(concat(' ', normalize-space(@class), ' '), ' page-numbers ')]/@href",
         "//*[contains(@class,'nav-previous')]//a/@href",
-    ):
-        href = sel.xpath(xp).get()
-        if href:
-            return clean_url(href, base)
+    )
+)
+_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_COMPILED: dict[str, etree.XPath] = {}
+
+
+def _xpath(query: str) -> etree.XPath:
+    if query not in _COMPILED:
+        _COMPILED[query] = etree.XPath(query, smart_strings=False)
+    return _COMPILED[query]
+
+
+def _next_page(sel: Selector, base: str) -> str:
+    """``rel=next``, WordPress ``a.next.page-numbers``, an «Следующая»/«»» link, else the link
+    to page N+1 (``/page/N+1/`` or ``?page=N+1``)."""
+    for xp in _NEXT_LINKS:
+        found = xp(sel.root)
+        if found and found[0]:
+            return clean_url(found[0], base)
     current = _page_number(base) or 1
     by_text = ""
-    for a in sel.xpath("//a[@href]"):
-        url = clean_url(a.root.get("href") or "", base)
+    for a in _xpath("//a[@href]")(sel.root):
+        url = clean_url(a.get("href") or "", base)
         if not url or not same_site(url, base) or url_key(url) == url_key(base):
             continue
         if _page_number(url) == current + 1:
             return url
-        label = clean_inline(" ".join(a.xpath(".//text()").getall()) or a.root.get("title", ""))
+        label = clean_inline(" ".join(_TEXTS(a)) or a.get("title", ""))
         if not by_text and _NEXT_TEXT.match(label):
             by_text = url
     return by_text
@@ -138,6 +161,8 @@ def extract_listing(
     except Exception:
         logger.exception("unparseable listing %s", url)
         return Listing()
+    if not isinstance(sel.root, etree._Element):  # a text or JSON selector: no links
+        return Listing()
     listing = Listing(next_url=_next_page(sel, url))
     entries = _collect(sel, url, "//a[@href]", is_article_url)
     if not [e for e in entries if not e.in_furniture] and is_excluded_url is not None:
@@ -165,23 +190,29 @@ def extract_listing(
 def _collect(
     sel: Selector, url: str, links_xpath: str, accept: Callable[[str], bool]
 ) -> list[ListingEntry]:
+    verdicts: dict[str, bool] = {}  # href -> is an article link: each entry's ancestors ask again
+
     def is_article(href: str) -> bool:
-        target = clean_url(href, url)
-        return bool(target) and same_site(target, url) and accept(target)
+        verdict = verdicts.get(href)
+        if verdict is None:
+            target = clean_url(href, url)
+            verdict = verdicts[href] = bool(target) and same_site(target, url) and accept(target)
+        return verdict
 
-    counts: dict[str, int] = {}
+    # Keyed by the element: the dict keeps its proxy alive, so lxml hands out that same proxy
+    # for the node (a bare id() could be reused once a proxy is gone).
+    counts: dict[Any, int] = {}
 
-    def article_links(node: Selector) -> int:
-        key = node.root.getroottree().getpath(node.root)  # id() of lxml proxies is reused
+    def article_links(key: Any) -> int:
         if key not in counts:
-            hrefs = node.xpath(".//a/@href").getall()
+            hrefs = _HREFS(key)
             counts[key] = len({url_key(clean_url(h, url)) for h in hrefs if is_article(h)})
         return counts[key]
 
     entries: list[ListingEntry] = []
     seen: set[str] = set()
-    for a in sel.xpath(links_xpath):
-        href = a.root.get("href") or ""
+    for a in _xpath(links_xpath)(sel.root):
+        href = a.get("href") or ""
         if not is_article(href):
             continue
         target = clean_url(href, url)
@@ -193,7 +224,7 @@ def _collect(
             ListingEntry(
                 url=target,
                 date_text=_entry_date(a, article_links),
-                in_furniture=in_furniture(a),
+                in_furniture=element_in_furniture(a),
             )
         )
     return entries

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
+from lxml import etree
 from parsel import Selector
 
 from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url
-from newsbot.extraction.document import SCAN_LIMIT, in_furniture, text_of
+from newsbot.extraction.document import SCAN_LIMIT, element_text, in_furniture, text_of
 from newsbot.extraction.elements import select
 from newsbot.extraction.metadata import PageMetadata, as_url
 
@@ -53,7 +54,7 @@ def read_caption(sel: Selector, scope: Selector) -> str:
     # reads «… Фото: …», in the article's own block.
     candidates = scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//*[not(*)]")
     for node in candidates[:SCAN_LIMIT]:  # captions sit near the top; bound huge pages
-        raw = node.root.text_content() if hasattr(node.root, "text_content") else ""
+        raw = element_text(node.root) if isinstance(node.root, etree._Element) else ""
         if not raw or len(raw) > 600:
             continue
         value = clean_inline(raw)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 logger = logging.getLogger(__name__)
@@ -95,12 +96,15 @@ def _walk(data: Any) -> list[dict[str, Any]]:
     return out
 
 
+_JSONLD_SCRIPTS = etree.XPath('//script[@type="application/ld+json"]')
+
+
 def read_jsonld(sel: Selector) -> list[dict[str, Any]]:
     """All JSON-LD nodes; a broken script is skipped (logged at debug), never fatal."""
     nodes: list[dict[str, Any]] = []
-    for script in sel.xpath('//script[@type="application/ld+json"]'):
+    for script in _JSONLD_SCRIPTS(sel.root):
         try:
-            items = _jsonld_items(script.root)
+            items = _jsonld_items(script)
         except Exception as exc:  # whatever json/jstyleson raise
             logger.debug("unreadable JSON-LD block skipped: %s", exc)
             continue
@@ -117,13 +121,18 @@ def _resolve(node: Any, by_id: dict[str, dict[str, Any]]) -> Any:
     return node
 
 
+_META_WITH_CONTENT = etree.XPath("//meta[@content]")
+_LINK_WITH_HREF = etree.XPath("//link[@href]")
+
+
 def read_metadata(sel: Selector) -> PageMetadata:
     nodes = read_jsonld(sel)
     by_id = {str(n["@id"]): n for n in nodes if "@id" in n and len(n) > 1}
     meta = PageMetadata()
-    for node in nodes:
-        meta.jsonld_types |= _types(node)
-    articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
+    types = [_types(node) for node in nodes]
+    for node_types in types:
+        meta.jsonld_types |= node_types
+    articles = [n for n, node_types in zip(nodes, types, strict=True) if node_types & ARTICLE_TYPES]
     if articles:
         # The richest node wins: Yoast puts a thin Article beside a WebPage in one @graph.
         best = max(articles, key=len)
@@ -133,13 +142,14 @@ def read_metadata(sel: Selector) -> PageMetadata:
                 if "author" in other:
                     meta.article["author"] = _resolve(other["author"], by_id)
                     break
-    for m in sel.xpath("//meta[@content]"):
-        key = m.attrib.get("property") or m.attrib.get("name") or m.attrib.get("itemprop")
+    # Compiled XPaths over the lxml tree: no Selector and no attribute dict per element.
+    for m in _META_WITH_CONTENT(sel.root):
+        key = m.get("property") or m.get("name") or m.get("itemprop")
         if key:
-            meta.meta.setdefault(key.strip().lower(), []).append(m.attrib["content"])
-    for link in sel.xpath("//link[@href]"):
-        if "canonical" in link.attrib.get("rel", "").lower().split():
-            meta.canonical = link.attrib["href"].strip()
+            meta.meta.setdefault(key.strip().lower(), []).append(m.get("content"))
+    for link in _LINK_WITH_HREF(sel.root):
+        if "canonical" in link.get("rel", "").lower().split():
+            meta.canonical = link.get("href").strip()
             break
     return meta
 

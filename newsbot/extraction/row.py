@@ -40,9 +40,10 @@ def final_row(values: dict[str, Any], scraped_at: str = "") -> dict[str, Any]:
             if value and value not in items:
                 items.append(value)
         out[name] = items
-    out["districts"] = find_districts(out["title"], out["lead"], out["text"])
+    # title, lead and text are final already: the derived fields do not normalise them again.
+    out["districts"] = find_districts(out["title"], out["lead"], out["text"], cleaned=True)
     out["word_count"] = word_count(out["text"])
-    out["content_hash"] = content_hash(out["text"])
+    out["content_hash"] = content_hash(out["text"], cleaned=True)
     out["scraped_at"] = scraped_at or values.get("scraped_at") or ""
     return {name: out[name] for name in FIELDS}
 

@@ -18,7 +18,7 @@ statuses:
 10    a bound ended the walk or the run (``NEWSBOT_MAX_LISTING_PAGES``,
       ``CLOSESPIDER_PAGECOUNT``, ``CLOSESPIDER_TIMEOUT``): a trap, or a bound set too low
 11    data may be missing: a feed or sitemap was truncated or refused, or an article could not
-      be stored (each logged with its URL)
+      be stored or parsed (a page that kills or hangs its parse worker; each logged with its URL)
 12    rendering was on and every render failed (Splash down or timing out, browser broken)
 ====  ======================================================================================
 
@@ -233,6 +233,12 @@ def _judge_bounds_and_losses(
     failed = int(stats.get(keys.STORE_FAILED, 0))
     if failed:
         health.fail(EXIT_INCOMPLETE, f"{failed} articles could not be stored (URLs in the log)")
+    unparsed = int(stats.get(keys.PARSE_POOL_FAILED, 0))
+    if unparsed:
+        health.fail(
+            EXIT_INCOMPLETE,
+            f"{unparsed} article pages killed or hung their parse worker (URLs in the log)",
+        )
     if reason in STOPPED_REASONS:
         health.cut_short(EXIT_STOPPED, "stopped by a signal (SIGTERM/SIGINT) before the end")
     if reason == STORE_FAILED_REASON or store_failed:

@@ -169,6 +169,12 @@ class _NoTraceback(logging.Filter):
         return True
 
 
+def unreachable(status: int) -> bool:
+    """A robots.txt answer that means the file could not be had (RFC 9309 §2.3.1.3: a server
+    error; and a 429, rate limited), not that the site has none."""
+    return status >= 500 or status == 429
+
+
 def says_rules(status: int) -> bool:
     """A robots.txt answer that says something about the rules: a file (2xx), or none (4xx,
     allow all, as Scrapy reads it). Not a 429 (rate limited), a 3xx left over, a 5xx."""
@@ -187,6 +193,11 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
     to the store as it arrives (a killed run keeps it), and when the spider opens, the store's
     copies younger than the max age are put on the ``Run`` before any request. No request is
     answered from memory, so Scrapy's ``downloader/`` counts stay the requests the site got.
+
+    When robots.txt is unreachable (``unreachable``, or a network failure after the retries),
+    Scrapy allows everything (it parses the error page as a robots.txt, or has no parser).
+    RFC 9309 §2.4 lets a crawler keep a cached copy past its max age then: a store copy of up
+    to ``NEWSBOT_ROBOTS_STALE_DAYS`` gives the rules and the ``Sitemap:`` lines instead.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -194,6 +205,12 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
         self.run = Run.of(crawler)
         self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
         self.max_age_hours = crawler.settings.getfloat("NEWSBOT_ROBOTS_MAX_AGE_HOURS")
+        self.stale_days = crawler.settings.getfloat("NEWSBOT_ROBOTS_STALE_DAYS")
+        #: origin -> (status, body, fetched_at) of store copies past the max age but within
+        #: the stale bound: used only if this run cannot reach that robots.txt
+        self.stale: dict[str, tuple[int, bytes, str]] = {}
+        #: origins whose rules this run took from such a copy
+        self.stale_used: set[str] = set()
         #: netloc -> rules built from a robots.txt the spider fetched itself or the store kept
         self.shared: dict[str, RobotParser] = {}
         #: netlocs whose rules Scrapy's own robots.txt request gives (asked, or being asked)
@@ -219,13 +236,17 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
 
     def spider_opened(self, spider: Spider) -> None:
         """The store's robots.txt copies younger than the max age (those of the spider's site)
-        go on the ``Run``: the spider opens after this, so nothing has been requested yet."""
-        if self.max_age_hours <= 0:
-            return  # 0: ask every run
+        go on the ``Run``: the spider opens after this, so nothing has been requested yet.
+        Older ones within the stale bound are kept aside, for a robots.txt that fails."""
         now = datetime.now(UTC)
-        since = (now - timedelta(hours=self.max_age_hours)).replace(microsecond=0).isoformat()
+        fresh = now - timedelta(hours=self.max_age_hours) if self.max_age_hours > 0 else None
+        stale = now - timedelta(days=self.stale_days) if self.stale_days > 0 else None
+        oldest = min((t for t in (fresh, stale) if t is not None), default=None)
+        if oldest is None:
+            return  # 0 and 0: ask every run, and nothing to fall back on
         try:
             store = self.run.store()
+            since = oldest.replace(microsecond=0).isoformat()
             kept = store.robots_txt_since(since) if store is not None else []
         except (sqlite3.Error, OSError) as exc:
             logger.warning("robots.txt: the remembered copies cannot be read (%s): asking", exc)
@@ -233,6 +254,9 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
         home = str(getattr(spider, "start_url", "") or "")
         for origin, status, body, fetched_at in kept:
             if home and not same_site(origin, home):
+                continue
+            if fresh is None or datetime.fromisoformat(fetched_at) < fresh:
+                self.stale[origin] = (status, body, fetched_at)
                 continue
             self.run.robots_txt[origin] = (status, body)
             self.remembered.add(origin)
@@ -246,39 +270,87 @@ class RobotsTxtOnceMiddleware(RobotsTxtMiddleware):
         netloc = url.netloc
         if netloc in self.shared:
             return self.shared[netloc]
-        if netloc in self.by_scrapy:
-            return await super().robot_parser(request)
         origin = f"{url.scheme}://{netloc}"
-        known = self.run.robots_txt.get(origin)
-        if known is not None and known[0] < 500:
-            parser: RobotParser = build_from_crawler(self.parser_class, self.crawler, known[1])
-            self.shared[netloc] = parser
-            if origin in self.remembered:
-                logger.debug("robots.txt of %s: the rules come from the store's copy", netloc)
-            else:
-                if self.crawler.stats is not None:
-                    self.crawler.stats.inc_value(keys.ROBOTS_SHARED)
-                logger.debug("robots.txt of %s: the rules come from the spider's request", netloc)
-            await self.crawler.signals.send_catch_log_async(
-                signal=signals.robots_parsed, robotparser=parser, request=request
-            )
+        if netloc not in self.by_scrapy:
+            known = self.run.robots_txt.get(origin)
+            if known is not None and known[0] < 500:
+                return await self._share(netloc, origin, request)
+            self.by_scrapy.add(netloc)
+        parser = await super().robot_parser(request)
+        if origin not in self.stale_used:
             return parser
-        self.by_scrapy.add(netloc)
-        return await super().robot_parser(request)
+        # Scrapy's robots.txt request failed: its "no rules" give way to the older copy's.
+        shared = self.shared.get(netloc)
+        return shared if shared is not None else await self._share(netloc, origin, request)
+
+    async def _share(self, netloc: str, origin: str, request: Request) -> RobotParser:
+        """Rules built once from the run's copy of ``origin``'s robots.txt, for every request."""
+        body = self.run.robots_txt[origin][1]
+        parser: RobotParser = build_from_crawler(self.parser_class, self.crawler, body)
+        self.shared[netloc] = parser
+        if origin in self.remembered:
+            logger.debug("robots.txt of %s: the rules come from the store's copy", netloc)
+        elif origin in self.stale_used:
+            logger.debug("robots.txt of %s: the rules come from the store's older copy", netloc)
+        else:
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value(keys.ROBOTS_SHARED)
+            logger.debug("robots.txt of %s: the rules come from the spider's request", netloc)
+        await self.crawler.signals.send_catch_log_async(
+            signal=signals.robots_parsed, robotparser=parser, request=request
+        )
+        return parser
 
     def process_response(self, request: Request, response: Response) -> Response:
         """Keep this run's robots.txt answer (after retries and decompression), and in the
         store when it says something about the rules."""
+        origins = self._robots_origins(request)
+        if unreachable(response.status):
+            for origin in origins:
+                self._use_stale(origin, f"HTTP {response.status}")
         if response.status >= 500:
             return response  # says nothing about the rules; asked again when needed
-        asked = [*request.meta.get("redirect_urls", ())[:1], request.url]  # before a redirect
-        for origin in {robots_origin(url) for url in asked} - {""}:
+        for origin in origins:
             if origin in self.run.robots_txt:
                 continue
             self.run.robots_txt[origin] = (response.status, response.body)
             if says_rules(response.status):
                 self._remember(origin, response.status, response.body)
         return response
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        """robots.txt could not be fetched at all (a timeout, no connection), retries spent."""
+        if not isinstance(exception, IgnoreRequest):
+            for origin in self._robots_origins(request):
+                self._use_stale(origin, type(exception).__name__)
+
+    @staticmethod
+    def _robots_origins(request: Request) -> set[str]:
+        """The origins whose robots.txt this request asked for (before a redirect, too)."""
+        asked = [*request.meta.get("redirect_urls", ())[:1], request.url]
+        return {robots_origin(url) for url in asked} - {""}
+
+    def _use_stale(self, origin: str, why: str) -> None:
+        """An unreachable robots.txt: the store's copy within the stale bound stands in for
+        this run (its rules, its ``Sitemap:`` lines); said once. None: Scrapy's way."""
+        copy = self.stale.pop(origin, None)
+        if copy is None or origin in self.run.robots_txt:
+            return
+        status, body, fetched_at = copy
+        self.run.robots_txt[origin] = (status, body)
+        self.stale_used.add(origin)
+        age = (datetime.now(UTC) - datetime.fromisoformat(fetched_at)).total_seconds() / 86400
+        logger.warning(
+            "robots.txt of %s unreachable (%s): obeying the copy of %s (%.1f days old; "
+            "NEWSBOT_ROBOTS_STALE_DAYS=%g)",
+            origin,
+            why,
+            fetched_at,
+            age,
+            self.stale_days,
+        )
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(keys.ROBOTS_STALE_COPY)
 
     def _remember(self, origin: str, status: int, body: bytes) -> None:
         """Write one answer to the store; a store that cannot take it costs a request later."""

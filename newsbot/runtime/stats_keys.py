@@ -23,6 +23,8 @@ DISCOVERY_API_UNAVAILABLE = "newsbot/discovery/api_unavailable"
 DISCOVERY_REMEMBERED = "newsbot/discovery/remembered"  # auto went by what the store recalled
 DISCOVERY_SITEMAPS_UNAVAILABLE = "newsbot/discovery/sitemaps_unavailable"
 SITEMAPS_UNCHANGED = "newsbot/sitemaps/unchanged"  # child sitemaps not fetched: not changed
+#: urlsets whose lastmods are a generation stamp, not edits (their stored entries not refetched)
+SITEMAPS_LASTMOD_UNTRUSTED = "newsbot/sitemaps/lastmod_untrusted"
 FEEDS = "newsbot/feeds/"  # + "truncated" or "refused"
 FEEDS_TRUNCATED = FEEDS + "truncated"
 FEEDS_REFUSED = FEEDS + "refused"
@@ -54,11 +56,21 @@ RENDER_FAILED = "newsbot/render/failed"  # pages whose render failed for good
 RENDER_FAILED_BY = "newsbot/render/failed/"  # + the status or exception name
 RENDER_ATTEMPT_FAILED = "newsbot/render/attempt_failed/"  # + the status or exception name
 
+# --- parse workers (newsbot.runtime.parse_pool) -------------------------------------------
+PARSE_POOL_PAGES = "newsbot/parse_pool/pages"  # article pages parsed in a worker process
+PARSE_POOL_BROKEN = "newsbot/parse_pool/broken"  # pools replaced: a worker died or hung
+PARSE_POOL_TIMEOUT = "newsbot/parse_pool/timeout"  # pages past NEWSBOT_PARSE_TIMEOUT in the pool
+PARSE_POOL_RETRIED = "newsbot/parse_pool/retried"  # pages in flight then, parsed again alone
+PARSE_POOL_FAILED = "newsbot/parse_pool/failed"  # pages that broke or hung a worker alone
+PARSE_POOL_IN_PROCESS = "newsbot/parse_pool/in_process"  # results that could not come back
+
 # --- downloader middlewares ---------------------------------------------------------------
 OFFSITE_FILTERED = "newsbot/offsite/filtered"
 OFFSITE_HOSTS = "newsbot/offsite/hosts"
 ROBOTS_SHARED = "newsbot/robots/shared"  # robots rules built from the spider's robots.txt
 ROBOTS_REMEMBERED = "newsbot/robots/remembered"  # robots.txt copies taken from the store
+#: robots.txt unreachable: the rules came from a store copy past the max age (STALE_DAYS)
+ROBOTS_STALE_COPY = "newsbot/robots/stale_copy"
 ROBOTS_FORBIDDEN = "newsbot/robots/forbidden"  # links not fetched: robots.txt forbids them
 
 # --- pipelines ----------------------------------------------------------------------------

@@ -15,10 +15,12 @@ import argparse
 import json
 import logging
 import posixpath
+import re
 import sys
 import threading
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -74,8 +76,13 @@ class ReplicaServer:
         fail_once: Iterable[str] = DEFAULT_FAIL_ONCE,
         slow: dict[str, float] | None = None,
         wp_api: str = "on",
+        stamp_lastmods: bool = False,
     ) -> None:
         self.root = Path(root).resolve()
+        #: True: every ``<lastmod>`` of an XML file is the time it is served, one stamp per
+        #: response, later on each (as some sitemap plugins and caches write them).
+        self.stamp_lastmods = stamp_lastmods
+        self._last_stamp: datetime | None = None
         #: How /wp-json/wp/v2/posts answers: "on" (paged JSON from wp-json/posts.json), "off"
         #: (404 rest_no_route), "forbidden" (401 rest_forbidden), "html" (a 200 HTML page).
         self.wp_api = wp_api
@@ -145,6 +152,20 @@ class ReplicaServer:
     def _record(self, method: str, path: str, status: int) -> None:
         with self._lock:
             self.requests.append((method, path, status))
+
+    def lastmod_stamp(self) -> bytes:
+        """Now (UTC, whole seconds), at least a second after the previous stamp."""
+        with self._lock:
+            now = datetime.now(UTC).replace(microsecond=0)
+            if self._last_stamp is not None and now <= self._last_stamp:
+                now = self._last_stamp + timedelta(seconds=1)
+            self._last_stamp = now
+            return now.isoformat().encode("ascii")
+
+    def fail_once_more(self, *paths: str) -> None:
+        """Answer 503 to the next request of each path (as ``fail_once`` does at the start)."""
+        with self._lock:
+            self._pending_failures.update(normalise_path(p) for p in paths)
 
     def _take_failure(self, path: str) -> bool:
         key = normalise_path(path)
@@ -255,6 +276,9 @@ class _ReplicaHandler(BaseHTTPRequestHandler):
         if any(marker in headers["Content-Type"] for marker in TEXT_MARKERS):
             # Byte-level, so pages saved in single-byte encodings (cp1251) are rewritten too.
             body = body.replace(ORIGIN, replica.base_url.encode("ascii"))
+        if replica.stamp_lastmods and file.suffix == ".xml":
+            stamp = b"<lastmod>" + replica.lastmod_stamp() + b"</lastmod>"
+            body = re.sub(rb"<lastmod>[^<]*</lastmod>", stamp, body)
         self._send(HTTPStatus.OK, body, headers, with_body)
 
 
