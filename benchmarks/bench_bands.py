@@ -1,30 +1,44 @@
-"""What storing a row's near-duplicate buckets costs as the store grows; prints figures only.
+"""What storing a row costs as the store grows, the near-duplicate buckets apart; prints figures.
 
-    python benchmarks/bench_bands.py [--sizes 300,3000,30000] [--batches 40] [--batch 20,100]
-    python benchmarks/bench_bands.py --upsert 30000 [--batch 20,100]   # the whole upsert
+    python benchmarks/bench_bands.py --upsert 300,3000,30000 [--compare DIR]   # whole upserts
+    python benchmarks/bench_bands.py --sizes 300,3000,30000 [--batch 20,100]   # one B-tree
 
-Why: each stored row inserts ``neardup.BANDS`` (band, bucket) keys into ``article_bands``. The
-bucket is a hash, so the keys land on random B-tree leaves: a commit writes every leaf it
-touched to the WAL, and the more leaves the table has, the more distinct leaves a batch
-touches, up to one page per key. This fills the table as the store's schema has it to each
-size (random 64-bit buckets, as blake2b's are), then times, in CPU time, batches of rows as
-``links.store_bands`` writes them (delete the row's keys, insert its keys) plus the commit:
-the insert statements and the COMMIT separately, for each batch size (``SQLITE_BATCH_SIZE``),
-keys inserted in the row's order and sorted by key across the batch. ``--upsert N`` instead
-stores N of ``bench_export.py``'s synthetic articles through ``ArticleStore.upsert_many`` and
-then times 600 more a batch size at a time, twice in turn: the whole upsert's CPU a row at N.
+``--upsert N,…``: for each store size N, a child process stores N articles through
+``ArticleStore.upsert_many`` in batches of 100 (``SQLITE_BATCH_SIZE``), as a backfill does, then
+``--window`` more, and prints the CPU a row of those (median and mean of their batches), the
+COMMIT statements' part, and the bucket merges' part (``store/bands.py``: every
+``MERGE_ROWS`` rows the recent tier moves into ``article_bands``; its CPU is spread over the rows
+it merged and added to the mean, so the figure holds for a backfill of any length). The
+articles are Zipf-distributed Russian (``synthetic_text.py``, as ``bench_crawl.py``'s), one in
+20 an edited copy of an earlier one, so lemma caches and buckets behave as on a real archive.
+``--compare DIR`` runs the same children with the newsbot of another checkout (e.g. ``git
+archive main | tar -x -C DIR``) first, size by size: before and after, back to back.
+
+``--sizes``: why one B-tree of buckets grows costly. Each stored row inserts ``neardup.BANDS``
+(band, bucket) keys; the bucket is a hash, so the keys land on random leaves, and a commit
+writes every leaf it touched to the WAL: the more leaves the table has, the more distinct leaves
+a batch touches, up to one page a key. This fills the table to each size (random 64-bit
+buckets, as blake2b's are), then times, in CPU time, batches of rows as the one-tier index
+wrote them (delete the row's keys, insert its keys) plus the commit, for each batch size, keys
+in the row's order and sorted by key across the batch.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import random
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, ClassVar
 
 from newsbot.enrich import neardup
 from newsbot.store import ArticleStore
@@ -50,7 +64,7 @@ def timed_batches(
     """Median CPU ms per row of the inserts and of the commit (its WAL checkpoints included)."""
     rng = random.Random(seed)
     inserts: list[float] = []
-    commits: list[float] = []
+    commits: ClassVar[list[float]] = []
     next_id = first_id
     for _ in range(batches):
         rows = []
@@ -83,28 +97,158 @@ def timed_batches(
     return statistics.median(inserts), statistics.median(commits)
 
 
-def bench_upsert(rows: int, batch_sizes: list[int]) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import bench_export
+MSK = timezone(timedelta(hours=3))
+BATCH = 100
 
-    pool, rng = bench_export.sentences(), random.Random(2)
-    timed = 600
-    items = [
-        bench_export.synthetic(i, pool, rng) for i in range(rows + 2 * timed * len(batch_sizes))
-    ]
+
+def articles(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Dataset items of Zipf-distributed Russian; every 20th an edited copy of an earlier one."""
+    from synthetic_text import Vocabulary
+
+    vocabulary, rng = Vocabulary(seed), random.Random(seed)
+    moment = datetime(2026, 11, 30, 18, 0, tzinfo=MSK)
+    out: list[dict[str, Any]] = []
+    for i in range(count):
+        moment -= timedelta(minutes=rng.randint(20, 600))
+        if i > 50 and i % 20 == 19:
+            source = out[rng.randrange(len(out))]
+            paragraphs = source["text"].split("\n\n")
+            paragraphs[rng.randrange(len(paragraphs))] = vocabulary.paragraph(1, 1)
+            title, text = source["title"], "\n\n".join(paragraphs)
+        else:
+            title = vocabulary.sentence(5, 10).rstrip(".")
+            text = "\n\n".join(vocabulary.paragraph(1, 3) for _ in range(rng.randint(3, 6)))
+        out.append(
+            {
+                "url": f"https://uv-kurier.ru/{moment:%Y/%m/%d}/story-{i}",
+                "site": "uv-kurier.ru",
+                "title": title,
+                "published_at": moment.isoformat(),
+                "modified_at": "",
+                "author": "Юго-Восточный Курьер",
+                "lead": vocabulary.sentence(8, 20) if i % 3 else "",
+                "text": text,
+                "image_url": f"https://uv-kurier.ru/wp-content/uploads/{i}.jpg",
+                "image_caption": title,
+                "photo_credit": "Е. Самарин",
+                "tags": ["ЖКХ", "школа"],
+                "categories": ["Новости"],
+                "districts": ["Люблино"],
+                "word_count": len(text.split()),
+                "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+                "scraped_at": "2026-12-01T00:00:00+00:00",
+            }
+        )
+    return out
+
+
+class _TimedConnection(sqlite3.Connection):
+    """Keeps the CPU of each COMMIT (what a transaction's dirty pages cost to write)."""
+
+    commits: ClassVar[list[float]] = []
+    #: A merge just ran: the next COMMIT writes its pages too.
+    merged: ClassVar[list[float] | None] = None
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
+        if sql != "COMMIT":
+            return super().execute(sql, *args)
+        start = time.process_time()
+        try:
+            return super().execute(sql, *args)
+        finally:
+            spent = time.process_time() - start
+            _TimedConnection.commits.append(spent)
+            if _TimedConnection.merged is not None:
+                _TimedConnection.merged.append(spent)
+                _TimedConnection.merged = None
+
+
+def upsert_child(rows: int, window: int) -> dict[str, Any]:
+    """One store size: fill it, then time ``window`` rows; CPU ms a row (see the docstring)."""
+    import newsbot
+    from newsbot.store import ArticleStore
+
+    connect = sqlite3.connect
+    sqlite3.connect = lambda *a, **k: connect(*a, **k, factory=_TimedConnection)  # type: ignore[assignment,misc]
+    #: Per merge (code that has them): [rows merged, CPU of merge(), CPU of the COMMIT after].
+    merges: list[list[float]] = []
+    try:
+        from newsbot.store import bands
+    except ImportError:
+        bands = None
+    if bands is not None:
+        merge = bands.BandIndex.merge
+
+        def timed_merge(index: Any) -> None:
+            merged = len(index._recent())
+            start = time.process_time()
+            merge(index)
+            merges.append([merged, time.process_time() - start])
+            _TimedConnection.merged = merges[-1]
+
+        bands.BandIndex.merge = timed_merge  # type: ignore[method-assign]
+    items = articles(rows + window)
     with tempfile.TemporaryDirectory() as tmp:
         store = ArticleStore(Path(tmp) / "upsert.db")
-        for start in range(0, rows, 100):
-            store.upsert_many(items[start : start + 100])
-        start = rows
-        print(f"upsert_many into a store of {rows} rows, CPU ms a row ({timed} rows a case)")
-        for batch in batch_sizes * 2:
-            t0 = time.process_time()
-            for first in range(start, start + timed, batch):
-                store.upsert_many(items[first : first + batch])
-            start += timed
-            print(f"  batch {batch:4d}: {(time.process_time() - t0) * 1000 / timed:.2f}")
+        for first in range(0, rows, BATCH):
+            store.upsert_many(items[first : first + BATCH])
+        in_fill, _TimedConnection.commits = len(merges), []
+        batches = []
+        for first in range(rows, rows + window, BATCH):
+            start = time.process_time()
+            store.upsert_many(items[first : first + BATCH])
+            batches.append((time.process_time() - start) * 1000 / BATCH)
+        commits = _TimedConnection.commits
         store.close()
+    usual_commit = statistics.median(commits)
+
+    def merge_cpu(m: list[float]) -> float:  # the merge and what it added to its commit, s
+        return m[1] + m[2] - usual_commit
+
+    in_window = sum(merge_cpu(m) for m in merges[in_fill:])
+    # The last merge due by the window's end, spread over the rows it merged: its share a row.
+    share = merge_cpu(merges[-1]) * 1000 / merges[-1][0] if merges else 0.0
+    return {
+        "code": str(Path(newsbot.__file__).resolve().parent.parent),
+        "rows": rows,
+        "median": statistics.median(batches),
+        "mean": (sum(batches) * BATCH / 1000 - in_window) * 1000 / window + share,
+        "commit": (sum(commits) - sum(m[2] - usual_commit for m in merges[in_fill:]))
+        * 1000
+        / window,
+        "merge": share,
+        "merges": len(merges),
+    }
+
+
+def bench_upsert(sizes: list[int], window: int, compare: str, repeats: int) -> None:
+    roots = ([compare] if compare else []) + [str(Path(__file__).resolve().parent.parent)]
+    print(
+        f"upsert_many, batches of {BATCH}, CPU ms a row of the {window} rows after a backfill"
+        f" of N (Zipf text); medians of {repeats} run(s), A/B interleaved"
+    )
+    print("  code                          rows    median  mean*  commit  merge  (* merges incl.)")
+    for rows in sizes:
+        runs: dict[str, list[dict[str, Any]]] = {root: [] for root in roots}
+        for _ in range(repeats):
+            for root in roots:
+                env = {**os.environ, "PYTHONPATH": root}
+                args = ["--upsert-child", str(rows), "--window", str(window)]
+                out = subprocess.run(
+                    [sys.executable, __file__, *args],
+                    env=env, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                runs[root].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        for root, done in runs.items():
+            med = {
+                k: statistics.median(r[k] for r in done)
+                for k in ("median", "mean", "commit", "merge")
+            }
+            print(
+                f"  {root[-28:]:28s} {rows:6d}  {med['median']:7.3f} {med['mean']:6.3f}"
+                f"  {med['commit']:6.3f} {med['merge']:6.3f}",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -112,13 +256,21 @@ def main() -> None:
     parser.add_argument("--sizes", default="300,3000,30000", help="store sizes, rows")
     parser.add_argument("--batches", type=int, default=40, help="timed batches per case")
     parser.add_argument("--batch", default="20,100", help="rows per commit (SQLITE_BATCH_SIZE)")
-    parser.add_argument("--upsert", type=int, default=0, help="time whole upserts at N rows")
+    parser.add_argument("--upsert", default="", help="store sizes: time whole upserts at each")
+    parser.add_argument("--window", type=int, default=1000, help="rows timed after the fill")
+    parser.add_argument("--compare", default="", help="another checkout's root, run first")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each code and size")
+    parser.add_argument("--upsert-child", type=int, default=-1, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.upsert_child >= 0:
+        print(json.dumps(upsert_child(args.upsert_child, args.window)))
+        return
+    if args.upsert:
+        sizes = [int(s) for s in args.upsert.split(",")]
+        bench_upsert(sizes, args.window, args.compare, args.repeats)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     batch_sizes = [int(s) for s in args.batch.split(",")]
-    if args.upsert:
-        bench_upsert(args.upsert, batch_sizes)
-        return
     print(f"{neardup.BANDS} bands a row; CPU ms a row, medians of {args.batches} batches")
     print("  rows   batch  order   inserts  commit  total")
     with tempfile.TemporaryDirectory() as tmp:

@@ -126,10 +126,7 @@ def test_editing_a_copy_into_another_story_unlinks_it(tmp_path: Path) -> None:
     store.upsert_many([item(1, STORY), item(2, EDITED)])
     store.upsert_many([item(2, OTHER_SCHOOL)])
     assert links(store)["https://uv-kurier.ru/story-2"] is None
-    buckets = store.conn.execute(
-        "SELECT COUNT(*) FROM article_bands WHERE article_id = 2"
-    ).fetchone()[0]
-    assert buckets == neardup.BANDS
+    assert store.bands.count(2) == neardup.BANDS
     store.close()
 
 
@@ -159,6 +156,21 @@ def test_bands_are_the_golden_ones(name: str) -> None:
     assert [band for band, _ in keys] == list(range(neardup.BANDS))
     assert keys[:3] == first_three
     assert hashlib.sha256(repr(keys).encode()).hexdigest()[:16] == digest
+
+
+@pytest.mark.parametrize("name", ["STORY", "EDITED", "SCHOOL", "OTHER_SCHOOL"])
+def test_keys_from_the_text_are_the_band_keys_of_its_shingles(name: str) -> None:
+    """The store's path (shingles as UTF-8 bytes) gives the golden scheme's keys."""
+    text = globals()[name]
+    assert neardup.text_keys(text) == neardup.band_keys(neardup.shingles(text))
+    yo = text.replace("е", "ё", 3).upper()  # folded like content_hash: the same keys
+    assert neardup.text_keys(yo) == neardup.text_keys(text)
+
+
+def test_keys_of_a_short_text_are_none() -> None:
+    assert neardup.text_keys(" ".join(f"слово{k}" for k in range(11))) == []  # 9 shingles
+    assert len(neardup.text_keys(" ".join(f"слово{k}" for k in range(12)))) == neardup.BANDS
+    assert neardup.text_keys(None) == neardup.text_keys("") == []
 
 
 def test_signatures_do_not_import_scipy() -> None:

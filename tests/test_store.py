@@ -21,6 +21,7 @@ from newsbot.items import FIELDS
 from newsbot.pipelines.dedup import DedupPipeline
 from newsbot.pipelines.store import SQLitePipeline
 from newsbot.store import ArticleStore
+from newsbot.store.bands import BandIndex
 from newsbot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from newsbot.store.search import fts_query
 from tests.conftest import ROOT
@@ -114,9 +115,10 @@ def test_a_bad_row_is_left_out_and_the_rest_of_its_batch_committed(tmp_path: Pat
 
 
 #: A real SQLite trigger, on the test's connection only (TEMP), that refuses the near-duplicate
-#: buckets of story 2: its articles row (and FTS row) are already written when it fires.
+#: buckets of story 2 (a new row's go to the recent tier, newsbot.store.bands): its articles row
+#: (and FTS row) are already written when it fires.
 REFUSE_BANDS_OF_STORY_2 = """
-    CREATE TEMP TRIGGER refuse_bands BEFORE INSERT ON main.article_bands
+    CREATE TEMP TRIGGER refuse_bands BEFORE INSERT ON main.article_bands_recent
     WHEN (SELECT url FROM main.articles WHERE id = new.article_id) LIKE '%/story-2'
     BEGIN SELECT RAISE({action}, 'buckets refused'); END
 """
@@ -130,8 +132,7 @@ def story(n: int) -> dict[str, Any]:
 
 def _urls_and_bands(store: ArticleStore) -> tuple[list[str], int, list[str]]:
     urls = [r[0] for r in store.conn.execute("SELECT url FROM articles ORDER BY url")]
-    bands = int(store.conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0])
-    return urls, bands, search_urls(store, "Текст новости")
+    return urls, store.bands.count(), search_urls(store, "Текст новости")
 
 
 def test_a_row_failing_after_its_insert_is_rolled_back_to_its_savepoint(tmp_path: Path) -> None:
@@ -150,6 +151,28 @@ def test_a_row_failing_after_its_insert_is_rolled_back_to_its_savepoint(tmp_path
     assert sorted(found) == sorted(kept)  # and no FTS row of story 2
     store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()
+
+
+def test_a_row_failing_half_written_from_a_stream_costs_only_itself(tmp_path: Path) -> None:
+    """Rows go in without a savepoint each; when one fails half-written the batch is written
+    again row by row. Items from a generator are read once: the rows read before the failure
+    and the ones after it are all stored, in one transaction."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ABORT"))
+    read: list[int] = []
+
+    def items() -> Iterator[dict[str, Any]]:
+        for n in (1, 3, 2, 4, 5):
+            read.append(n)
+            yield story(n)
+
+    counts = store.upsert_many(items())
+    assert read == [1, 3, 2, 4, 5]
+    assert (counts.new, counts.failed) == (4, [(story(2)["url"], "buckets refused")])
+    kept = [story(n)["url"] for n in (1, 3, 4, 5)]
+    urls, bands, found = _urls_and_bands(store)
+    assert (urls, bands, sorted(found)) == (sorted(kept), 4 * neardup.BANDS, sorted(kept))
     store.close()
 
 
@@ -276,7 +299,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     ]
     make_v1(path, old_rows)
     store = ArticleStore(path)
-    assert store.version == SCHEMA_VERSION == 6
+    assert store.version == SCHEMA_VERSION == 7
     assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
@@ -356,6 +379,51 @@ def test_fts_follows_updates_and_touches(searchable: ArticleStore) -> None:
     searchable.conn.execute("DELETE FROM articles WHERE url = ?", (article(2)["url"],))
     assert urls(searchable, "Кузьминки") == set()
     searchable.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def fts_index(conn: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], ...]:
+    """What the search index holds: every token (term, row id, column, offset), each row's
+    token counts and the totals bm25 ranks by."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms"
+        " USING fts5vocab(main, articles_fts, instance)"
+    )
+    tokens = conn.execute("SELECT term, doc, col, offset FROM temp.fts_terms ORDER BY 1, 2, 3, 4")
+    sizes = conn.execute("SELECT id, sz FROM articles_fts_docsize ORDER BY id")
+    totals = conn.execute("SELECT block FROM articles_fts_data WHERE id = 1")  # 'averages'
+    return tuple([tuple(r) for r in rows] for rows in (tokens, sizes, totals))
+
+
+def test_rows_the_store_indexes_at_the_end_of_a_batch_are_indexed_as_the_trigger_would(
+    tmp_path: Path,
+) -> None:
+    """A batch's new rows are indexed together before its commit (the insert trigger stands
+    aside inside the store's transaction): the index is the one a rebuild from the rows makes,
+    also when a row of the batch is updated after its insert and when a row fails."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ABORT"))
+    store.upsert_many([story(1), article(5, text="Ёлка в Люблине.")])
+    edited = article(5, title="Сосна", text="Во дворе поставили сосну.")
+    store.upsert_many([story(3), article(6), edited, story(2), article(7)])  # story 2 fails
+    twice = [article(9, text="Каток залили."), article(9, text="Каток закрыли.")]
+    store.upsert_many([article(6, text="Текст изменили."), *twice, article(8)])
+    assert store.conn.execute("SELECT * FROM store_meta WHERE key LIKE 'fts%'").fetchall() == []
+    assert urls(store, "сосна") == {5} and urls(store, "елка") == set()
+    assert urls(store, "закрыли") == {9} and urls(store, "залили") == set()
+    indexed = fts_index(store.conn)
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    assert indexed == fts_index(store.conn)
+    assert [len(part) for part in indexed] == [88, 7, 1]
+    # Rows written by hand, on another connection, are still indexed by the trigger.
+    other = sqlite3.connect(tmp_path / "news.db")
+    other.execute(
+        "INSERT INTO articles (url, url_key, text, scraped_at, first_seen_at, last_seen_at)"
+        " VALUES ('https://uv-kurier.ru/x', 'uv-kurier.ru/x', 'Горку залили.', '', '', '')"
+    )
+    other.commit()
+    other.close()
+    assert search_urls(store, "горку") == ["https://uv-kurier.ru/x"]
+    store.close()
 
 
 def test_fts_query_rewrites_plain_words_only() -> None:
@@ -463,9 +531,7 @@ def test_kill_during_writes_leaves_only_whole_batches(
         assert title == f"Заголовок {i}" and text.startswith(f"Заметка номер {i}. ")
         assert text.endswith(f"слово{i}x299") and json.loads(tags) == [f"t{i}"]
         assert key == url_key(url)
-    assert conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0] == count * (
-        neardup.BANDS
-    )
+    assert BandIndex(conn).count() == count * neardup.BANDS  # both tiers
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     conn.close()
     store = ArticleStore(path)  # and the writer's successor opens it normally
@@ -486,3 +552,41 @@ def test_lemmas_from_the_dictionary_path_match_full_parses() -> None:
         assert word_lemmas(word) == tuple(sorted(expected)), word
     assert word_lemmas("школы") == ("школа",)
     assert word_lemmas("2025") == ()
+
+
+def test_lemmas_of_words_with_paradigm_prefixes_match_full_parses() -> None:
+    """Normal forms are built from a cut cached per (paradigm, form): comparatives and
+    superlatives carry a paradigm prefix («по-», «наи-»), which the cut must strip and dress."""
+    from newsbot.enrich.districts import morph_analyzer
+    from newsbot.store.search import fold, word_lemmas
+
+    morph = morph_analyzer()
+    words = ["наилучшего", "наибольшей", "получше", "побыстрее", "лучшие", "наилучшие"]
+    words += ["быстрее", "большего", "ещё", "всё", "её", "шёл", "пошли", "людей", "детьми"]
+    for _ in range(2):  # cold, then with every cut cached
+        word_lemmas.cache_clear()
+        for word in words:
+            expected = {fold(p.normal_form) for p in morph.parse(word)} - {fold(word)}
+            assert word_lemmas(word) == tuple(sorted(expected)), word
+    assert word_lemmas("наилучшего") == ("хороший",)
+
+
+def test_lemmas_column_is_every_words_forms_in_text_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lemmas_of looks a row's words up in a plain dict, emptied when full: the column is still
+    each word's forms (word_lemmas), in text order, repeats kept."""
+    from newsbot.store import search
+
+    title, lead, text = "Ёлки в Люблине", None, "Школы района. В школе № 5 ёлки, 2025 школы!"
+    expected = " ".join(
+        form
+        for part in (title, lead, text)
+        for word in search._WORD.findall((part or "").casefold())
+        for form in search.word_lemmas(word)
+    )
+    assert expected == "елка люблин люблино школа район школа елка школа"
+    distinct = set(search._WORD.findall(f"{title} {text}".casefold()))
+    monkeypatch.setattr(search, "_COLUMN_PARTS_MAX", 4)
+    for _ in range(3):  # emptied as too full, then read from the dict
+        assert search.lemmas_of(title, lead, text) == expected
+        assert search._COLUMN_PARTS.keys() == distinct
+    assert search.lemmas_of("", None) == ""

@@ -37,6 +37,7 @@ __all__ = [
     "shingle_tuples",
     "shingles",
     "similarity",
+    "text_keys",
 ]
 
 #: Words per shingle. Three keeps word order without making one edit touch too many shingles.
@@ -113,16 +114,16 @@ def signature(shingle_set: frozenset[str]) -> Any:
     32-bit finalizer, then the affine maps — so the buckets of a store written with datasketch
     stay valid (``tests/test_neardup.py`` holds the exact keys).
     """
+    return _signature([s.encode("utf-8") for s in shingle_set])
+
+
+def _signature(encoded: list[bytes] | set[bytes]) -> Any:
     import numpy as np
 
-    hv = np.fromiter(
-        (
-            int.from_bytes(hashlib.sha1(s.encode("utf-8")).digest()[:4], "little")
-            for s in shingle_set
-        ),
-        dtype=np.uint32,
-        count=len(shingle_set),
-    ).reshape(-1, 1)
+    # The digests' first 4 bytes side by side, read as little-endian uint32 in one go.
+    sha1 = hashlib.sha1
+    hv = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in encoded]), dtype="<u4")
+    hv = hv.reshape(-1, 1)
     hv = hv ^ (hv >> np.uint32(16))
     hv = hv * np.uint32(0x85EBCA6B)
     hv = hv ^ (hv >> np.uint32(13))
@@ -136,10 +137,31 @@ def band_keys(shingle_set: frozenset[str]) -> list[tuple[int, int]]:
     """``(band, bucket)`` pairs of the MinHash signature: texts sharing a pair are candidates."""
     if not shingle_set:
         return []
-    values = signature(shingle_set)
-    keys = []
-    for band in range(BANDS):
-        chunk = values[band * ROWS : (band + 1) * ROWS].astype("<u8").tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8).digest()
-        keys.append((band, int.from_bytes(digest, "little", signed=True)))
-    return keys
+    return _keys(signature(shingle_set))
+
+
+def text_keys(text: str | None) -> list[tuple[int, int]]:
+    """``band_keys(shingles(text))``, the same pairs, from shingles kept as UTF-8 bytes: what
+    SHA-1 reads anyway, so no string is built per shingle (the store's path, once a row)."""
+    encoded = [word.encode("utf-8") for word in words(text or "")]
+    found = {b" ".join(t) for t in zip(*(encoded[i:] for i in range(SHINGLE_WORDS)), strict=False)}
+    if len(found) < MIN_SHINGLES:
+        return []
+    return _keys(_signature(found))
+
+
+def _keys(values: Any) -> list[tuple[int, int]]:
+    as_bytes = values.astype("<u8").tobytes()
+    width = ROWS * 8
+    blake2b = hashlib.blake2b
+    return [
+        (
+            band,
+            int.from_bytes(
+                blake2b(as_bytes[band * width : (band + 1) * width], digest_size=8).digest(),
+                "little",
+                signed=True,
+            ),
+        )
+        for band in range(BANDS)
+    ]

@@ -2,8 +2,9 @@
 
 ``articles`` (the store object a crawl shares), ``schema`` (tables and migrations), ``codec``
 (item <-> row, for writers and readers alike), ``search`` (ё-folding, lemmas, FTS queries),
-``links`` (near-duplicate groups), ``runs`` (the run log), ``sitemaps`` (child sitemaps read),
-``robots`` (each site's robots.txt answer), ``availability`` (can it be used).
+``links`` (near-duplicate groups), ``bands`` (their bucket index, in two tiers), ``runs`` (the
+run log), ``sitemaps`` (child sitemaps read), ``robots`` (each site's robots.txt answer),
+``availability`` (can it be used).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -13,7 +14,8 @@ from newsbot.core.dates import utc_now
 from newsbot.core.fields import FIELDS
 from newsbot.core.urls import url_key
 from newsbot.enrich import neardup
-from newsbot.store import links, robots, runs, schema, sitemaps
+from newsbot.store import links, robots, runs, schema, search, sitemaps
+from newsbot.store.bands import BandIndex
 from newsbot.store.batch import write_rows
 from newsbot.store.codec import to_row
 from newsbot.store.search import lemmas_of
@@ -52,6 +54,21 @@ ROW_ERRORS: tuple[type[Exception], ...] = (
 _WRITER_CACHE_KIB = 65_536
 
 
+_COLUMNS = (*FIELDS, "url_key", "search_lemmas")
+#: The fields whose change makes a stored row "updated" (a re-crawl always has a new scraped_at).
+_COMPARED = tuple(c for c in FIELDS if c != "scraped_at")
+_SELECT_BY_KEY = f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?"
+_INSERT = (
+    f"INSERT INTO articles ({', '.join([*_COLUMNS, 'first_seen_at', 'last_seen_at'])})"
+    f" VALUES ({', '.join([f':{c}' for c in _COLUMNS] + [':seen_at', ':seen_at'])})"
+)
+_UPDATE = (
+    "UPDATE articles SET url = :url, "
+    + ", ".join(f"{c} = :{c}" for c in _COLUMNS if c not in ("url", "url_key"))
+    + ", last_seen_at = :seen_at WHERE id = :id"
+)
+
+
 class ArticleStore:
     """A connection to one database file, schema guaranteed current."""
 
@@ -70,6 +87,10 @@ class ArticleStore:
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
             self.migrate()
+        #: The near-duplicate buckets, both tiers (newsbot.store.bands).
+        self.bands = BandIndex(self.conn)
+        #: Ids this transaction inserted, to be indexed for search before it commits.
+        self._unindexed: list[int] = []
 
     @property
     def version(self) -> int:
@@ -87,24 +108,39 @@ class ArticleStore:
         A row counts as changed when any DESIGN.md field but ``scraped_at`` differs. New and
         changed rows get their search lemmas and near-duplicate buckets in the same transaction.
         A row SQLite refuses is left out and named in ``failed``; the others are committed.
+
+        Rows are written without a savepoint each: a savepoint makes FTS5 flush its pending
+        terms as a one-row segment (and SQLite copy every page the row touches to a
+        sub-journal), which was a third of an upsert. Should a row fail half-written, the batch
+        is rolled back and written again with a savepoint per row, so the failing row is
+        rolled back alone, as before; items are read once, as they come. New rows are indexed
+        for search together, before the commit (``search.defer_indexing``).
         """
         seen_at = seen_at or utc_now()
+        pending = iter(items)
+        consumed: list[Mapping[str, Any]] = []
         counts = UpsertCounts()
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for item in items:
-                # A savepoint per row: a row SQLite refuses is rolled back alone.
-                self.conn.execute("SAVEPOINT upsert_row")
-                try:
-                    self._upsert_one(to_row(item), seen_at, counts)
-                except ROW_ERRORS as exc:
-                    if not self.conn.in_transaction:
-                        raise  # SQLite gave up the whole transaction: not this row's fault
-                    self.conn.execute("ROLLBACK TO upsert_row")
-                    counts.failed.append((str(item.get("url") or "?"), str(exc)))
-                self.conn.execute("RELEASE upsert_row")
+            self._begin()
+            try:
+                for item in pending:
+                    consumed.append(item)
+                    row = self._row_or_failure(item, counts)
+                    if row is not None:
+                        self._upsert_one(row, seen_at, counts)
+            except ROW_ERRORS:
+                if not self.conn.in_transaction:
+                    raise  # SQLite gave up the whole transaction: not this row's fault
+                self.conn.execute("ROLLBACK")
+                self.bands.forget()
+                self._begin()
+                counts = self._upsert_each_alone(itertools.chain(consumed, pending), seen_at)
+            self._index_new_rows()
+            search.end_deferral(self.conn)
+            self.bands.merge_if_due()
             self.conn.execute("COMMIT")
         except Exception:
+            self.bands.forget()
             # A full disk or an I/O error has already rolled back (and ROLLBACK would raise,
             # hiding the cause).
             if self.conn.in_transaction:
@@ -112,18 +148,49 @@ class ArticleStore:
             raise
         return counts
 
+    def _begin(self) -> None:
+        """A write transaction whose new rows are indexed for search at its end, all at once."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._unindexed = []
+        self.bands.begin()
+        search.defer_indexing(self.conn)
+
+    def _index_new_rows(self) -> None:
+        search.index_rows(self.conn, self._unindexed)
+        self._unindexed = []
+
+    @staticmethod
+    def _row_or_failure(item: Mapping[str, Any], counts: UpsertCounts) -> dict[str, Any] | None:
+        """The item as a row, or None with the reason in ``failed`` (no SQL ran for it yet)."""
+        try:
+            return to_row(item)
+        except ROW_ERRORS as exc:
+            counts.failed.append((str(item.get("url") or "?"), str(exc)))
+            return None
+
+    def _upsert_each_alone(self, items: Iterable[Mapping[str, Any]], seen_at: str) -> UpsertCounts:
+        """The slow path, once a row failed: each row in a savepoint of its own."""
+        counts = UpsertCounts()
+        for item in items:
+            row = self._row_or_failure(item, counts)
+            if row is None:
+                continue
+            self.conn.execute("SAVEPOINT upsert_row")
+            try:
+                self._upsert_one(row, seen_at, counts)
+            except ROW_ERRORS as exc:
+                if not self.conn.in_transaction:
+                    raise
+                self.conn.execute("ROLLBACK TO upsert_row")
+                self.bands.forget()  # it may hold the row's buckets
+                counts.failed.append((str(item.get("url") or "?"), str(exc)))
+            self.conn.execute("RELEASE upsert_row")
+        return counts
+
     def _upsert_one(self, row: dict[str, Any], seen_at: str, counts: UpsertCounts) -> None:
-        columns = [*FIELDS, "url_key", "search_lemmas"]
-        compared = [c for c in FIELDS if c != "scraped_at"]
-        updates = ", ".join(f"{c} = :{c}" for c in columns if c not in ("url", "url_key"))
-        names = ", ".join([*columns, "first_seen_at", "last_seen_at"])
-        values = ", ".join([f":{c}" for c in columns] + [":seen_at", ":seen_at"])
-        old = self.conn.execute(
-            f"SELECT id, {', '.join(FIELDS)} FROM articles WHERE url_key = ?",
-            (row["url_key"],),
-        ).fetchone()
+        old = self.conn.execute(_SELECT_BY_KEY, (row["url_key"],)).fetchone()
         row["seen_at"] = seen_at
-        if old is not None and all(old[c] == row[c] for c in compared):
+        if old is not None and all(old[c] == row[c] for c in _COMPARED):
             self.conn.execute(
                 "UPDATE articles SET last_seen_at = :seen_at WHERE id = :id",
                 {"seen_at": seen_at, "id": old["id"]},
@@ -132,17 +199,16 @@ class ArticleStore:
             return
         row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
         if old is None:
-            cursor = self.conn.execute(f"INSERT INTO articles ({names}) VALUES ({values})", row)
+            cursor = self.conn.execute(_INSERT, row)
             article_id = int(cursor.lastrowid or 0)
+            self._unindexed.append(article_id)
             new = True
         else:
             new = False
             article_id = old["id"]
-            self.conn.execute(
-                f"UPDATE articles SET url = :url, {updates}, last_seen_at = :seen_at"
-                " WHERE id = :id",
-                {**row, "id": article_id},
-            )
+            if article_id in self._unindexed:  # inserted in this batch: index it before the
+                self._index_new_rows()  # update trigger takes its terms out again
+            self.conn.execute(_UPDATE, {**row, "id": article_id})
             if old["url"] != row["url"]:
                 self.conn.execute(
                     "UPDATE articles SET duplicate_of = ? WHERE duplicate_of = ?",
@@ -152,9 +218,12 @@ class ArticleStore:
                 counts.updated += 1
                 return
             links.detach(self.conn, article_id, row["url"])
-        mine = neardup.shingles(row["text"])
-        keys = links.store_bands(self.conn, article_id, mine)
-        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, mine, keys)
+        keys = neardup.text_keys(row["text"])
+        if new:  # a new id: no keys to take out first
+            self.bands.add(article_id, keys)
+        else:
+            self.bands.replace(article_id, keys)
+        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, keys, self.bands)
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:
             counts.new += 1

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from newsbot.enrich import neardup
+from newsbot.store import bands
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,11 @@ def walk(conn: sqlite3.Connection, sql: str, step: Callable[[sqlite3.Row], Any])
 
 
 def rebuild_bands(conn: sqlite3.Connection) -> None:
-    conn.execute("DELETE FROM article_bands")
+    bands.clear(conn)
     walk(
         conn,
         "SELECT id, text FROM articles",
-        lambda row: store_bands(conn, row["id"], neardup.shingles(row["text"])),
+        lambda row: bands.insert_merged(conn, row["id"], neardup.text_keys(row["text"])),
     )
     conn.execute(
         "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('neardup_scheme', ?)",
@@ -50,47 +50,24 @@ def rebuild_bands(conn: sqlite3.Connection) -> None:
     )
 
 
-def store_bands(
-    conn: sqlite3.Connection, article_id: int, shingle_set: frozenset[str]
-) -> list[tuple[int, int]]:
-    conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
-    keys = neardup.band_keys(shingle_set)
-    conn.executemany(
-        "INSERT OR IGNORE INTO article_bands (band, bucket, article_id) VALUES (?, ?, ?)",
-        [(band, bucket, article_id) for band, bucket in keys],
-    )
-    return keys
-
-
 def link_near_duplicate(
     conn: sqlite3.Connection,
     article_id: int,
     url: str,
     me: sqlite3.Row | Mapping[str, Any],
-    mine: frozenset[str] | None = None,
     keys: list[tuple[int, int]] | None = None,
+    index: bands.BandIndex | None = None,
 ) -> bool:
     """Point this row, or the group it joins, at the group's first copy. True if linked.
 
-    ``mine`` and ``keys`` are the row's shingles and band keys when the caller has them (the
-    store computes them once per row: MinHash is the costly part).
+    ``keys`` are the row's band keys when the caller has them (the store computes them once
+    per row: MinHash is the costly part); ``index`` the store's bucket index (by default one
+    is read afresh from the connection).
     """
-    mine = neardup.shingles(me["text"]) if mine is None else mine
-    if not mine:
+    keys = neardup.text_keys(me["text"]) if keys is None else keys
+    if not keys:  # too short to compare
         return False
-    keys = neardup.band_keys(mine) if keys is None else keys
-    if not keys:
-        return False
-    # One query for all the bands (each a primary-key look-up), not one query per band.
-    pairs = ", ".join("(?, ?)" for _ in keys)
-    hits: Counter[int] = Counter(
-        r[0]
-        for r in conn.execute(
-            f"SELECT b.article_id FROM (VALUES {pairs}) AS k"
-            " JOIN article_bands AS b ON b.band = k.column1 AND b.bucket = k.column2",
-            [v for key in keys for v in key],
-        )
-    )
+    hits = (index if index is not None else bands.BandIndex(conn)).hits(keys)
     hits.pop(article_id, None)
     # More shared buckets, more likely similar: a big group of copies costs a bounded check.
     candidates = sorted(hits, key=lambda cid: (-hits[cid], cid))[:_MAX_CANDIDATES]

@@ -16,7 +16,7 @@ from pathlib import Path
 from newsbot.core.fields import FIELDS
 from newsbot.core.text import YO_FOLDS
 from newsbot.enrich import neardup
-from newsbot.store import links
+from newsbot.store import bands, links, search
 from newsbot.store.search import lemmas_of
 
 logger = logging.getLogger(__name__)
@@ -202,6 +202,28 @@ MIGRATIONS: tuple[str, ...] = (
         fetched_at TEXT NOT NULL
     );
     """,
+    # v7: the newest rows' near-duplicate buckets in a tier of their own, one row per article
+    # (newsbot.store.bands), merged into article_bands sorted by key every few thousand rows;
+    # deleting an article deletes its buckets in both tiers. The insert trigger leaves the
+    # rows of a store's batch to the store, which indexes them at once (search.defer_indexing).
+    f"""
+    CREATE TABLE article_bands_recent (
+        article_id INTEGER PRIMARY KEY,
+        buckets    BLOB NOT NULL
+    );
+    DROP TRIGGER articles_fts_insert;
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles
+    WHEN NOT EXISTS (SELECT 1 FROM store_meta WHERE key = '{search.DEFER_KEY}') BEGIN
+        INSERT INTO articles_fts (rowid, title, lead, text, lemmas) VALUES (new.id, {_FTS_NEW});
+    END;
+    DROP TRIGGER articles_fts_delete;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, lead, text, lemmas)
+            VALUES ('delete', old.id, {_FTS_OLD});
+        DELETE FROM article_bands WHERE article_id = old.id;
+        DELETE FROM article_bands_recent WHERE article_id = old.id;
+    END;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -270,8 +292,9 @@ def _backfill_v2(conn: sqlite3.Connection) -> None:
     )
     links.rebuild_bands(conn)
     # Link old copies; whatever the order, each group ends up pointing at its first copy.
+    index = bands.BandIndex(conn)
     links.walk(
         conn,
         "SELECT id, url, text, published_at FROM articles",
-        lambda row: links.link_near_duplicate(conn, row["id"], row["url"], row),
+        lambda row: links.link_near_duplicate(conn, row["id"], row["url"], row, index=index),
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -31,37 +34,110 @@ def word_lemmas(word: str) -> tuple[str, ...]:
     morph = _morph()
     if morph is None or word.isdigit():
         return ()
-    folded = fold(word)
-    found = {fold(form) for form in _normal_forms(morph, word)}
-    found.discard(folded)
+    found = {_fold_word(form) for form in _normal_forms(morph, word)}
+    found.discard(_fold_word(word))
     return tuple(sorted(found))
+
+
+def _fold_word(word: str) -> str:
+    """``fold``, with no work for the many words that hold no «ё» (a new word's cost)."""
+    return fold(word) if "ё" in word or "Ё" in word else word
+
+
+#: (paradigm, form) -> how to cut a form of it down to its stem and dress the stem as the
+#: normal form: pymorphy3's build_normal_form, its paradigm arithmetic done once a pair.
+_NORMAL_FORM_CUTS: dict[tuple[int, int], tuple[int, int, str, str]] = {}
 
 
 def _normal_forms(morph: Any, word: str) -> set[str]:
     """``{p.normal_form for p in morph.parse(word)}``, at less than half the CPU for the words
     the dictionary holds: their forms straight from its DAWG, as pymorphy3's dictionary
-    analyser builds them, without the parse objects and their probabilities (a known word's
-    parses all come from that analyser). Other words take the full parse (prediction)."""
+    analyser builds them (``build_normal_form``), without the parse objects and their
+    probabilities (a known word's parses all come from that analyser). Other words take the
+    full parse (prediction)."""
     dictionary = morph.dictionary
-    found = {
-        dictionary.build_normal_form(para_id, index, fixed)
-        for fixed, parses in dictionary.words.similar_items(word, morph.char_substitutes)
-        for para_id, index in parses
-    }
+    found = set()
+    for fixed, parses in dictionary.words.similar_items(word, morph.char_substitutes):
+        for para_id, index in parses:
+            if index == 0:  # the word is its own normal form
+                found.add(fixed)
+                continue
+            cut = _NORMAL_FORM_CUTS.get((para_id, index))
+            if cut is None:
+                cut = _NORMAL_FORM_CUTS[para_id, index] = _cut(dictionary, para_id, index)
+            start, end, prefix, suffix = cut
+            found.add(prefix + (fixed[start:-end] if end else fixed[start:]) + suffix)
     return found or {p.normal_form for p in morph.parse(word)}
+
+
+def _cut(dictionary: Any, para_id: int, index: int) -> tuple[int, int, str, str]:
+    """As pymorphy3's ``build_stem`` and ``build_normal_form`` read a paradigm."""
+    paradigm = dictionary.paradigms[para_id]
+    third = len(paradigm) // 3
+    prefix = dictionary.paradigm_prefixes[paradigm[third * 2 + index]]
+    suffix = dictionary.suffixes[paradigm[index]]
+    normal_prefix = dictionary.paradigm_prefixes[paradigm[third * 2]]
+    normal_suffix = dictionary.suffixes[paradigm[0]]
+    return len(prefix), len(suffix), normal_prefix, normal_suffix
+
+
+#: Word -> its part of the lemmas column ("" or its forms, each followed by a space), for
+#: ``lemmas_of``; emptied when full (a crawl's vocabulary keeps growing).
+_COLUMN_PARTS: dict[str, str] = {}
+_COLUMN_PARTS_MAX = 200_000
 
 
 def lemmas_of(*texts: str | None) -> str:
     """The ``lemmas`` FTS column: dictionary forms of the inflected words, in text order.
 
     Words already in dictionary form are left out (the text columns hold them), which keeps the
-    column about half the size of the text.
+    column about half the size of the text. Each word's part is looked up in a plain dict by
+    ``map``, with no Python call a word (a row's 150 words cost ~100 us through lru_cache).
     """
-    out: list[str] = []
-    for text in texts:
-        for word in _WORD.findall((text or "").casefold()):
-            out.extend(word_lemmas(word))
-    return " ".join(out)
+    words = _WORD.findall(" ".join(text or "" for text in texts).casefold())
+    parts = _COLUMN_PARTS
+    missing = set(words).difference(parts)
+    if missing:
+        if len(parts) + len(missing) > _COLUMN_PARTS_MAX:
+            parts.clear()
+            missing = set(words)
+        for word in missing:
+            forms = word_lemmas(word)
+            parts[word] = " ".join(forms) + " " if forms else ""
+    return "".join(map(parts.__getitem__, words))[:-1]
+
+
+#: A ``store_meta`` key that exists only inside a store's write transaction, never committed:
+#: while it does, the insert trigger (schema v7) leaves the new rows to the store, which indexes
+#: them all at once before it commits (``index_rows``). Through the trigger, each INSERT made
+#: FTS5 flush its pending terms as a one-row segment (~0.1 ms a row); other writers (SQL by
+#: hand, scripts) still get their rows indexed by the trigger.
+DEFER_KEY = "fts_rows_indexed_by_the_store"
+
+
+def defer_indexing(conn: sqlite3.Connection) -> None:
+    """Inside a write transaction: rows inserted from now on wait for ``index_rows``."""
+    conn.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, '')", (DEFER_KEY,))
+
+
+def index_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """Index these new rows, as the insert trigger would (the same view, ё folded).
+
+    An id of a row rolled back to its savepoint reads nothing, or the row that took the id
+    next, once however often it is named.
+    """
+    if ids:
+        conn.execute(
+            "INSERT INTO articles_fts (rowid, title, lead, text, lemmas)"
+            " SELECT id, title, lead, text, lemmas FROM articles_fts_source"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        )
+
+
+def end_deferral(conn: sqlite3.Connection) -> None:
+    """Before the commit: the trigger indexes inserts again (for every later writer)."""
+    conn.execute("DELETE FROM store_meta WHERE key = ?", (DEFER_KEY,))
 
 
 def fts_query(query: str, *, lemmatize: bool = True) -> str:

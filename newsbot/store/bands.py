@@ -1,0 +1,210 @@
+"""The near-duplicate bucket index (LSH buckets) in two tiers, so that a row costs the same
+to index in a store of 300 rows as in one of 300,000.
+
+Why two tiers: a row's ``neardup.BANDS`` (band, bucket) keys are hashes. Inserted into one
+B-tree (``article_bands``), they land on as many random leaves, and a commit writes every leaf
+it touched: ~7 leaves a row at 3,000 rows, ~25 at 30,000, up to one a key. So the newest rows'
+keys go to ``article_bands_recent`` instead, one row per article (an append: its buckets in
+one blob), and are looked up in memory; once ``MERGE_ROWS`` rows are there, they move into
+``article_bands`` in one pass sorted by key, so each leaf is written once for all of them.
+Look-ups read both tiers. Both live in the same database and are written in the batch's own
+transaction, so a killed run leaves them as consistent as the articles (the recent tier is
+valid across runs: nothing needs repairing on the next open). A run's end does not merge: for
+a short run into a large store that would cost one leaf a key again.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import struct
+from collections import Counter
+from collections.abc import Iterator
+
+from newsbot.enrich import neardup
+
+logger = logging.getLogger(__name__)
+
+#: Rows kept in the recent tier before it is merged into ``article_bands``. More rows share a
+#: merge's leaf writes (at 30,000 rows every leaf is written once a merge) and cost memory:
+#: the tier's look-up table holds ``BANDS`` keys a row (30 MiB at 5,000 rows, tracemalloc).
+MERGE_ROWS = 5000
+
+_INSERT_MERGED = "INSERT OR IGNORE INTO article_bands (band, bucket, article_id) VALUES (?, ?, ?)"
+_BLOB = struct.Struct(f"<{neardup.BANDS}q")
+
+
+def pack(keys: list[tuple[int, int]]) -> bytes:
+    """The row's buckets, band by band, as one blob (``keys`` holds every band in order)."""
+    return _BLOB.pack(*(bucket for _band, bucket in keys))
+
+
+def unpack(blob: bytes) -> list[tuple[int, int]]:
+    return list(enumerate(_BLOB.unpack(blob)))
+
+
+class BandIndex:
+    """Both tiers of one connection's store; the recent tier's look-up table is built lazily.
+
+    The in-memory table follows the recent tier's rows as this connection writes them. It is
+    dropped (and read again when next needed) whenever it may differ from them: after a
+    rollback (``forget``) and when another connection has committed (``PRAGMA data_version``).
+    A file being migrated from before schema v7 has one tier: then every key goes to
+    ``article_bands``, as it did then.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.tiered = has_recent_tier(conn)
+        #: article id -> its recent-tier keys, and per band: bucket -> article ids.
+        self._rows: dict[int, list[tuple[int, int]]] | None = None
+        self._buckets: list[dict[int, list[int]]] = []
+        self._data_version: int | None = None
+
+    # -- the in-memory table ----------------------------------------------------------------
+    def begin(self) -> None:
+        """At the start of a write transaction: drop the table if another writer committed."""
+        version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        if version != self._data_version:
+            self.forget()
+            self._data_version = version
+
+    def forget(self) -> None:
+        self._rows = None
+        self._buckets = []
+
+    def _recent(self) -> dict[int, list[tuple[int, int]]]:
+        if self._rows is None:
+            self._rows = {}
+            self._buckets = [{} for _ in range(neardup.BANDS)]
+            if not self.tiered:
+                return self._rows
+            for article_id, blob in self.conn.execute(
+                "SELECT article_id, buckets FROM article_bands_recent"
+            ):
+                self._remember(int(article_id), unpack(blob))
+        return self._rows
+
+    def _remember(self, article_id: int, keys: list[tuple[int, int]]) -> None:
+        assert self._rows is not None
+        self._rows[article_id] = keys
+        buckets = self._buckets
+        for band, bucket in keys:
+            ids = buckets[band].get(bucket)
+            if ids is None:
+                buckets[band][bucket] = [article_id]
+            else:
+                ids.append(article_id)
+
+    # -- writes -----------------------------------------------------------------------------
+    def replace(self, article_id: int, keys: list[tuple[int, int]]) -> None:
+        """The article's keys from now on (none: it is too short to compare)."""
+        self.remove(article_id)
+        self.add(article_id, keys)
+
+    def add(self, article_id: int, keys: list[tuple[int, int]]) -> None:
+        """The keys of an article that has none stored (a new row: no look-up to delete)."""
+        if article_id in self._recent():  # its id was a row deleted on this connection
+            self.remove(article_id)
+        if not keys:
+            return
+        if not self.tiered:
+            insert_merged(self.conn, article_id, keys)
+            return
+        self.conn.execute(
+            "INSERT INTO article_bands_recent (article_id, buckets) VALUES (?, ?)",
+            (article_id, pack(keys)),
+        )
+        self._remember(article_id, keys)
+
+    def remove(self, article_id: int) -> None:
+        recent = self._recent()
+        old = recent.pop(article_id, None) if self.tiered else None
+        if old is not None:
+            self.conn.execute(
+                "DELETE FROM article_bands_recent WHERE article_id = ?", (article_id,)
+            )
+            for band, bucket in old:
+                ids = self._buckets[band][bucket]
+                ids.remove(article_id)
+                if not ids:
+                    del self._buckets[band][bucket]
+        self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+
+    def merge_if_due(self) -> None:
+        if self.tiered and self._rows is not None and len(self._rows) >= MERGE_ROWS:
+            self.merge()
+
+    def merge(self) -> None:
+        """Move the recent tier into ``article_bands``, sorted by key: each leaf written once."""
+        recent = self._recent()
+        if not recent:
+            return
+        self.conn.executemany(_INSERT_MERGED, _sorted_keys(recent))
+        self.conn.execute("DELETE FROM article_bands_recent")
+        logger.debug("merged %d rows' buckets into article_bands", len(recent))
+        self._rows = {}
+        self._buckets = [{} for _ in range(neardup.BANDS)]
+
+    # -- reads ------------------------------------------------------------------------------
+    def hits(self, keys: list[tuple[int, int]]) -> Counter[int]:
+        """Article id -> how many of ``keys`` it shares, over both tiers."""
+        # One query for all the bands (each a primary-key look-up), not one query per band.
+        pairs = ", ".join("(?, ?)" for _ in keys)
+        found: Counter[int] = Counter(
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT b.article_id FROM (VALUES {pairs}) AS k"
+                " JOIN article_bands AS b ON b.band = k.column1 AND b.bucket = k.column2",
+                [v for key in keys for v in key],
+            )
+        )
+        self._recent()
+        buckets = self._buckets
+        for band, bucket in keys:
+            for article_id in buckets[band].get(bucket, ()):
+                found[article_id] += 1
+        return found
+
+    def count(self, article_id: int | None = None) -> int:
+        """Keys stored (of one article, or all), over both tiers: for checks and tests."""
+        where, args = (
+            ("WHERE article_id = ?", (article_id,)) if article_id is not None else ("", ())
+        )
+        merged = self.conn.execute(f"SELECT COUNT(*) FROM article_bands {where}", args)
+        total = int(merged.fetchone()[0])
+        if self.tiered:
+            recent = self.conn.execute(f"SELECT COUNT(*) FROM article_bands_recent {where}", args)
+            total += neardup.BANDS * int(recent.fetchone()[0])
+        return total
+
+
+def _sorted_keys(recent: dict[int, list[tuple[int, int]]]) -> Iterator[tuple[int, int, int]]:
+    """(band, bucket, article_id) of every recent row in key order, sorted by NumPy (Python's
+    sort of the tuples was a quarter of a merge)."""
+    import numpy as np
+
+    ids = np.repeat(np.fromiter(recent, dtype=np.int64, count=len(recent)), neardup.BANDS)
+    buckets = np.frombuffer(b"".join(map(pack, recent.values())), dtype="<i8")
+    band = np.tile(np.arange(neardup.BANDS, dtype=np.int64), len(recent))
+    order = np.lexsort((ids, buckets, band))
+    return zip(band[order].tolist(), buckets[order].tolist(), ids[order].tolist(), strict=True)
+
+
+def has_recent_tier(conn: sqlite3.Connection) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_bands_recent'"
+    )
+    return found.fetchone() is not None
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    """No keys in either tier (before a rebuild)."""
+    conn.execute("DELETE FROM article_bands")
+    if has_recent_tier(conn):
+        conn.execute("DELETE FROM article_bands_recent")
+
+
+def insert_merged(conn: sqlite3.Connection, article_id: int, keys: list[tuple[int, int]]) -> None:
+    """Keys straight into ``article_bands``: a rebuild, which reads every row anyway."""
+    conn.executemany(_INSERT_MERGED, [(band, bucket, article_id) for band, bucket in keys])
