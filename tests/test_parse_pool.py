@@ -280,7 +280,7 @@ def test_a_crawl_with_parse_workers_stores_the_same_rows(tmp_path: Path) -> None
     ("name", "value", "said"),
     [
         ("NEWSBOT_PARSE_PROCESSES", "-1", "NEWSBOT_PARSE_PROCESSES must be 0 or more: -1"),
-        ("NEWSBOT_PARSE_PROCESSES", "two", "NEWSBOT_PARSE_PROCESSES must be a number: 'two'"),
+        ("NEWSBOT_PARSE_PROCESSES", "two", "NEWSBOT_PARSE_PROCESSES must be a whole number: 'two'"),
         ("NEWSBOT_PARSE_TIMEOUT", "0", "NEWSBOT_PARSE_TIMEOUT must be above 0: 0"),
     ],
 )
