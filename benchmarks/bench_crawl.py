@@ -18,10 +18,11 @@ as separate processes with the same concurrency:
   the previous one has), from a plan read off an untimed newsbot warm-up run's DEBUG log, and
   drops every response.
 
-Each child is reaped with ``os.wait4`` for its own peak RSS; its CPU time is what
-RUSAGE_CHILDREN gains meanwhile, which counts every process under it too (this process is a
-subreaper, so what a crawl leaves behind is reaped and counted here); pages are counted in
-the server's request log, and every run must fetch the same multiset of paths as the warm-up.
+Each child writes its own peak RSS (VmHWM) at exit and is reaped with ``os.wait4``; its CPU
+time is what RUSAGE_CHILDREN gains meanwhile, which counts every process under it too (this
+process is a subreaper, so what a crawl leaves behind is reaped and counted here); pages are
+counted in the server's request log, and every run must fetch the same multiset of paths as
+the warm-up.
 Then what newsbot adds per page is timed in-process, in CPU time: extraction + cleaning of every
 article page and, repeatedly, of the typical one (the median page), the spider's charset check,
 a listing page and the store's upsert.
@@ -87,12 +88,17 @@ BARE_SETTINGS = {
 #: warm-up at DEBUG takes over 300 s).
 CHILD_TIMEOUT = 300.0
 CHILD_TIMEOUT_PER_PAGE = 0.05
-#: ``python -c`` instead of ``python -m scrapy`` for the timed newsbot runs: the same command,
-#: and at exit the crawl process's own CPU time (all its threads, none of its children) is
-#: written to the file named in argv[1], to tell it from the parse workers'.
+#: ``python -c`` instead of ``python -m scrapy`` for the timed runs: the same command, and at
+#: exit the crawl process's own CPU time (all its threads, none of its children) and its own
+#: peak RSS are written to the file named in argv[1]. The peak is the kernel's VmHWM of the
+#: process's memory since exec: ``os.wait4``'s ru_maxrss is not, since a forked child starts
+#: with the parent's resident pages counted and the high-water mark survives exec, so every
+#: child read as big as this process (992 MB for both kinds at 30,000 articles).
 OWN_CPU_MAIN = (
     "import atexit, sys, time; out = sys.argv.pop(1); "
-    "atexit.register(lambda: open(out, 'w').write(repr(time.process_time()))); "
+    "hwm = lambda: next((l.split()[1] for l in open('/proc/self/status') "
+    "if l.startswith('VmHWM:')), 'nan'); "
+    "atexit.register(lambda: open(out, 'w').write(f'{time.process_time()!r} {hwm()}')); "
     "from scrapy.cmdline import execute; sys.argv[0] = 'scrapy'; execute()"
 )
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
@@ -284,7 +290,7 @@ def cpu_of(usage: Any) -> float:
 def run_child(
     cmd: Sequence[str], cwd: Path, env: dict[str, str], log: Path
 ) -> tuple[float, Any, int, float]:
-    """Wall time, the child's own rusage (peak RSS), its exit code, and the CPU time of the
+    """Wall time, the child's own rusage, its exit code, and the CPU time of the
     child and of every process under it (parse workers, forkserver: RUSAGE_CHILDREN moves by
     what ``os.wait4`` reaps, which includes what the child reaped, and by its orphans)."""
     before = cpu_of(resource.getrusage(resource.RUSAGE_CHILDREN))
@@ -302,6 +308,14 @@ def run_child(
     reap_orphans()
     cpu = cpu_of(resource.getrusage(resource.RUSAGE_CHILDREN)) - before
     return wall, usage, proc.returncode, cpu
+
+
+def read_own(path: Path) -> tuple[float, float]:
+    """The crawl process's own CPU seconds and peak RSS in KiB, as it wrote them at exit."""
+    if not path.is_file():
+        return float("nan"), float("nan")
+    cpu, hwm = path.read_text().split()
+    return float(cpu), float(hwm)
 
 
 def settings_flags(settings: dict[str, str]) -> list[str]:
@@ -368,8 +382,8 @@ class Bench:
             own_file = self.tmp / f"{tag}.own-cpu"
             cmd = [sys.executable, "-c", OWN_CPU_MAIN, str(own_file), *args[2:]]
             log = self.tmp / f"{tag}.log"
-            wall, usage, code, cpu = run_child(cmd, ROOT, self.newsbot_env(), log)
-            own_cpu = float(own_file.read_text()) if own_file.is_file() else float("nan")
+            wall, _usage, code, cpu = run_child(cmd, ROOT, self.newsbot_env(), log)
+            own_cpu, own_rss_kib = read_own(own_file)
         else:
             cwd = self.tmp / "bare"  # no scrapy.cfg here or above: Scrapy's defaults only
             cwd.mkdir(exist_ok=True)
@@ -383,8 +397,8 @@ class Bench:
             ]
             drop = ("SCRAPY_SETTINGS_MODULE", "PYTHONPATH")
             env = {k: v for k, v in os.environ.items() if k not in drop}
-            wall, usage, code, cpu = run_child(cmd, cwd, env, self.tmp / f"{tag}.log")
-            own_cpu = float(own_file.read_text()) if own_file.is_file() else float("nan")
+            wall, _usage, code, cpu = run_child(cmd, cwd, env, self.tmp / f"{tag}.log")
+            own_cpu, own_rss_kib = read_own(own_file)
             self._check_bare(report, tag)
         after = resource.getrusage(resource.RUSAGE_SELF)
         server_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
@@ -399,7 +413,7 @@ class Bench:
             wall,
             cpu,
             own_cpu,
-            usage.ru_maxrss / 1024,  # KiB on Linux
+            own_rss_kib / 1024,  # the crawl process's own VmHWM (see OWN_CPU_MAIN)
             len(paths),
             code,
             server_cpu,
@@ -639,8 +653,8 @@ def print_table(
         )
     if "pooled" in rows:
         print(
-            "  (CPU counts the parse workers and the forkserver; peak RSS is the largest of "
-            "the crawl process and those it reaped)"
+            "  (CPU counts the parse workers and the forkserver; peak RSS is the crawl "
+            "process's own, the workers' not included)"
         )
     # On a shared machine wall time is noise: the rate each would reach if its busiest
     # process had a core to itself (pages / that process's CPU time until its exit handlers),
