@@ -32,8 +32,8 @@ text (``synthetic_text.py``). ``--profile`` adds one newsbot crawl under cProfil
 top costs; ``--parse-processes N`` adds a third kind of timed run, newsbot with its article
 pages parsed in N worker processes (their CPU included); ``--attribute`` adds newsbot crawls
 that differ in one thing each (the ``-O`` feed, INFO logging, no item pipelines, Scrapy's
-default ``CONCURRENT_ITEMS``) and prints what each costs a page. With the defaults the whole
-run takes about two minutes on two cores.
+default ``CONCURRENT_ITEMS``, Python's GC threshold) and prints what each costs a page. With
+the defaults the whole run takes about two minutes on two cores.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ BARE_SETTINGS = {
     "ITEM_PIPELINES": "{}",
     "TELNETCONSOLE_ENABLED": "False",
 }
+#: Bare Scrapy's young-generation GC threshold (OWN_CPU_MAIN sets it): newsbot's
+#: NEWSBOT_GC_THRESHOLD, set in main(), for the same reason as CONCURRENT_ITEMS.
+BARE_GC_THRESHOLD = 0
 #: Seconds a crawl may take before it is killed: this, or 50 ms a page if more (a 30,000-article
 #: warm-up at DEBUG takes over 300 s).
 CHILD_TIMEOUT = 300.0
@@ -95,7 +98,8 @@ CHILD_TIMEOUT_PER_PAGE = 0.05
 #: with the parent's resident pages counted and the high-water mark survives exec, so every
 #: child read as big as this process (992 MB for both kinds at 30,000 articles).
 OWN_CPU_MAIN = (
-    "import atexit, sys, time; out = sys.argv.pop(1); "
+    "import atexit, gc, os, sys, time; out = sys.argv.pop(1); "
+    "t = os.environ.get('BENCH_GC_THRESHOLD'); t and gc.set_threshold(int(t), 10, 10); "
     "hwm = lambda: next((l.split()[1] for l in open('/proc/self/status') "
     "if l.startswith('VmHWM:')), 'nan'); "
     "atexit.register(lambda: open(out, 'w').write(f'{time.process_time()!r} {hwm()}')); "
@@ -397,6 +401,7 @@ class Bench:
             ]
             drop = ("SCRAPY_SETTINGS_MODULE", "PYTHONPATH")
             env = {k: v for k, v in os.environ.items() if k not in drop}
+            env["BENCH_GC_THRESHOLD"] = str(BARE_GC_THRESHOLD)
             wall, _usage, code, cpu = run_child(cmd, cwd, env, self.tmp / f"{tag}.log")
             own_cpu, own_rss_kib = read_own(own_file)
             self._check_bare(report, tag)
@@ -558,6 +563,7 @@ VARIANTS: dict[str, tuple[str, bool, dict[str, str]]] = {
     "LOG_LEVEL INFO (the default)": ("INFO", False, {}),
     "no item pipelines": ("WARNING", False, {"ITEM_PIPELINES": "{}"}),
     "CONCURRENT_ITEMS 100": ("WARNING", False, {"CONCURRENT_ITEMS": "100"}),
+    "Python's GC threshold (700)": ("WARNING", False, {"NEWSBOT_GC_THRESHOLD": "0"}),
 }
 
 
@@ -740,7 +746,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     from newsbot import settings as newsbot_settings
 
     COMMON_SETTINGS["CONCURRENT_ITEMS"] = str(newsbot_settings.CONCURRENT_ITEMS)
-    global CHILD_TIMEOUT
+    global CHILD_TIMEOUT, BARE_GC_THRESHOLD
+    BARE_GC_THRESHOLD = newsbot_settings.NEWSBOT_GC_THRESHOLD
     CHILD_TIMEOUT = max(CHILD_TIMEOUT, 1.2 * args.articles * CHILD_TIMEOUT_PER_PAGE)
     if not become_subreaper():
         print("  (not a subreaper: CPU of processes a crawl leaves behind is not counted)")
