@@ -140,6 +140,31 @@ def test_clean_inline_character_rules(raw: str, expected: str) -> None:
     assert clean_inline(raw) == expected
 
 
+def test_the_only_printable_whitespace_is_the_space() -> None:
+    """clean_inline's fast path for printable strings collapses only spaces: right only while
+    no other whitespace character is printable."""
+    found = [hex(cp) for cp in range(0x110000) if chr(cp).isspace() and chr(cp).isprintable()]
+    assert found == ["0x20"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("Москва  Курьер", "Москва Курьер", id="double-space"),
+        pytest.param(" Москва", "Москва", id="leading-space"),
+        pytest.param("Москва ", "Москва", id="trailing-space"),
+        pytest.param("Моск\ufffdва", "Москва", id="printable-fffd"),
+        pytest.param("Моск\u034fва", "Москва", id="printable-cgj-034f"),
+        pytest.param("е\u0308 ж", "ё ж", id="printable-not-nfc"),
+        pytest.param("Москва Курьер", "Москва Курьер", id="clean"),
+    ],
+)
+def test_clean_inline_of_printable_strings(raw: str, expected: str) -> None:
+    """Printable strings take the fast path: the characters it must still see."""
+    assert raw.isprintable()
+    assert clean_inline(raw) == expected
+
+
 @pytest.mark.parametrize(
     "typography",
     [
@@ -535,6 +560,11 @@ def test_junk_results() -> None:
         ("V Форума", 2),
         ("— – … , . « » !?", 0),
         ("covid-19 и д'Артаньян", 3),
+        ("-19 и 'ab", 3),  # a joiner that opens the text joins nothing
+        ("1.2.3 и a-b-c", 3),
+        ("2²,3 и x,5", 4),  # ² is a digit to str.isdigit (not to the regex \d)
+        ("a\x85b и a\u2028b", 5),  # line breaks split words, removed characters do not
+        ("a\u200bb", 1),
         (P1, 41),
     ],
 )
