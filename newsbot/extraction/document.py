@@ -246,9 +246,6 @@ def parse_html(html: str) -> Any:
     return root
 
 
-#: The page's ``<body>`` elements (one, or none), as lxml elements.
-BODY = etree.XPath("//body")
-
 #: What lxml.html's ``text_content()`` returns, for any element.
 element_text = etree.XPath("string()", smart_strings=False)
 
