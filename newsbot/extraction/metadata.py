@@ -46,7 +46,8 @@ def _jsonld_items(script: Any) -> list[Any]:
     reads them (lenient JSON; on failure a leading comment line dropped and comments allowed,
     through jstyleson) — without importing extruct, whose package pulls in mf2py, bs4,
     requests and rdflib (0.2-0.8 s of CPU in every run that reads a page)."""
-    text = script.xpath("string()")
+    # Without children (elements, comments) the element's text is its string value: no XPath.
+    text = (script.text or "") if len(script) == 0 else script.xpath("string()")
     try:
         data = json.loads(text, strict=False)
     except ValueError:
