@@ -64,17 +64,15 @@ class ElementIndex:
     indexed attributes' values, with its position in document order."""
 
     def __init__(self, root: Any) -> None:
-        self.position: dict[Any, int] = {}
         self.by_tag: dict[str, list[Any]] = defaultdict(list)
-        self.by_class: dict[str, list[Any]] = defaultdict(list)
         self.by_raw_class: dict[str, list[Any]] = defaultdict(list)
         self.by_raw_id: dict[str, list[Any]] = defaultdict(list)
         self.by_attr: dict[tuple[str, str], list[Any]] = defaultdict(list)
-        position = self.position
-        by_tag, by_class, by_attr = self.by_tag, self.by_class, self.by_attr
+        by_tag, by_attr = self.by_tag, self.by_attr
         by_raw_class, by_raw_id = self.by_raw_class, self.by_raw_id
-        for i, el in enumerate(root.iter()):
-            position[el] = i
+        nodes = list(root.iter())
+        self.position: dict[Any, int] = dict(zip(nodes, range(len(nodes)), strict=True))
+        for el in nodes:
             tag = el.tag
             if tag.__class__ is not str:  # comments, processing instructions
                 continue
@@ -84,21 +82,40 @@ class ElementIndex:
                 if name == "class":
                     if value:
                         by_raw_class[value].append(el)
-                        # Printable means no whitespace but the ASCII space: split on spaces.
-                        printable = value.isprintable()
-                        if printable and " " not in value:  # one token, the common case
-                            by_class[value].append(el)
-                            continue
-                        tokens = value.split(" ") if printable else _tokens(value)
-                        for token in set(tokens) - {""}:
-                            by_class[token].append(el)
                 elif name == "id":
                     if value:
                         by_raw_id[value].append(el)
                 elif name in _INDEXED_ATTRS:
                     by_attr[(name, value)].append(el)
+        self.by_class = self._class_tokens()
         body = self.by_tag.get("body")
         self._body_range = self._subtree_range(body[0]) if body else (0, -1)
+
+    def _class_tokens(self) -> dict[str, list[Any]]:
+        """Elements by class token, from the raw values: a page repeats its class values (half
+        as many distinct ones as elements with a class on real pages), so each is split once.
+        A token of several values gets their elements merged back into document order."""
+        by_class: dict[str, list[Any]] = {}
+        merged: set[str] = set()
+        for value, group in self.by_raw_class.items():
+            # Printable means no whitespace but the ASCII space: split on spaces.
+            printable = value.isprintable()
+            if printable and " " not in value:  # one token, the common case
+                tokens: Iterable[str] = (value,)
+            else:
+                tokens = set(value.split(" ") if printable else _tokens(value)) - {""}
+            for token in tokens:
+                have = by_class.get(token)
+                if have is None:
+                    by_class[token] = group
+                    continue
+                if token not in merged:  # a list of its own before it grows
+                    merged.add(token)
+                    have = by_class[token] = list(have)
+                have.extend(group)
+        for token in merged:
+            by_class[token].sort(key=self.position.__getitem__)
+        return by_class
 
     def _subtree_range(self, el: Any) -> tuple[int, int]:
         """Positions of ``el``'s descendants: (first, last), inclusive."""
