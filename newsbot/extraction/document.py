@@ -227,9 +227,10 @@ def make_selector(html: str | bytes | Selector, content_type: str | None = None)
         # would stall the crawl. The head and the start of the body are what we need.
         logger.warning("page of %d characters cut to %d", len(html), MAX_HTML_CHARS)
         html = html[:MAX_HTML_CHARS]
-    # lxml rejects strings that carry an XML encoding declaration and stray NULs.
-    html = html.replace("\x00", "")
-    if not html.strip():
+    # lxml rejects strings that carry an XML encoding declaration and stray NULs. Stripped
+    # here, once: parse_html's own strip then copies nothing.
+    html = html.replace("\x00", "").strip()
+    if not html:
         html = "<html></html>"
     return Selector(root=parse_html(html), type="html")
 

@@ -42,9 +42,13 @@ class Listing:
     structural: bool = False  # entries found by page structure, not by the profile's URL shape
 
 
-_HREFS = etree.XPath(".//a/@href", smart_strings=False)
-_TIME_STAMPS = etree.XPath(".//time/@datetime", smart_strings=False)
 _TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+
+
+def _attribute_values(node: Any, tag: str, name: str) -> list[str]:
+    """``.//tag/@name``: the attribute of ``node``'s ``tag`` descendants that have it, in
+    document order; a C iteration costs less than an XPath call on these small subtrees."""
+    return [v for v in (el.get(name) for el in node.iterdescendants(tag)) if v is not None]
 
 
 def _entry_date(link: Any, article_links: Callable[[Any], int]) -> str:
@@ -58,7 +62,7 @@ def _entry_date(link: Any, article_links: Callable[[Any], int]) -> str:
         node = parent
         if article_links(node) > 1:
             break
-        stamps = _TIME_STAMPS(node)
+        stamps = _attribute_values(node, "time", "datetime")
         if stamps and stamps[0]:
             return str(stamps[0]).strip()
         if not date:
@@ -114,6 +118,11 @@ def _xpath(query: str) -> etree.XPath:
     return _COMPILED[query]
 
 
+def _links(root: Any) -> list[Any]:
+    """``//a[@href]`` of the page, by lxml's C iteration (half an XPath call's CPU)."""
+    return [a for a in root.getroottree().iter("a") if a.get("href") is not None]
+
+
 def _next_page(sel: Selector, base: str) -> str:
     """``rel=next``, WordPress ``a.next.page-numbers``, an «Следующая»/«»» link, else the link
     to page N+1 (``/page/N+1/`` or ``?page=N+1``)."""
@@ -123,7 +132,7 @@ def _next_page(sel: Selector, base: str) -> str:
             return clean_url(found[0], base)
     current = _page_number(base) or 1
     by_text = ""
-    for a in _xpath("//a[@href]")(sel.root):
+    for a in _links(sel.root):
         url = clean_url(a.get("href") or "", base)
         if not url or not same_site(url, base) or url_key(url) == url_key(base):
             continue
@@ -164,7 +173,7 @@ def extract_listing(
     if not isinstance(sel.root, etree._Element):  # a text or JSON selector: no links
         return Listing()
     listing = Listing(next_url=_next_page(sel, url))
-    entries = _collect(sel, url, "//a[@href]", is_article_url)
+    entries = _collect(sel, url, _links, is_article_url)
     if not [e for e in entries if not e.in_furniture] and is_excluded_url is not None:
         base_key = url_key(url)
 
@@ -177,9 +186,8 @@ def extract_listing(
                 and not is_excluded_url(target)
             )
 
-        structural = [
-            e for e in _collect(sel, url, _STRUCTURAL_LINKS, looks_like_entry) if not e.in_furniture
-        ]
+        found = _collect(sel, url, _xpath(_STRUCTURAL_LINKS), looks_like_entry)
+        structural = [e for e in found if not e.in_furniture]
         if structural:
             listing.structural = True
             entries = structural
@@ -188,7 +196,7 @@ def extract_listing(
 
 
 def _collect(
-    sel: Selector, url: str, links_xpath: str, accept: Callable[[str], bool]
+    sel: Selector, url: str, links: Callable[[Any], list[Any]], accept: Callable[[str], bool]
 ) -> list[ListingEntry]:
     verdicts: dict[str, bool] = {}  # href -> is an article link: each entry's ancestors ask again
 
@@ -205,13 +213,13 @@ def _collect(
 
     def article_links(key: Any) -> int:
         if key not in counts:
-            hrefs = _HREFS(key)
+            hrefs = _attribute_values(key, "a", "href")
             counts[key] = len({url_key(clean_url(h, url)) for h in hrefs if is_article(h)})
         return counts[key]
 
     entries: list[ListingEntry] = []
     seen: set[str] = set()
-    for a in _xpath(links_xpath)(sel.root):
+    for a in links(sel.root):
         href = a.get("href") or ""
         if not is_article(href):
             continue
