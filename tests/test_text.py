@@ -191,6 +191,26 @@ def test_empty_inputs_give_empty_string(empty: str | None) -> None:
     assert content_hash(empty) == ""
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("Один\nдва\n\nтри", "Один\nдва\n\nтри", id="clean"),
+        pytest.param("Один\n\n\nтри", "Один\n\nтри", id="two-blank-lines"),
+        pytest.param("Один \nтри", "Один\nтри", id="space-before-break"),
+        pytest.param("Один\n три", "Один\nтри", id="space-after-break"),
+        pytest.param("Один  три", "Один три", id="double-space"),
+        pytest.param("\nОдин", "Один", id="leading-break"),
+        pytest.param("Один\n", "Один", id="trailing-break"),
+        pytest.param(" Один", "Один", id="leading-space"),
+        pytest.param("Од\ufffdин\n\nтри", "Один\n\nтри", id="printable-key"),
+        pytest.param("е\u0308ж\n\nтри", "ёж\n\nтри", id="not-nfc"),
+    ],
+)
+def test_clean_text_of_nearly_clean_text(raw: str, expected: str) -> None:
+    """Text that is clean already is returned as it is: what the check must still catch."""
+    assert clean_text(raw) == expected
+
+
 def test_clean_text_paragraphs_separated_by_one_blank_line() -> None:
     raw = "\r\n\r\n  " + P1 + "  \r\n\r\n\r\n\u00a0\r\n" + P2 + "\n \t \n" + P3 + "\n\n\n\n"
     assert clean_text(raw) == f"{P1}\n\n{P2}\n\n{P3}"

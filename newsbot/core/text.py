@@ -130,6 +130,7 @@ controls_map = _CharMap(dict.fromkeys(_CONTROLS, ""))
 # Text nodes of HTML: source newlines and tabs are plain whitespace, not breaks.
 html_space_map = _CharMap(dict.fromkeys("\r\n\t", " "))
 _INLINE_PRINTABLE_KEYS = _inline_map.printable_keys
+_TEXT_PRINTABLE_KEYS = _text_map.printable_keys
 
 
 def _nfc(s: str) -> str:
@@ -159,12 +160,37 @@ def clean_inline(s: str | None) -> str:
     return " ".join(_nfc(_inline_map.apply(s)).split())
 
 
+def _is_clean_text(s: str) -> bool:
+    """Whether ``s`` is ``clean_text``'s output already (the body's paragraphs are cleaned
+    per block, then again as the row's text): a few C scans instead of a split and a join
+    per line.
+
+    Printable once its line breaks are spaces, none of the map's printable keys and NFC: the
+    map and NFC leave it alone, and its only whitespace is " " and "\n". Then no space at a
+    line's ends, no run of spaces, no break at either end and no blank line but single ones
+    between paragraphs is exactly what the line and paragraph rules leave.
+    """
+    return (
+        s.replace("\n", " ").isprintable()
+        and not _holds_any(s, _TEXT_PRINTABLE_KEYS)
+        and "  " not in s
+        and " \n" not in s
+        and "\n " not in s
+        and "\n\n\n" not in s
+        and s[0] not in " \n"
+        and s[-1] not in " \n"
+        and unicodedata.is_normalized("NFC", s)
+    )
+
+
 def clean_text(s: str | None) -> str:
     """Normalise multi-paragraph text: clean lines, one blank line between paragraphs."""
     if not s:
         return ""
     if not isinstance(s, str):
         s = str(s)
+    if _is_clean_text(s):
+        return s
     s = _nfc(_text_map(s.replace("\r\n", "\n")))
     paragraphs: list[str] = []
     current: list[str] = []
