@@ -207,7 +207,7 @@ def test_empty_inputs_give_empty_string(empty: str | None) -> None:
     ],
 )
 def test_clean_text_of_nearly_clean_text(raw: str, expected: str) -> None:
-    """Text that is clean already is returned as it is: what the check must still catch."""
+    """Nearly clean text: what the printable shortcut and the whitespace passes must fix."""
     assert clean_text(raw) == expected
 
 

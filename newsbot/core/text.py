@@ -160,50 +160,27 @@ def clean_inline(s: str | None) -> str:
     return " ".join(_nfc(_inline_map.apply(s)).split())
 
 
-def _is_clean_text(s: str) -> bool:
-    """Whether ``s`` is ``clean_text``'s output already (the body's paragraphs are cleaned
-    per block, then again as the row's text): a few C scans instead of a split and a join
-    per line.
-
-    Printable once its line breaks are spaces, none of the map's printable keys and NFC: the
-    map and NFC leave it alone, and its only whitespace is " " and "\n". Then no space at a
-    line's ends, no run of spaces, no break at either end and no blank line but single ones
-    between paragraphs is exactly what the line and paragraph rules leave.
-    """
-    return (
-        s.replace("\n", " ").isprintable()
-        and not _holds_any(s, _TEXT_PRINTABLE_KEYS)
-        and "  " not in s
-        and " \n" not in s
-        and "\n " not in s
-        and "\n\n\n" not in s
-        and s[0] not in " \n"
-        and s[-1] not in " \n"
-        and unicodedata.is_normalized("NFC", s)
-    )
-
-
 def clean_text(s: str | None) -> str:
     """Normalise multi-paragraph text: clean lines, one blank line between paragraphs."""
     if not s:
         return ""
     if not isinstance(s, str):
         s = str(s)
-    if _is_clean_text(s):
-        return s
-    s = _nfc(_text_map(s.replace("\r\n", "\n")))
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in s.split("\n"):
-        line = " ".join(line.split())
-        if line:
-            current.append(line)
-        elif current:
-            paragraphs.append("\n".join(current))
-            current = []
-    if current:
-        paragraphs.append("\n".join(current))
-    return "\n\n".join(paragraphs)
+    # Printable once its breaks are spaces and none of the printable keys: the map has
+    # nothing to do (most text: the body's blocks, then the row's text, cleaned already).
+    if not (s.replace("\n", " ").isprintable() and not _holds_any(s, _TEXT_PRINTABLE_KEYS)):
+        s = _text_map.apply(s.replace("\r\n", "\n"))
+    s = _nfc(s)
+    # The map leaves " " and "\n" as the only whitespace: runs of spaces become one, a space
+    # at either end of a line goes, a run of blank lines is one paragraph break. str methods
+    # over the whole text (each a C scan, no copy when there is nothing to do), instead of a
+    # split and a join a line; each pass shortens every run by a half or a third.
+    while "  " in s:
+        s = s.replace("  ", " ")
+    s = s.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
+    while "\n\n\n" in s:
+        s = s.replace("\n\n\n", "\n\n")
+    return s.strip("\n")
 
 
 # --------------------------------------------------------------------------------------------
