@@ -94,3 +94,29 @@ def test_fallback_stays_off_when_the_profile_matches(tmp_path: Path) -> None:
     result = listing(html + "</body></html>")
     assert not result.structural
     assert [e.url for e in result.entries] == [BASE + "/2024/01/02/slug"]
+
+
+def test_texts_outside_links_are_the_xpath_texts() -> None:
+    """The walk that replaced ``.//text()[not(ancestor::a)]`` gives its texts, in its order,
+    from every element of the replica's listing pages and of a page built to trip it: links
+    nested in links, comments, tails after links, a node inside a link."""
+    from lxml import etree
+
+    from newsbot.extraction.document import parse_html
+    from newsbot.extraction.listing import texts_outside_links
+
+    xpath = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+    tricky = (
+        "<html><body><div>lead <b>bold<!-- note -->tail</b> <a href='/x'>in <i>link</i></a>"
+        " after<a><span>deep <em>x</em></span> y</a><!-- c -->z<p>p <a>q</a>r</p></div>"
+        "<a href='/y'><div>in a link <p>too</p></div>t</a></body></html>"
+    )
+    replica = ("index.html", "page/2/index.html")
+    pages = [tricky] + [(SITE_DIR / path).read_text(encoding="utf-8") for path in replica]
+    checked = 0
+    for html in pages:
+        for el in parse_html(html).iter():
+            if isinstance(el.tag, str):
+                assert texts_outside_links(el) == xpath(el), etree.tostring(el)[:200]
+                checked += 1
+    assert checked > 300
