@@ -227,19 +227,23 @@ def make_selector(html: str | bytes | Selector, content_type: str | None = None)
         # would stall the crawl. The head and the start of the body are what we need.
         logger.warning("page of %d characters cut to %d", len(html), MAX_HTML_CHARS)
         html = html[:MAX_HTML_CHARS]
-    # lxml rejects strings that carry an XML encoding declaration and stray NULs. Stripped
-    # here, once: parse_html's own strip then copies nothing.
-    html = html.replace("\x00", "").strip()
-    if not html:
-        html = "<html></html>"
-    return Selector(root=parse_html(html), type="html")
+    # lxml rejects strings that carry an XML encoding declaration and stray NULs. The NULs
+    # are looked for in the UTF-8 bytes (memchr; a str scan for one costs ~1 ns a character)
+    # and, when there are any, removed before the page is stripped.
+    body = html.strip().encode("utf-8")
+    if b"\x00" in body:
+        body = html.replace("\x00", "").strip().encode("utf-8")
+    return Selector(root=_parse_bytes(body or b"<html></html>"), type="html")
 
 
 def parse_html(html: str) -> Any:
     """The page's tree, parsed as ``Selector(text=html, type="html")`` parses it, by the plain
     lxml HTML parser: lxml.html's parser looks up a Python element class for every element
     the page modules touch (~90k calls on 300 pages), and nothing here needs its classes."""
-    body = html.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    return _parse_bytes(html.strip().replace("\x00", "").encode("utf-8") or b"<html/>")
+
+
+def _parse_bytes(body: bytes) -> Any:
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(body, parser=parser)
     if root is None:
