@@ -664,3 +664,13 @@ def test_content_hash_of_cleaned_text_is_the_hash() -> None:
         content_hash(cleaned, cleaned=True)
         == hashlib.sha256("первый абзац второй третий е".encode()).hexdigest()
     )
+
+
+def test_clean_strings_come_back_as_plain_str() -> None:
+    """A clean string is returned as it came: never as lxml's smart string, which holds its
+    whole tree (a row would keep the page alive, and a parse worker could not send it)."""
+    smart = lxml.etree.fromstring("<p>Москва\n\nКурьер</p>").xpath("//text()")[0]
+    assert type(smart) is not str
+    assert type(clean_inline(smart)) is str
+    assert type(clean_text(smart)) is str
+    assert clean_text(smart) == "Москва\n\nКурьер"

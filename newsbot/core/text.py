@@ -142,8 +142,8 @@ def clean_inline(s: str | None) -> str:
     """Normalise a one-line field (title, author, caption, lead)."""
     if not s:
         return ""
-    if not isinstance(s, str):
-        s = str(s)
+    if s.__class__ is not str:  # a str subclass too (lxml's smart strings hold their tree):
+        s = str(s)  # a clean string is returned as it came, so it must be a plain one
     if (
         s.isprintable()
         and not _holds_any(s, _INLINE_PRINTABLE_KEYS)
@@ -164,8 +164,8 @@ def clean_text(s: str | None) -> str:
     """Normalise multi-paragraph text: clean lines, one blank line between paragraphs."""
     if not s:
         return ""
-    if not isinstance(s, str):
-        s = str(s)
+    if s.__class__ is not str:  # a str subclass too (lxml's smart strings hold their tree):
+        s = str(s)  # a clean string is returned as it came, so it must be a plain one
     # Printable once its breaks are spaces and none of the printable keys: the map has
     # nothing to do (most text: the body's blocks, then the row's text, cleaned already).
     if not (s.replace("\n", " ").isprintable() and not _holds_any(s, _TEXT_PRINTABLE_KEYS)):
