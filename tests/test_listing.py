@@ -120,3 +120,35 @@ def test_texts_outside_links_are_the_xpath_texts() -> None:
                 assert texts_outside_links(el) == xpath(el), etree.tostring(el)[:200]
                 checked += 1
     assert checked > 300
+
+
+def test_next_link_readers_are_the_xpaths() -> None:
+    """The readers that replaced the three token XPaths of the next-page link give their
+    hrefs, in their order: rel and class tokens split on XML whitespace only, "nextpage" or a
+    no-break space no token, a link without href skipped."""
+    from lxml import etree
+
+    from newsbot.extraction.document import parse_html
+    from newsbot.extraction.listing import _NEXT_LINKS
+
+    xpaths = [
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
+        "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
+        "//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')"
+        " and contains(concat(' ', normalize-space(@class), ' '), ' page-numbers ')]/@href",
+    ]
+    tricky = (
+        "<html><head><link rel='prev next' href='/n1'><link rel='nextpage' href='/x'>"
+        "<link rel='next'><link rel='\tNEXT next\n' href=''></head><body>"
+        "<a rel='next\u00a0x' href='/y'>1</a><a rel=' next ' href='/n2'>2</a>"
+        "<a class='page-numbers\tnext' href='/n3'>3</a><a class='next page-numbers-x' href='/z'>"
+        "4</a><div><a class='next page-numbers' href='/n4'>5</a></div></body></html>"
+    )
+    replica = ("index.html", "page/2/index.html", "page/3/index.html")
+    pages = [tricky] + [(SITE_DIR / path).read_text(encoding="utf-8") for path in replica]
+    for html in pages:
+        root = parse_html(html)
+        for read, xpath in zip(_NEXT_LINKS, xpaths, strict=False):
+            assert read(root) == etree.XPath(xpath, smart_strings=False)(root)
+    root = parse_html(tricky)
+    assert [read(root) for read in _NEXT_LINKS[:3]] == [["/n1", ""], ["/n2"], ["/n3", "/n4"]]
