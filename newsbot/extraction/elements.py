@@ -132,7 +132,12 @@ class ElementIndex:
 
     def in_order(self, groups: Iterable[Iterable[Any]]) -> list[Any]:
         """The union of element lists, each element once, in document order."""
-        found = {el for group in groups for el in group}
+        found: set[Any] = set()
+        for group in groups:  # set.update in C; most groups of a selector union are empty
+            if group:
+                found.update(group)
+        if len(found) < 2:
+            return list(found)
         return sorted(found, key=self.position.__getitem__)
 
     def class_contains(self, parts: Iterable[str]) -> list[Any]:
