@@ -168,20 +168,26 @@ class ElementIndex:
         return True
 
     def candidates(self, compound: _Compound) -> list[Any]:
-        """Elements that match one compound selector, in document order."""
-        if (
-            compound.attr is not None
-            and compound.attr[1] == "="
-            and compound.attr[0] in _INDEXED_ATTRS
-        ):
-            pool = self.by_attr.get((compound.attr[0], compound.attr[2]), [])
-        elif compound.classes:
-            pool = min((self.by_class.get(c, []) for c in compound.classes), key=len)
-        elif compound.tag is not None:
-            pool = self.by_tag.get(compound.tag, [])
+        """Elements that match one compound selector, in document order.
+
+        A compound of one test (``.x``, ``tag``, ``[itemprop='v']``) is its table's list as it
+        stands: testing each element again, class tokens split anew, would find all of them."""
+        tag, classes, attr = compound.tag, compound.classes, compound.attr
+        if attr is not None and attr[1] == "=" and attr[0] in _INDEXED_ATTRS:
+            pool = self.by_attr.get((attr[0], attr[2]), [])
+            exact = tag is None and not classes
+        elif classes:
+            pool = min((self.by_class.get(c, []) for c in classes), key=len)
+            exact = tag is None and attr is None and len(classes) == 1
+        elif tag is not None:
+            pool = self.by_tag.get(tag, [])
+            exact = attr is None
         else:  # [rel~='v'] alone: every element with that attribute
-            name = compound.attr[0] if compound.attr else ""
+            name = attr[0] if attr else ""
             pool = self.in_order(els for (n, _v), els in self.by_attr.items() if n == name)
+            exact = False
+        if exact:
+            return list(pool)
         return [el for el in pool if self.matches(el, compound)]
 
     def select(self, chain: tuple[_Compound, ...]) -> list[Any]:
