@@ -152,3 +152,29 @@ def test_next_link_readers_are_the_xpaths() -> None:
             assert read(root) == etree.XPath(xpath, smart_strings=False)(root)
     root = parse_html(tricky)
     assert [read(root) for read in _NEXT_LINKS[:3]] == [["/n1", ""], ["/n2"], ["/n3", "/n4"]]
+
+
+def test_furniture_test_is_element_in_furniture() -> None:
+    """The memo a listing asks for its links gives ``element_in_furniture``'s answer for every
+    element, asked in any order: sidebars, widgets, a footer inside and outside <article>."""
+    import random
+
+    from newsbot.extraction.document import element_in_furniture, furniture_test, parse_html
+
+    tricky = (
+        "<html><body><article><footer><a href='/a'>in</a></footer><p>x</p></article>"
+        "<footer><a href='/b'>page</a></footer><div class='widget'><ul><li><a>w</a></li></ul>"
+        "</div><aside><div><a>s</a></div></aside><div id='sidebar'><h1>main</h1><a>m</a></div>"
+        "<form><p><a>f</a></p></form></body></html>"
+    )
+    replica = ("index.html", "page/2/index.html")
+    pages = [tricky] + [(SITE_DIR / path).read_text(encoding="utf-8") for path in replica]
+    flagged = 0
+    for html in pages:
+        elements = list(parse_html(html).iter())
+        random.Random(3).shuffle(elements)
+        test = furniture_test()
+        for el in elements:
+            assert test(el) == element_in_furniture(el)
+            flagged += test(el)
+    assert flagged > 10

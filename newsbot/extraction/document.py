@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -59,6 +60,27 @@ def element_in_furniture(el: Any) -> bool:
             return True
         in_article = in_article or node.tag == "article"
     return False
+
+
+def furniture_test() -> Callable[[Any], bool]:
+    """``element_in_furniture`` for many elements of one page (a listing's links): each
+    ancestor is tested once, not once for every link below it."""
+    memo: dict[Any, tuple[bool, bool]] = {}  # element -> (in furniture, in or under <article>)
+
+    def test(el: Any) -> bool:
+        chain = []
+        node = el
+        while node is not None and node not in memo:
+            chain.append(node)
+            node = node.getparent()
+        furniture, in_article = memo[node] if node is not None else (False, False)
+        for node in reversed(chain):  # from the highest untested ancestor down
+            furniture = furniture or is_furniture(node, in_article)
+            in_article = in_article or node.tag == "article"
+            memo[node] = (furniture, in_article)
+        return memo[el][0]
+
+    return test
 
 
 def in_furniture(node: Selector) -> bool:

@@ -15,7 +15,7 @@ from parsel import Selector
 
 from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url, same_site, url_key
-from newsbot.extraction.document import element_in_furniture, make_selector
+from newsbot.extraction.document import furniture_test, make_selector
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +250,7 @@ def _collect(
 
     entries: list[ListingEntry] = []
     seen: set[str] = set()
+    in_furniture = furniture_test()
     for a in links(sel.root):
         href = a.get("href") or ""
         if not is_article(href):
@@ -263,7 +264,7 @@ def _collect(
             ListingEntry(
                 url=target,
                 date_text=_entry_date(a, article_links),
-                in_furniture=element_in_furniture(a),
+                in_furniture=in_furniture(a),
             )
         )
     return entries
