@@ -64,11 +64,14 @@ class _CharMap:
     breaks. Passes in turn equal one simultaneous mapping because no replacement holds a key.
     """
 
-    __slots__ = ("_breaks_kept", "_passes", "_re", "_rep", "printable_keys")
+    __slots__ = ("_any", "_breaks_kept", "_passes", "_re", "_rep", "printable_keys")
 
     def __init__(self, table: dict[str, str]) -> None:
         self._rep = table
         self._re = re.compile(_char_class(table) + "+")
+        # The search for one: a class without "+" lets the regex engine skip ahead on its
+        # own (~3x faster on a clean text than the same search with "+").
+        self._any = re.compile(_char_class(table))
         #: The keys ``str.isprintable`` lets through: a printable string without them is
         #: left as it is (callers check that first, 4x faster than the search).
         self.printable_keys = tuple(c for c in sorted(table) if c.isprintable())
@@ -98,7 +101,7 @@ class _CharMap:
 
     def apply(self, s: str) -> str:
         """The mapping without the printable check (for callers that made it)."""
-        if self._re.search(s) is None:
+        if self._any.search(s) is None:
             return s
         if self._passes is None:
             return self._re.sub(self._sub, s)
@@ -196,6 +199,7 @@ _RUN_RE = re.compile(r"[^\W_]+")
 _JOINER_RE = re.compile(r"[-\u2010\u2011'’.,:/](?=[^\W_])")
 _WORD_JOINERS = frozenset("-\u2010\u2011'’")
 _COMBINING_RE = re.compile(r"[\u0300-\u036f]+")  # stress accents split no word: «Собя́нин»
+_COMBINING_ANY = re.compile(r"[\u0300-\u036f]")  # the search: no "+", ~3x faster
 #: What the one-line map removes (the rest it turns into spaces, which count the same as the
 #: characters they replace: neither is a letter, a digit or a joiner).
 _word_map = _CharMap({c: r for c, r in _inline_map._rep.items() if not r})
@@ -206,7 +210,7 @@ def word_count(text: str | None) -> int:
     if not text:
         return 0
     s = _word_map(str(text))
-    if _COMBINING_RE.search(s):
+    if _COMBINING_ANY.search(s):
         s = _COMBINING_RE.sub("", s)
     count = len(_RUN_RE.findall(s))
     for m in _JOINER_RE.finditer(s):
@@ -267,9 +271,11 @@ def content_hash(text: str | None, *, cleaned: bool = False) -> str:
 #: so SQLite and every exporter refuse the row), NUL and the other C0/C1 controls but tab, LF
 #: and CR (whitespace, kept verbatim), bidi embeddings/overrides/isolates (they reorder what a
 #: reader sees), and the noncharacters U+FFFE/U+FFFF.
-_UNSTORABLE = re.compile(
-    "[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]+"
+_UNSTORABLE_CLASS = (
+    "[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
 )
+_UNSTORABLE = re.compile(_UNSTORABLE_CLASS + "+")
+_UNSTORABLE_ANY = re.compile(_UNSTORABLE_CLASS)  # the search: no "+", ~3x faster
 
 
 def sanitize(s: str) -> str:
@@ -281,6 +287,6 @@ def sanitize(s: str) -> str:
     if not s:
         return s
     # Printable (line breaks aside) holds none of them: a scan several times faster.
-    if s.replace("\n", " ").isprintable() or _UNSTORABLE.search(s) is None:
+    if s.replace("\n", " ").isprintable() or _UNSTORABLE_ANY.search(s) is None:
         return s
     return _UNSTORABLE.sub("", s)
