@@ -227,6 +227,9 @@ def is_boilerplate(el: Any) -> bool:
 
 def short_text(el: Any, limit: int) -> str | None:
     """The element's text if it is short (≤ limit chars), else None; stops reading early."""
+    first = el.text  # what itertext() gives first: a paragraph's text is long at once
+    if first is not None and len(first) > limit * 3:
+        return None
     if next(itertools.islice(el.iter(), _SHORT_TEXT_MAX_NODES, None), None) is not None:
         return None  # a big subtree is never a one-line label; keeps deep junk linear
     parts: list[str] = []
