@@ -55,3 +55,28 @@ def test_oversized_page_is_cut_not_choked_on(caplog: pytest.LogCaptureFixture) -
     assert "cut to" in caplog.text
     assert result.fields["title"] == "Большая страница"
     assert result.fields["text"].startswith("Текст абзаца номер один.")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "",
+        "   \n",
+        "\x00",
+        "\x00 \n",
+        "\x00 <html><body><p>a</p></body></html>",
+        " \x00<p>б\x00в</p>\x00 ",
+        "\n<html><body><p>г</p></body></html>\n",
+        "\u3000<p>д</p>\u2003",
+    ],
+)
+def test_nuls_and_blank_ends_give_the_tree_of_the_rule(page: str) -> None:
+    """NULs are dropped before the page is stripped, a blank page is ``<html></html>``: the
+    tree ``make_selector`` parses (the NULs now looked for in bytes) is the rule's."""
+    from lxml import etree
+
+    from newsbot.extraction.document import make_selector, parse_html
+
+    cleaned = page.replace("\x00", "")
+    expected = parse_html(cleaned if cleaned.strip() else "<html></html>")
+    assert etree.tostring(make_selector(page).root) == etree.tostring(expected)

@@ -94,3 +94,87 @@ def test_fallback_stays_off_when_the_profile_matches(tmp_path: Path) -> None:
     result = listing(html + "</body></html>")
     assert not result.structural
     assert [e.url for e in result.entries] == [BASE + "/2024/01/02/slug"]
+
+
+def test_texts_outside_links_are_the_xpath_texts() -> None:
+    """The walk that replaced ``.//text()[not(ancestor::a)]`` gives its texts, in its order,
+    from every element of the replica's listing pages and of a page built to trip it: links
+    nested in links, comments, tails after links, a node inside a link."""
+    from lxml import etree
+
+    from newsbot.extraction.document import parse_html
+    from newsbot.extraction.listing import texts_outside_links
+
+    xpath = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+    tricky = (
+        "<html><body><div>lead <b>bold<!-- note -->tail</b> <a href='/x'>in <i>link</i></a>"
+        " after<a><span>deep <em>x</em></span> y</a><!-- c -->z<p>p <a>q</a>r</p></div>"
+        "<a href='/y'><div>in a link <p>too</p></div>t</a></body></html>"
+    )
+    replica = ("index.html", "page/2/index.html")
+    pages = [tricky] + [(SITE_DIR / path).read_text(encoding="utf-8") for path in replica]
+    checked = 0
+    for html in pages:
+        for el in parse_html(html).iter():
+            if isinstance(el.tag, str):
+                assert texts_outside_links(el) == xpath(el), etree.tostring(el)[:200]
+                checked += 1
+    assert checked > 300
+
+
+def test_next_link_readers_are_the_xpaths() -> None:
+    """The readers that replaced the three token XPaths of the next-page link give their
+    hrefs, in their order: rel and class tokens split on XML whitespace only, "nextpage" or a
+    no-break space no token, a link without href skipped."""
+    from lxml import etree
+
+    from newsbot.extraction.document import parse_html
+    from newsbot.extraction.listing import _NEXT_LINKS
+
+    xpaths = [
+        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
+        "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href",
+        "//a[contains(concat(' ', normalize-space(@class), ' '), ' next ')"
+        " and contains(concat(' ', normalize-space(@class), ' '), ' page-numbers ')]/@href",
+    ]
+    tricky = (
+        "<html><head><link rel='prev next' href='/n1'><link rel='nextpage' href='/x'>"
+        "<link rel='next'><link rel='\tNEXT next\n' href=''></head><body>"
+        "<a rel='next\u00a0x' href='/y'>1</a><a rel=' next ' href='/n2'>2</a>"
+        "<a class='page-numbers\tnext' href='/n3'>3</a><a class='next page-numbers-x' href='/z'>"
+        "4</a><div><a class='next page-numbers' href='/n4'>5</a></div></body></html>"
+    )
+    replica = ("index.html", "page/2/index.html", "page/3/index.html")
+    pages = [tricky] + [(SITE_DIR / path).read_text(encoding="utf-8") for path in replica]
+    for html in pages:
+        root = parse_html(html)
+        for read, xpath in zip(_NEXT_LINKS, xpaths, strict=False):
+            assert read(root) == etree.XPath(xpath, smart_strings=False)(root)
+    root = parse_html(tricky)
+    assert [read(root) for read in _NEXT_LINKS[:3]] == [["/n1", ""], ["/n2"], ["/n3", "/n4"]]
+
+
+def test_furniture_test_is_element_in_furniture() -> None:
+    """The memo a listing asks for its links gives ``element_in_furniture``'s answer for every
+    element, asked in any order: sidebars, widgets, a footer inside and outside <article>."""
+    import random
+
+    from newsbot.extraction.document import element_in_furniture, furniture_test, parse_html
+
+    tricky = (
+        "<html><body><article><footer><a href='/a'>in</a></footer><p>x</p></article>"
+        "<footer><a href='/b'>page</a></footer><div class='widget'><ul><li><a>w</a></li></ul>"
+        "</div><aside><div><a>s</a></div></aside><div id='sidebar'><h1>main</h1><a>m</a></div>"
+        "<form><p><a>f</a></p></form></body></html>"
+    )
+    replica = ("index.html", "page/2/index.html")
+    pages = [tricky] + [(SITE_DIR / path).read_text(encoding="utf-8") for path in replica]
+    flagged = 0
+    for html in pages:
+        elements = list(parse_html(html).iter())
+        random.Random(3).shuffle(elements)
+        test = furniture_test()
+        for el in elements:
+            assert test(el) == element_in_furniture(el)
+            flagged += test(el)
+    assert flagged > 10

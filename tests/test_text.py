@@ -140,6 +140,31 @@ def test_clean_inline_character_rules(raw: str, expected: str) -> None:
     assert clean_inline(raw) == expected
 
 
+def test_the_only_printable_whitespace_is_the_space() -> None:
+    """clean_inline's fast path for printable strings collapses only spaces: right only while
+    no other whitespace character is printable."""
+    found = [hex(cp) for cp in range(0x110000) if chr(cp).isspace() and chr(cp).isprintable()]
+    assert found == ["0x20"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("Москва  Курьер", "Москва Курьер", id="double-space"),
+        pytest.param(" Москва", "Москва", id="leading-space"),
+        pytest.param("Москва ", "Москва", id="trailing-space"),
+        pytest.param("Моск\ufffdва", "Москва", id="printable-fffd"),
+        pytest.param("Моск\u034fва", "Москва", id="printable-cgj-034f"),
+        pytest.param("е\u0308 ж", "ё ж", id="printable-not-nfc"),
+        pytest.param("Москва Курьер", "Москва Курьер", id="clean"),
+    ],
+)
+def test_clean_inline_of_printable_strings(raw: str, expected: str) -> None:
+    """Printable strings take the fast path: the characters it must still see."""
+    assert raw.isprintable()
+    assert clean_inline(raw) == expected
+
+
 @pytest.mark.parametrize(
     "typography",
     [
@@ -164,6 +189,26 @@ def test_empty_inputs_give_empty_string(empty: str | None) -> None:
     assert html_to_text(empty) == ""
     assert word_count(empty) == 0
     assert content_hash(empty) == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("Один\nдва\n\nтри", "Один\nдва\n\nтри", id="clean"),
+        pytest.param("Один\n\n\nтри", "Один\n\nтри", id="two-blank-lines"),
+        pytest.param("Один \nтри", "Один\nтри", id="space-before-break"),
+        pytest.param("Один\n три", "Один\nтри", id="space-after-break"),
+        pytest.param("Один  три", "Один три", id="double-space"),
+        pytest.param("\nОдин", "Один", id="leading-break"),
+        pytest.param("Один\n", "Один", id="trailing-break"),
+        pytest.param(" Один", "Один", id="leading-space"),
+        pytest.param("Од\ufffdин\n\nтри", "Один\n\nтри", id="printable-key"),
+        pytest.param("е\u0308ж\n\nтри", "ёж\n\nтри", id="not-nfc"),
+    ],
+)
+def test_clean_text_of_nearly_clean_text(raw: str, expected: str) -> None:
+    """Nearly clean text: what the printable shortcut and the whitespace passes must fix."""
+    assert clean_text(raw) == expected
 
 
 def test_clean_text_paragraphs_separated_by_one_blank_line() -> None:
@@ -535,6 +580,11 @@ def test_junk_results() -> None:
         ("V Форума", 2),
         ("— – … , . « » !?", 0),
         ("covid-19 и д'Артаньян", 3),
+        ("-19 и 'ab", 3),  # a joiner that opens the text joins nothing
+        ("1.2.3 и a-b-c", 3),
+        ("2²,3 и x,5", 4),  # ² is a digit to str.isdigit (not to the regex \d)
+        ("a\x85b и a\u2028b", 5),  # line breaks split words, removed characters do not
+        ("a\u200bb", 1),
         (P1, 41),
     ],
 )
@@ -614,3 +664,13 @@ def test_content_hash_of_cleaned_text_is_the_hash() -> None:
         content_hash(cleaned, cleaned=True)
         == hashlib.sha256("первый абзац второй третий е".encode()).hexdigest()
     )
+
+
+def test_clean_strings_come_back_as_plain_str() -> None:
+    """A clean string is returned as it came: never as lxml's smart string, which holds its
+    whole tree (a row would keep the page alive, and a parse worker could not send it)."""
+    smart = lxml.etree.fromstring("<p>Москва\n\nКурьер</p>").xpath("//text()")[0]
+    assert type(smart) is not str
+    assert type(clean_inline(smart)) is str
+    assert type(clean_text(smart)) is str
+    assert clean_text(smart) == "Москва\n\nКурьер"

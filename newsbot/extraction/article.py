@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lxml import etree
 from parsel import Selector
 
 from newsbot.core.dates import MOSCOW, now_moscow
@@ -22,13 +21,8 @@ from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url, same_site, site_of
 from newsbot.extraction.body import Body, article_scope, clean_paragraphs, find_body
 from newsbot.extraction.dating import read_dates
-from newsbot.extraction.document import (
-    BODY,
-    element_in_furniture,
-    make_selector,
-    visible_text_nodes,
-)
-from newsbot.extraction.elements import select_elements
+from newsbot.extraction.document import element_in_furniture, make_selector, visible_text_nodes
+from newsbot.extraction.elements import select_elements, tagged
 from newsbot.extraction.headline import (
     read_author,
     read_description,
@@ -64,9 +58,6 @@ class ArticleExtraction:
 
 #: A body this long, in a few paragraphs, makes a page with no date or markup an article.
 _LONG_BODY_CHARS = 1500
-#: Compiled once: lxml's own XPath objects, without parsel's Selector around each result.
-_BODY_CLASS = etree.XPath("//body/@class", smart_strings=False)
-_ARTICLES = etree.XPath("//article")
 _LONG_BODY_PARAGRAPHS = 3
 #: Teaser cards beside the article hold a fraction of its text; a listing's cards do not.
 _TEASER_SHARE = 0.34
@@ -83,7 +74,7 @@ def _is_article(
     static-page mark refuses the page; without one, a dated page or one long body is an article.
     """
     og_type = meta.first("og:type").lower()
-    classes = _BODY_CLASS(sel.root)
+    classes = [c for c in (b.get("class") for b in tagged(sel, "body")) if c is not None]
     body_classes = set((classes[0] if classes else "").lower().split())
     if (
         meta.article
@@ -114,7 +105,7 @@ def _listing_cards(sel: Selector, body: Body | None, text_chars: int) -> int:
     """``<article>`` cards outside furniture and outside the body, unless they are teasers:
     one article's page may show many small cards, whose text is a fraction of its own."""
     inside = set(body.node.root.iter()) | set(body.node.root.iterancestors()) if body else set()
-    cards = [el for el in _ARTICLES(sel.root) if not element_in_furniture(el)]
+    cards = [el for el in tagged(sel, "article") if not element_in_furniture(el)]
     cards = [c for c in cards if c not in inside]
     if body is not None and cards:
         biggest = max(len(" ".join(c.itertext()).strip()) for c in cards)
@@ -149,7 +140,7 @@ def _extract(sel: Selector, url: str, fetched: datetime) -> ArticleExtraction:
     page_url = clean_url(url)
     final_url = canonical if canonical and same_site(canonical, page_url) else page_url
 
-    page = BODY(sel.root)
+    page = tagged(sel, "body")
     nodes = [clean_inline(t) for t in visible_text_nodes(page[0])] if page else []
     visible = "\n".join(nodes)
     body = find_body(sel)

@@ -11,8 +11,8 @@ from parsel import Selector
 
 from newsbot.core.dates import parse_date
 from newsbot.core.text import clean_inline
-from newsbot.extraction.document import BODY, element_in_furniture, in_furniture
-from newsbot.extraction.elements import select
+from newsbot.extraction.document import element_in_furniture, in_furniture
+from newsbot.extraction.elements import select, tagged
 from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
 from newsbot.extraction.paragraphs import html_to_text
@@ -121,7 +121,7 @@ def _link_chars(el: Any) -> int:
 def _dense_body(sel: Selector) -> Body | None:
     """The block with the most paragraph text of its own, plus its sibling blocks that also
     carry real paragraphs (a body split by an ad or an embed); furniture never counts."""
-    body = BODY(sel.root)
+    body = tagged(sel, "body")
     if not body:
         return None
     scores: dict[Any, int] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -157,9 +158,15 @@ def _valid_date(raw: str) -> str:
     return raw if raw and parse_date(raw) is not None else ""
 
 
-def _first(now: datetime, *candidates: tuple[str, str]) -> tuple[datetime | None, str, str]:
-    """The first candidate the one date parser reads: (its value, the signal, the raw text)."""
-    for raw, source in candidates:
+def _first(
+    now: datetime, *candidates: tuple[str | Callable[[], str], str]
+) -> tuple[datetime | None, str, str]:
+    """The first candidate the one date parser reads: (its value, the signal, the raw text).
+
+    A candidate that costs a search is passed as a function, read only when the ones before
+    it gave nothing (most pages have the JSON-LD date)."""
+    for value, source in candidates:
+        raw = value if isinstance(value, str) else value()
         if raw:
             parsed = parse_date(raw, now=now)
             if parsed is not None:
@@ -200,7 +207,7 @@ def read_dates(
         now,
         (as_text(art.get("datePublished")), "jsonld"),
         (meta.first("article:published_time", "datepublished", "pubdate", "publish-date"), "meta"),
-        (_time_datetime(sel, "published"), "time"),
+        (lambda: _time_datetime(sel, "published"), "time"),
     )
     if (
         machine is not None
@@ -217,8 +224,8 @@ def read_dates(
         now,
         (as_text(art.get("dateModified")), "jsonld"),
         (meta.first("article:modified_time", "og:updated_time", "datemodified"), "meta"),
-        (_time_datetime(sel, "modified"), "time"),
-        (_modified_line(text), "byline"),
+        (lambda: _time_datetime(sel, "modified"), "time"),
+        (lambda: _modified_line(text), "byline"),
     )
     if modified is not None and published is not None and modified < published:
         modified, modified_from = None, ""  # an "update" before publication is a theme bug

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -59,6 +60,27 @@ def element_in_furniture(el: Any) -> bool:
             return True
         in_article = in_article or node.tag == "article"
     return False
+
+
+def furniture_test() -> Callable[[Any], bool]:
+    """``element_in_furniture`` for many elements of one page (a listing's links): each
+    ancestor is tested once, not once for every link below it."""
+    memo: dict[Any, tuple[bool, bool]] = {}  # element -> (in furniture, in or under <article>)
+
+    def test(el: Any) -> bool:
+        chain = []
+        node = el
+        while node is not None and node not in memo:
+            chain.append(node)
+            node = node.getparent()
+        furniture, in_article = memo[node] if node is not None else (False, False)
+        for node in reversed(chain):  # from the highest untested ancestor down
+            furniture = furniture or is_furniture(node, in_article)
+            in_article = in_article or node.tag == "article"
+            memo[node] = (furniture, in_article)
+        return memo[el][0]
+
+    return test
 
 
 def in_furniture(node: Selector) -> bool:
@@ -227,27 +249,29 @@ def make_selector(html: str | bytes | Selector, content_type: str | None = None)
         # would stall the crawl. The head and the start of the body are what we need.
         logger.warning("page of %d characters cut to %d", len(html), MAX_HTML_CHARS)
         html = html[:MAX_HTML_CHARS]
-    # lxml rejects strings that carry an XML encoding declaration and stray NULs.
-    html = html.replace("\x00", "")
-    if not html.strip():
-        html = "<html></html>"
-    return Selector(root=parse_html(html), type="html")
+    # lxml rejects strings that carry an XML encoding declaration and stray NULs. The NULs
+    # are looked for in the UTF-8 bytes (memchr; a str scan for one costs ~1 ns a character)
+    # and, when there are any, removed before the page is stripped.
+    body = html.strip().encode("utf-8")
+    if b"\x00" in body:
+        body = html.replace("\x00", "").strip().encode("utf-8")
+    return Selector(root=_parse_bytes(body or b"<html></html>"), type="html")
 
 
 def parse_html(html: str) -> Any:
     """The page's tree, parsed as ``Selector(text=html, type="html")`` parses it, by the plain
     lxml HTML parser: lxml.html's parser looks up a Python element class for every element
     the page modules touch (~90k calls on 300 pages), and nothing here needs its classes."""
-    body = html.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    return _parse_bytes(html.strip().replace("\x00", "").encode("utf-8") or b"<html/>")
+
+
+def _parse_bytes(body: bytes) -> Any:
     parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     root = etree.fromstring(body, parser=parser)
     if root is None:
         root = etree.fromstring(b"<html/>", parser=parser)
     return root
 
-
-#: The page's ``<body>`` elements (one, or none), as lxml elements.
-BODY = etree.XPath("//body")
 
 #: What lxml.html's ``text_content()`` returns, for any element.
 element_text = etree.XPath("string()", smart_strings=False)

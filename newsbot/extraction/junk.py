@@ -164,11 +164,10 @@ _CREDIT_MAX = 200
 def is_junk_paragraph(flat: str) -> bool:
     """A body paragraph (already flattened to one line) that is page furniture by its text:
     a widget label, a gallery counter, a byline or update stamp, a short photo credit."""
-    folded = flat.casefold().strip(" :.!…").replace("’", "'")
-    if len(flat) <= _LABEL_MAX and (
-        folded in _LABEL_PARAGRAPHS or _COUNTER_PARAGRAPH.match(folded)
-    ):
-        return True
+    if len(flat) <= _LABEL_MAX:  # folded only when short enough to be a label
+        folded = flat.casefold().strip(" :.!…").replace("’", "'")
+        if folded in _LABEL_PARAGRAPHS or _COUNTER_PARAGRAPH.match(folded):
+            return True
     if _BYLINE_PARAGRAPH.match(flat) or (len(flat) <= _STAMP_MAX and _STAMP_PARAGRAPH.match(flat)):
         return True
     if len(flat) <= _AUTHOR_MAX and _AUTHOR_PARAGRAPH.match(flat):
@@ -228,6 +227,9 @@ def is_boilerplate(el: Any) -> bool:
 
 def short_text(el: Any, limit: int) -> str | None:
     """The element's text if it is short (≤ limit chars), else None; stops reading early."""
+    first = el.text  # what itertext() gives first: a paragraph's text is long at once
+    if first is not None and len(first) > limit * 3:
+        return None
     if next(itertools.islice(el.iter(), _SHORT_TEXT_MAX_NODES, None), None) is not None:
         return None  # a big subtree is never a one-line label; keeps deep junk linear
     parts: list[str] = []

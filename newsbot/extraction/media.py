@@ -10,7 +10,13 @@ from parsel import Selector
 
 from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url
-from newsbot.extraction.document import SCAN_LIMIT, element_text, in_furniture, text_of
+from newsbot.extraction.document import (
+    SCAN_LIMIT,
+    element_in_furniture,
+    element_text,
+    in_furniture,
+    text_of,
+)
 from newsbot.extraction.elements import select
 from newsbot.extraction.metadata import PageMetadata, as_url
 
@@ -24,6 +30,9 @@ CREDIT = re.compile(
 )
 
 _PHOTO_WORD = re.compile(r"\b(?:Фото|Фотография)\s*[:—–-]", re.IGNORECASE)
+#: Compiled once, results as lxml elements: a string XPath through parsel is compiled on every
+#: call and wraps each of its results (every <p> and leaf of the article) in a Selector.
+_CAPTION_CANDIDATES = etree.XPath(".//*[contains(@class, 'caption')] | .//p | .//*[not(*)]")
 
 
 def split_caption(caption: str) -> tuple[str, str]:
@@ -52,14 +61,15 @@ def read_caption(sel: Selector, scope: Selector) -> str:
             return value
     # Themes without <figcaption>: a short element with "caption" in its class, or one that
     # reads «… Фото: …», in the article's own block.
-    candidates = scope.xpath(".//*[contains(@class, 'caption')] | .//p | .//*[not(*)]")
-    for node in candidates[:SCAN_LIMIT]:  # captions sit near the top; bound huge pages
-        raw = element_text(node.root) if isinstance(node.root, etree._Element) else ""
+    root = scope.root
+    candidates = _CAPTION_CANDIDATES(root) if isinstance(root, etree._Element) else []
+    for el in candidates[:SCAN_LIMIT]:  # captions sit near the top; bound huge pages
+        raw = element_text(el)
         if not raw or len(raw) > 600:
             continue
         value = clean_inline(raw)
-        is_caption = "caption" in (node.root.get("class") or "") or _PHOTO_WORD.search(value)
-        if is_caption and value and not in_furniture(node):
+        is_caption = "caption" in (el.get("class") or "") or _PHOTO_WORD.search(value)
+        if is_caption and value and not element_in_furniture(el):
             return value
     return ""
 

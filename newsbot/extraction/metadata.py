@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
 from parsel import Selector
+
+from newsbot.extraction.elements import tagged
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def _jsonld_items(script: Any) -> list[Any]:
     reads them (lenient JSON; on failure a leading comment line dropped and comments allowed,
     through jstyleson) — without importing extruct, whose package pulls in mf2py, bs4,
     requests and rdflib (0.2-0.8 s of CPU in every run that reads a page)."""
-    text = script.xpath("string()")
+    # Without children (elements, comments) the element's text is its string value: no XPath.
+    text = (script.text or "") if len(script) == 0 else script.xpath("string()")
     try:
         data = json.loads(text, strict=False)
     except ValueError:
@@ -96,13 +98,12 @@ def _walk(data: Any) -> list[dict[str, Any]]:
     return out
 
 
-_JSONLD_SCRIPTS = etree.XPath('//script[@type="application/ld+json"]')
-
-
 def read_jsonld(sel: Selector) -> list[dict[str, Any]]:
     """All JSON-LD nodes; a broken script is skipped (logged at debug), never fatal."""
     nodes: list[dict[str, Any]] = []
-    for script in _JSONLD_SCRIPTS(sel.root):
+    for script in tagged(sel, "script"):
+        if script.get("type") != "application/ld+json":
+            continue
         try:
             items = _jsonld_items(script)
         except Exception as exc:  # whatever json/jstyleson raise
@@ -119,10 +120,6 @@ def _resolve(node: Any, by_id: dict[str, dict[str, Any]]) -> Any:
     if isinstance(node, list):
         return [_resolve(n, by_id) for n in node]
     return node
-
-
-_META_WITH_CONTENT = etree.XPath("//meta[@content]")
-_LINK_WITH_HREF = etree.XPath("//link[@href]")
 
 
 def read_metadata(sel: Selector) -> PageMetadata:
@@ -142,12 +139,16 @@ def read_metadata(sel: Selector) -> PageMetadata:
                 if "author" in other:
                     meta.article["author"] = _resolve(other["author"], by_id)
                     break
-    # Compiled XPaths over the lxml tree: no Selector and no attribute dict per element.
-    for m in _META_WITH_CONTENT(sel.root):
+    # The page's element index: no whole-tree search, no Selector per element.
+    for m in tagged(sel, "meta"):
+        if m.get("content") is None:
+            continue
         key = m.get("property") or m.get("name") or m.get("itemprop")
         if key:
             meta.meta.setdefault(key.strip().lower(), []).append(m.get("content"))
-    for link in _LINK_WITH_HREF(sel.root):
+    for link in tagged(sel, "link"):
+        if link.get("href") is None:
+            continue
         if "canonical" in link.get("rel", "").lower().split():
             meta.canonical = link.get("href").strip()
             break

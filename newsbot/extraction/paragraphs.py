@@ -167,7 +167,8 @@ def _classify_children(parent: Any, children: list[Any]) -> list[int]:
 
 
 def _has_text(el: Any) -> bool:
-    return any(t.strip() for t in el.itertext())
+    first = el.text  # what itertext() gives first, without starting the iterator
+    return bool(first and first.strip()) or any(t.strip() for t in el.itertext())
 
 
 def _starts_with_marker_then_links(el: Any, text: str) -> bool:
