@@ -164,11 +164,11 @@ def text_keys(text: str | None) -> list[tuple[int, int]]:
     """``band_keys(shingles(text))``, the same pairs, the store's path (once a row).
 
     Shingles stay UTF-8 bytes (what SHA-1 reads anyway) and are not made a set: a repeated
-    shingle changes no minimum. Only a text with fewer than ``MIN_SHINGLES`` distinct hashes
-    has its shingles counted exactly (hashes of distinct shingles may collide, shingles not).
+    shingle changes no minimum. Whether there are ``MIN_SHINGLES`` distinct ones is read from
+    the words: the shingle that ends at a word's first occurrence is distinct for each word
+    (its last word differs), so D distinct words give at least D - 2 distinct shingles; only
+    a text with fewer words than that has its shingles counted.
     """
-    import numpy as np
-
     encoded = list(map(str.encode, words(text or "")))
     if len(encoded) - SHINGLE_WORDS + 1 < MIN_SHINGLES:
         return []
@@ -176,10 +176,9 @@ def text_keys(text: str | None) -> list[tuple[int, int]]:
     def joined() -> Iterator[bytes]:
         return map(b" ".join, zip(*(encoded[i:] for i in range(SHINGLE_WORDS)), strict=False))
 
-    hashes = _sha1_words(joined())
-    if np.unique(hashes).size < MIN_SHINGLES and len(set(joined())) < MIN_SHINGLES:
+    if len(set(encoded)) < MIN_SHINGLES + SHINGLE_WORDS - 1 and len(set(joined())) < MIN_SHINGLES:
         return []
-    return _keys(_minhash(hashes))
+    return _keys(_minhash(_sha1_words(joined())))
 
 
 def _keys(values: Any) -> list[tuple[int, int]]:
