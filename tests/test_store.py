@@ -554,6 +554,19 @@ def test_lemmas_from_the_dictionary_path_match_full_parses() -> None:
     assert word_lemmas("2025") == ()
 
 
+def test_words_without_cyrillic_have_no_lemmas_as_full_parses_say() -> None:
+    """word_lemmas skips the parse for words with no Cyrillic letter: pymorphy3 agrees."""
+    from newsbot.enrich.districts import morph_analyzer
+    from newsbot.store.search import word_lemmas
+
+    morph = morph_analyzer()
+    words = ["covid", "mos", "ru", "xiv", "ii", "abc123", "2025", "12abc", "test_word", "ωμέγα"]
+    for word in words:
+        assert {p.normal_form for p in morph.parse(word)} == {word}, word
+        assert word_lemmas(word) == (), word
+    assert word_lemmas("к") == ("как",)  # one Cyrillic letter still goes to the dictionary
+
+
 def test_lemmas_of_words_with_paradigm_prefixes_match_full_parses() -> None:
     """Normal forms are built from a cut cached per (paradigm, form): comparatives and
     superlatives carry a paradigm prefix («по-», «наи-»), which the cut must strip and dress."""
