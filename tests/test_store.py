@@ -299,7 +299,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     ]
     make_v1(path, old_rows)
     store = ArticleStore(path)
-    assert store.version == SCHEMA_VERSION == 7
+    assert store.version == SCHEMA_VERSION == 8
     assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
@@ -317,6 +317,48 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     again = ArticleStore(path)  # opening a current file changes nothing
     assert again.version == SCHEMA_VERSION and stored_count(again) == 3
     again.close()
+
+
+def test_a_v7_store_migrates_to_merging_eight_segments_with_the_same_search_results(
+    tmp_path: Path,
+) -> None:
+    """v8 only sets the search index's automerge: a v7 file (the same file without it) finds
+    the same rows in the same order, before and after more rows are stored."""
+    from newsbot.store.schema import FTS_AUTOMERGE
+
+    path = tmp_path / "v7.db"
+    store = ArticleStore(path)
+    rows = [
+        article(1, title="Ёлку нарядили в Люблине", text=V1_STORY),
+        article(2, text=V1_STORY.replace("Ремонт шёл полтора года", "Работы заняли два года")),
+        article(3, text="Совсем другая заметка о парке в Кузьминках, о школе и о ёлке."),
+    ]
+    store.upsert_many(rows)
+    queries = ["елка", "школа", "школы", "ремонт", "Кузьминки", '"капитального ремонта"']
+    before = {q: search_urls(store, q) for q in queries}
+    store.conn.execute("DELETE FROM articles_fts_config WHERE k = 'automerge'")
+    store.conn.execute("PRAGMA user_version = 7")
+    store.close()
+    store = ArticleStore(path)
+    assert store.version == 8
+    config = store.conn.execute("SELECT v FROM articles_fts_config WHERE k = 'automerge'")
+    assert config.fetchone()[0] == FTS_AUTOMERGE == 8
+    url = [""] + [r["url"] for r in rows]
+    assert before == {
+        "елка": [url[3], url[1]],
+        "школа": [url[3], url[2], url[1]],
+        "школы": [url[2], url[1], url[3]],
+        "ремонт": [url[1], url[2]],
+        "Кузьминки": [url[3]],
+        '"капитального ремонта"': [url[2], url[1]],  # a phrase: positions are indexed
+    }
+    assert {q: search_urls(store, q) for q in queries} == before
+    more = [article(n, text=f"Заметка номер {n} о ремонте школы в Люблине.") for n in range(4, 28)]
+    store.upsert_many(more)
+    assert len(search_urls(store, "ремонт")) == 2 + 24
+    assert search_urls(store, '"капитального ремонта"') == [url[2], url[1]]
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    store.close()
 
 
 def test_schema_v2_objects(tmp_path: Path) -> None:
