@@ -645,3 +645,19 @@ def test_lemmas_column_is_every_words_forms_in_text_order(monkeypatch: pytest.Mo
         assert search.lemmas_of(title, lead, text) == expected
         assert search._COLUMN_PARTS.keys() == distinct
     assert search.lemmas_of("", None) == ""
+
+
+def test_a_writer_reads_its_file_through_a_memory_map_and_a_reader_does_not(
+    tmp_path: Path,
+) -> None:
+    """The writer maps up to 1 GiB (its reads past the page cache cost no system call); a
+    read-only store (exports, search) reads as before."""
+    path = tmp_path / "news.db"
+    writer = ArticleStore(path)
+    writer.upsert_many([article(1, text=V1_STORY)])
+    assert writer.conn.execute("PRAGMA mmap_size").fetchone()[0] == 1 << 30
+    reader = ArticleStore(path, readonly=True)
+    assert reader.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    assert search_urls(reader, "школа") == [article(1)["url"]]
+    reader.close()
+    writer.close()
