@@ -647,17 +647,21 @@ def test_lemmas_column_is_every_words_forms_in_text_order(monkeypatch: pytest.Mo
     assert search.lemmas_of("", None) == ""
 
 
-def test_a_writer_reads_its_file_through_a_memory_map_and_a_reader_does_not(
+def test_a_writer_maps_its_file_and_checkpoints_less_often_and_a_reader_does_neither(
     tmp_path: Path,
 ) -> None:
-    """The writer maps up to 1 GiB (its reads past the page cache cost no system call); a
-    read-only store (exports, search) reads as before."""
+    """The writer maps up to 1 GiB (its reads past the page cache cost no system call) and
+    checkpoints every 4,000 WAL pages; a read-only store (exports, search) reads as before."""
     path = tmp_path / "news.db"
     writer = ArticleStore(path)
     writer.upsert_many([article(1, text=V1_STORY)])
     assert writer.conn.execute("PRAGMA mmap_size").fetchone()[0] == 1 << 30
+    assert writer.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
     reader = ArticleStore(path, readonly=True)
     assert reader.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    assert reader.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
     assert search_urls(reader, "школа") == [article(1)["url"]]
     reader.close()
+    assert (tmp_path / "news.db-wal").stat().st_size > 0
     writer.close()
+    assert not (tmp_path / "news.db-wal").exists()  # the last close checkpoints it away
