@@ -55,9 +55,11 @@ _WRITER_CACHE_KIB = 65_536
 #: How much of the file a writer reads through a memory map, bytes. A store outgrows the page
 #: cache (a 30,000-row store is ~300 MB: text, search index, two bucket B-trees), and every
 #: page read past it was a read() system call and a copy; mapped, it is the kernel's page
-#: cache itself. Writes still go through write() (SQLite maps read-only), and WAL checkpoints
-#: allocate the file before writing into it, so a full disk is still an error, not SIGBUS.
-#: Mapped pages count in RSS as they are touched but are the kernel's to drop.
+#: cache itself. Writes still go through write() (SQLite maps read-only) and a page is read
+#: through the map only once written, so a full disk is still an error (the disk-full tests
+#: pass); what becomes SIGBUS instead of an error is a failing disk under a page being read,
+#: or the file truncated by another program. Mapped pages count in RSS as they are touched
+#: but are the kernel's to drop.
 _WRITER_MMAP_BYTES = 1 << 30
 #: WAL pages a writer lets pile up before it checkpoints them into the file (SQLite's default
 #: is 1,000: 4 MiB). Each batch rewrites the same hot pages (the search index's structure

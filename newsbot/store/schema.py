@@ -227,9 +227,9 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     """,
     # v8: the search index merges its segments eight at a time, not four (FTS5's automerge).
-    # A batch's rows are one new segment; with four, every segment is rewritten once a level,
-    # and the levels grow with the store: at 30,000 rows that was half of the index's CPU a
-    # row. A query reads up to seven segments a level instead of three (a few levels).
+    # A batch's rows are one new segment, rewritten once a level as merges carry it up, and
+    # the levels grow with the store: fewer, wider levels rewrite less (a backfill of 10,000
+    # rows, 1.46 -> 1.14 ms a row). A query reads up to seven segments a level, not three.
     f"""
     INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', {FTS_AUTOMERGE});
     """,
