@@ -65,7 +65,8 @@ _WRITER_MMAP_BYTES = 1 << 30
 #: is 1,000: 4 MiB). Each batch rewrites the same hot pages (the search index's structure
 #: record and newest segments, the right edges of the indexes, the recent bucket tier), and a
 #: checkpoint copies each page once however often it was rewritten since the last one. At
-#: 4,000 the WAL stays under ~16 MiB; the last connection's close still empties it.
+#: 4,000 that is every ~16 MiB of WAL (one bigger transaction, a bucket merge, still writes
+#: all its pages there first, as before); the last connection's close still empties it.
 _WRITER_CHECKPOINT_PAGES = 4000
 
 
