@@ -154,7 +154,7 @@ def test_a_v6_store_migrates_keeping_its_buckets_in_article_bands(tmp_path: Path
     assert conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0] == neardup.BANDS
     conn.close()
     store = ArticleStore(path)
-    assert store.version == 7 and store.bands.count() == neardup.BANDS
+    assert store.version == 8 and store.bands.count() == neardup.BANDS
     store.upsert_many([item(2, EDITED)])
     assert links(store)["https://uv-kurier.ru/story-2"] == "https://uv-kurier.ru/story-1"
     store.conn.execute("DELETE FROM articles")

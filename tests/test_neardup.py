@@ -183,3 +183,14 @@ def test_signatures_do_not_import_scipy() -> None:
         "print(sorted(m for m in ('scipy', 'datasketch') if m in sys.modules))"
     )
     assert run_python(code).strip() == "[]"
+
+
+def test_keys_count_distinct_shingles_not_repeats() -> None:
+    """text_keys hashes every shingle, repeats too: only distinct ones make a text long enough."""
+    looped = " ".join(["раз два три"] * 30)  # 88 shingles, 3 distinct
+    assert neardup.shingles(looped) == frozenset()
+    assert neardup.text_keys(looped) == []
+    ten = " ".join(f"слово{k}" for k in range(12))  # 10 distinct shingles, then repeated
+    repeated = " ".join([ten] * 3)
+    assert neardup.text_keys(repeated) == neardup.band_keys(neardup.shingles(repeated))
+    assert len(neardup.text_keys(repeated)) == neardup.BANDS

@@ -299,7 +299,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     ]
     make_v1(path, old_rows)
     store = ArticleStore(path)
-    assert store.version == SCHEMA_VERSION == 7
+    assert store.version == SCHEMA_VERSION == 8
     assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
@@ -317,6 +317,48 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     again = ArticleStore(path)  # opening a current file changes nothing
     assert again.version == SCHEMA_VERSION and stored_count(again) == 3
     again.close()
+
+
+def test_a_v7_store_migrates_to_merging_eight_segments_with_the_same_search_results(
+    tmp_path: Path,
+) -> None:
+    """v8 only sets the search index's automerge: a v7 file (the same file without it) finds
+    the same rows in the same order, before and after more rows are stored."""
+    from newsbot.store.schema import FTS_AUTOMERGE
+
+    path = tmp_path / "v7.db"
+    store = ArticleStore(path)
+    rows = [
+        article(1, title="Ёлку нарядили в Люблине", text=V1_STORY),
+        article(2, text=V1_STORY.replace("Ремонт шёл полтора года", "Работы заняли два года")),
+        article(3, text="Совсем другая заметка о парке в Кузьминках, о школе и о ёлке."),
+    ]
+    store.upsert_many(rows)
+    queries = ["елка", "школа", "школы", "ремонт", "Кузьминки", '"капитального ремонта"']
+    before = {q: search_urls(store, q) for q in queries}
+    store.conn.execute("DELETE FROM articles_fts_config WHERE k = 'automerge'")
+    store.conn.execute("PRAGMA user_version = 7")
+    store.close()
+    store = ArticleStore(path)
+    assert store.version == 8
+    config = store.conn.execute("SELECT v FROM articles_fts_config WHERE k = 'automerge'")
+    assert config.fetchone()[0] == FTS_AUTOMERGE == 8
+    url = [""] + [r["url"] for r in rows]
+    assert before == {
+        "елка": [url[3], url[1]],
+        "школа": [url[3], url[2], url[1]],
+        "школы": [url[2], url[1], url[3]],
+        "ремонт": [url[1], url[2]],
+        "Кузьминки": [url[3]],
+        '"капитального ремонта"': [url[2], url[1]],  # a phrase: positions are indexed
+    }
+    assert {q: search_urls(store, q) for q in queries} == before
+    more = [article(n, text=f"Заметка номер {n} о ремонте школы в Люблине.") for n in range(4, 28)]
+    store.upsert_many(more)
+    assert len(search_urls(store, "ремонт")) == 2 + 24
+    assert search_urls(store, '"капитального ремонта"') == [url[2], url[1]]
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    store.close()
 
 
 def test_schema_v2_objects(tmp_path: Path) -> None:
@@ -554,6 +596,19 @@ def test_lemmas_from_the_dictionary_path_match_full_parses() -> None:
     assert word_lemmas("2025") == ()
 
 
+def test_words_without_cyrillic_have_no_lemmas_as_full_parses_say() -> None:
+    """word_lemmas skips the parse for words with no Cyrillic letter: pymorphy3 agrees."""
+    from newsbot.enrich.districts import morph_analyzer
+    from newsbot.store.search import word_lemmas
+
+    morph = morph_analyzer()
+    words = ["covid", "mos", "ru", "xiv", "ii", "abc123", "2025", "12abc", "test_word", "ωμέγα"]
+    for word in words:
+        assert {p.normal_form for p in morph.parse(word)} == {word}, word
+        assert word_lemmas(word) == (), word
+    assert word_lemmas("к") == ("как",)  # one Cyrillic letter still goes to the dictionary
+
+
 def test_lemmas_of_words_with_paradigm_prefixes_match_full_parses() -> None:
     """Normal forms are built from a cut cached per (paradigm, form): comparatives and
     superlatives carry a paradigm prefix («по-», «наи-»), which the cut must strip and dress."""
@@ -590,3 +645,23 @@ def test_lemmas_column_is_every_words_forms_in_text_order(monkeypatch: pytest.Mo
         assert search.lemmas_of(title, lead, text) == expected
         assert search._COLUMN_PARTS.keys() == distinct
     assert search.lemmas_of("", None) == ""
+
+
+def test_a_writer_maps_its_file_and_checkpoints_less_often_and_a_reader_does_neither(
+    tmp_path: Path,
+) -> None:
+    """The writer maps up to 1 GiB (its reads past the page cache cost no system call) and
+    checkpoints every 4,000 WAL pages; a read-only store (exports, search) reads as before."""
+    path = tmp_path / "news.db"
+    writer = ArticleStore(path)
+    writer.upsert_many([article(1, text=V1_STORY)])
+    assert writer.conn.execute("PRAGMA mmap_size").fetchone()[0] == 1 << 30
+    assert writer.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4000
+    reader = ArticleStore(path, readonly=True)
+    assert reader.conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    assert reader.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    assert search_urls(reader, "школа") == [article(1)["url"]]
+    reader.close()
+    assert (tmp_path / "news.db-wal").stat().st_size > 0
+    writer.close()
+    assert not (tmp_path / "news.db-wal").exists()  # the last close checkpoints it away

@@ -15,10 +15,11 @@ almost never. A copy with one sentence changed in a ten-sentence story has J ≈
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -114,23 +115,42 @@ def signature(shingle_set: frozenset[str]) -> Any:
     32-bit finalizer, then the affine maps — so the buckets of a store written with datasketch
     stay valid (``tests/test_neardup.py`` holds the exact keys).
     """
-    return _signature([s.encode("utf-8") for s in shingle_set])
+    return _minhash(_sha1_words(s.encode("utf-8") for s in shingle_set))
 
 
-def _signature(encoded: list[bytes] | set[bytes]) -> Any:
+#: ``HASH.digest`` unbound, so that ``map`` calls it (and ``hashlib.sha1``) with no Python
+#: frame a shingle: a row's ~130 shingles are hashed in C-level loops.
+_SHA1_DIGEST = type(hashlib.sha1()).digest
+_BLAKE2B_DIGEST = type(hashlib.blake2b()).digest
+_BUCKET_HASH = functools.partial(hashlib.blake2b, digest_size=8)
+
+
+def _sha1_words(encoded: Iterable[bytes]) -> Any:
+    """Each shingle's SHA-1, its first 4 bytes as a little-endian uint32 (datasketch's hash).
+
+    The 20-byte digests are joined and read as uint32 with a stride of five: no slice a digest.
+    """
     import numpy as np
 
-    # The digests' first 4 bytes side by side, read as little-endian uint32 in one go.
-    sha1 = hashlib.sha1
-    hv = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in encoded]), dtype="<u4")
-    hv = hv.reshape(-1, 1)
+    digests = b"".join(map(_SHA1_DIGEST, map(hashlib.sha1, encoded)))
+    return np.frombuffer(digests, dtype="<u4")[::5]
+
+
+def _minhash(hashes: Any) -> Any:
+    """MurmurHash3's finalizer, then the minimum of each affine map (duplicates change no
+    minimum, so the hashes need not be distinct)."""
+    import numpy as np
+
+    hv = hashes.reshape(-1, 1)
     hv = hv ^ (hv >> np.uint32(16))
     hv = hv * np.uint32(0x85EBCA6B)
     hv = hv ^ (hv >> np.uint32(13))
     hv = hv * np.uint32(0xC2B2AE35)
     hv = hv ^ (hv >> np.uint32(16))
     a, b = _permutations()
-    return (hv * a + b).min(axis=0)
+    permuted = np.multiply(hv, a)
+    permuted += b
+    return permuted.min(axis=0)
 
 
 def band_keys(shingle_set: frozenset[str]) -> list[tuple[int, int]]:
@@ -141,27 +161,31 @@ def band_keys(shingle_set: frozenset[str]) -> list[tuple[int, int]]:
 
 
 def text_keys(text: str | None) -> list[tuple[int, int]]:
-    """``band_keys(shingles(text))``, the same pairs, from shingles kept as UTF-8 bytes: what
-    SHA-1 reads anyway, so no string is built per shingle (the store's path, once a row)."""
-    encoded = [word.encode("utf-8") for word in words(text or "")]
-    found = {b" ".join(t) for t in zip(*(encoded[i:] for i in range(SHINGLE_WORDS)), strict=False)}
-    if len(found) < MIN_SHINGLES:
+    """``band_keys(shingles(text))``, the same pairs, the store's path (once a row).
+
+    Shingles stay UTF-8 bytes (what SHA-1 reads anyway) and are not made a set: a repeated
+    shingle changes no minimum. Whether there are ``MIN_SHINGLES`` distinct ones is read from
+    the words: the shingle that ends at a word's first occurrence is distinct for each word
+    (its last word differs), so D distinct words give at least D - 2 distinct shingles; only
+    a text with fewer words than that has its shingles counted.
+    """
+    encoded = list(map(str.encode, words(text or "")))
+    if len(encoded) - SHINGLE_WORDS + 1 < MIN_SHINGLES:
         return []
-    return _keys(_signature(found))
+
+    def joined() -> Iterator[bytes]:
+        return map(b" ".join, zip(*(encoded[i:] for i in range(SHINGLE_WORDS)), strict=False))
+
+    if len(set(encoded)) < MIN_SHINGLES + SHINGLE_WORDS - 1 and len(set(joined())) < MIN_SHINGLES:
+        return []
+    return _keys(_minhash(_sha1_words(joined())))
 
 
 def _keys(values: Any) -> list[tuple[int, int]]:
-    as_bytes = values.astype("<u8").tobytes()
-    width = ROWS * 8
-    blake2b = hashlib.blake2b
-    return [
-        (
-            band,
-            int.from_bytes(
-                blake2b(as_bytes[band * width : (band + 1) * width], digest_size=8).digest(),
-                "little",
-                signed=True,
-            ),
-        )
-        for band in range(BANDS)
-    ]
+    """Each band's ``ROWS`` values as little-endian uint64, hashed by BLAKE2b to a signed
+    64-bit bucket: the 32 digests joined and read by NumPy, no ``int.from_bytes`` a band."""
+    import numpy as np
+
+    rows = values.astype("<u8").reshape(BANDS, ROWS)
+    digests = b"".join(map(_BLAKE2B_DIGEST, map(_BUCKET_HASH, rows)))
+    return list(enumerate(np.frombuffer(digests, dtype="<i8").tolist()))

@@ -37,6 +37,8 @@ _FTS_COLUMNS = ("title", "lead", "text")
 _FTS_NEW = ", ".join([*(_fold_sql(f"new.{c}") for c in _FTS_COLUMNS), "new.search_lemmas"])
 _FTS_OLD = ", ".join([*(_fold_sql(f"old.{c}") for c in _FTS_COLUMNS), "old.search_lemmas"])
 _V1_COLUMNS = ", ".join([*FIELDS, *BOOKKEEPING])
+#: Segments of the search index merged at a time (schema v8; FTS5's default is 4).
+FTS_AUTOMERGE = 8
 
 # Each entry brings the schema from version i to i+1; never edit a released step, add one.
 MIGRATIONS: tuple[str, ...] = (
@@ -223,6 +225,13 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM article_bands WHERE article_id = old.id;
         DELETE FROM article_bands_recent WHERE article_id = old.id;
     END;
+    """,
+    # v8: the search index merges its segments eight at a time, not four (FTS5's automerge).
+    # A batch's rows are one new segment, rewritten once a level as merges carry it up, and
+    # the levels grow with the store: fewer, wider levels rewrite less (a backfill of 10,000
+    # rows, 1.46 -> 1.14 ms a row). A query reads up to seven segments a level, not three.
+    f"""
+    INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', {FTS_AUTOMERGE});
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
