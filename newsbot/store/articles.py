@@ -52,15 +52,6 @@ ROW_ERRORS: tuple[type[Exception], ...] = (
 #: into ``article_bands`` and its words into the FTS index: once those B-trees outgrow the cache,
 #: every insert re-reads pages. Allocated only as pages are read, so an idle run stays small.
 _WRITER_CACHE_KIB = 65_536
-#: How much of the file a writer reads through a memory map, bytes. A store outgrows the page
-#: cache (a 30,000-row store is ~300 MB: text, search index, two bucket B-trees), and every
-#: page read past it was a read() system call and a copy; mapped, it is the kernel's page
-#: cache itself. Writes still go through write() (SQLite maps read-only) and a page is read
-#: through the map only once written, so a full disk is still an error (the disk-full tests
-#: pass); what becomes SIGBUS instead of an error is a failing disk under a page being read,
-#: or the file truncated by another program. Mapped pages count in RSS as they are touched
-#: but are the kernel's to drop.
-_WRITER_MMAP_BYTES = 1 << 30
 #: WAL pages a writer lets pile up before it checkpoints them into the file (SQLite's default
 #: is 1,000: 4 MiB). Each batch rewrites the same hot pages (the search index's structure
 #: record and newest segments, the right edges of the indexes, the recent bucket tier), and a
@@ -102,7 +93,6 @@ class ArticleStore:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
-            self.conn.execute(f"PRAGMA mmap_size = {_WRITER_MMAP_BYTES}")
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {_WRITER_CHECKPOINT_PAGES}")
             self.migrate()
         #: The near-duplicate buckets, both tiers (newsbot.store.bands).
