@@ -94,7 +94,7 @@ EXTENSIONS = {
 }
 # Python's young-generation GC threshold while the crawl runs (its default is 700): each page
 # leaves Scrapy's and the store's containers behind a while, and at 700 a 3,000-article crawl
-# spent 0.5 ms a page collecting, 0.06 at 5,000, with the same peak RSS
+# spent 0.4-0.5 ms a page collecting, 0.05 at 5,000, with the same peak RSS
 # (newsbot/runtime/extensions/gc_threshold.py). 0: Python's own.
 NEWSBOT_GC_THRESHOLD = 5000
 # Scrapy's own extensions but its remote-control HTTP server, which runs code sent to it: no

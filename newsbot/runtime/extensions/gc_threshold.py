@@ -3,7 +3,7 @@
 Why: every page leaves container objects behind for a while (Scrapy's requests and Deferreds,
 the store's recent bucket tier), so with Python's threshold of 700 net allocations a
 3,000-article crawl ran about 1,570 young, 143 middle and 11 full collections, 1.4-1.6 s of CPU
-(0.5 ms a page); the full ones scan the whole heap, which grows with the crawl. At 5,000 the
+(0.4-0.5 ms a page); the full ones scan the whole heap, which grows with the crawl. At 5,000 the
 same crawl ran 92, 8 and none: 0.17 s, with the same peak RSS (209 MB). Cycles are still
 collected, only less often; reference counting frees everything else at once as before.
 """
