@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Future
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsbot.extraction.article import ArticleExtraction, extract_article
 from newsbot.runtime import stats_keys as keys
+from newsbot.runtime.setting_numbers import setting_number
 
 if TYPE_CHECKING:  # multiprocessing is imported when a pool starts, not by every crawl
     from concurrent.futures import ProcessPoolExecutor
@@ -263,20 +263,15 @@ def _stop_forkserver() -> None:
 def check_settings(settings: BaseSettings) -> tuple[int, float]:
     """(processes, timeout) from the settings; a mistaken one is a ValueError saying which, so
     the spider can stop the start with one line before the first request."""
-    processes = int(_number(settings, "NEWSBOT_PARSE_PROCESSES", settings.getint, "a whole number"))
-    timeout = _number(settings, "NEWSBOT_PARSE_TIMEOUT", settings.getfloat, "a number")
+    processes = int(
+        setting_number(settings, "NEWSBOT_PARSE_PROCESSES", settings.getint, "a whole number")
+    )
+    timeout = setting_number(settings, "NEWSBOT_PARSE_TIMEOUT", settings.getfloat, "a number")
     if processes < 0:
         raise ValueError(f"NEWSBOT_PARSE_PROCESSES must be 0 or more: {processes}")
     if timeout <= 0:
         raise ValueError(f"NEWSBOT_PARSE_TIMEOUT must be above 0: {timeout:g}")
     return processes, timeout
-
-
-def _number(settings: BaseSettings, name: str, read: Callable[[str], float], kind: str) -> float:
-    try:
-        return read(name)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be {kind}: {settings.get(name)!r}") from None
 
 
 def _emitted_level() -> int:

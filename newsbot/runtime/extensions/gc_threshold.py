@@ -17,6 +17,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newsbot.runtime.setting_numbers import setting_number
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,11 +32,10 @@ class GcThreshold:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> GcThreshold:
-        raw = crawler.settings.get("NEWSBOT_GC_THRESHOLD")
-        try:
-            threshold = int(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"NEWSBOT_GC_THRESHOLD must be a whole number: {raw!r}") from None
+        settings = crawler.settings
+        threshold = int(
+            setting_number(settings, "NEWSBOT_GC_THRESHOLD", settings.getint, "a whole number")
+        )
         if threshold < 0:
             raise ValueError(f"NEWSBOT_GC_THRESHOLD must be 0 or more: {threshold}")
         if threshold == 0:
