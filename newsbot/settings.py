@@ -91,6 +91,7 @@ EXTENSIONS = {
     "newsbot.runtime.extensions.lock.RunLock": 10,
     "newsbot.runtime.extensions.summary.RunSummary": 20,
     "newsbot.runtime.extensions.gc_threshold.GcThreshold": 30,
+    "newsbot.runtime.extensions.log_floor.LogLevelFloor": 40,
 }
 # Python's young-generation GC threshold while the crawl runs (its default is 700): each page
 # leaves Scrapy's and the store's containers behind a while, and at 700 a 3,000-article crawl
