@@ -159,6 +159,20 @@ def clean_inline(s: str | None) -> str:
         if "  " in s or s[0] == " " or s[-1] == " ":
             return " ".join(s.split())
         return s
+    if (
+        s.replace("\n", " ").replace("\t", " ").replace("\r", " ").isprintable()
+        and not _holds_any(s, _INLINE_PRINTABLE_KEYS)
+        and unicodedata.is_normalized("NFC", s)
+    ):
+        # Text nodes of HTML: printable but for the source's line breaks and indentation. The
+        # map would turn those into spaces and change nothing else, and split() splits on them
+        # too (tests/test_text.py fuzzes this path against the general one).
+        return " ".join(s.split())
+    return _inline_general(s)
+
+
+def _inline_general(s: str) -> str:
+    """``clean_inline``'s general path, for any string."""
     # After translation the only whitespace left is " ", so split() collapses exactly the spaces.
     return " ".join(_nfc(_inline_map.apply(s)).split())
 
