@@ -8,9 +8,16 @@ import pytest
 from parsel import Selector
 
 from newsbot.extraction.body import _BODY_SELECTORS
-from newsbot.extraction.document import make_selector
-from newsbot.extraction.elements import element_index, in_body, select, select_elements
+from newsbot.extraction.document import make_selector, page_furniture, visible_text_nodes
+from newsbot.extraction.elements import (
+    element_index,
+    in_body,
+    select,
+    select_elements,
+    tagged,
+)
 from newsbot.extraction.headline import _AUTHOR_SELECTORS, _LEAD_SELECTORS, _TITLE_SELECTORS
+from newsbot.extraction.junk import is_furniture
 from newsbot.extraction.media import _CAPTIONS
 
 TESTS = Path(__file__).resolve().parent
@@ -126,3 +133,43 @@ def test_a_date_stamp_in_a_sidebar_is_not_the_articles() -> None:
         "<aside>", '<aside><b itemprop="datePublished" content="2019-05-05">'
     )
     assert _time_datetime(Selector(text=sidebar_first), "published").startswith("2023-09-05T12:57")
+
+
+FURNITURE = """<html><body><div id="page" class="content-with-sidebar-wrp">
+<nav>menu</nav><div class="widget  x">w<b>b</b></div>tail one
+<article><footer>article footer</footer><p>text <span class="related-posts">r</span> after</p>
+</article><form><h1>heading in a form</h1></form><form>search</form>
+<div class="sidebar"><h1>main column</h1></div><div id="comments">c</div><!-- note -->
+<footer>page footer</footer><aside>a</aside>tail two</div></body></html>"""
+
+
+@pytest.mark.parametrize("page", [*PAGES, None], ids=lambda p: p.name if p else "tricky")
+def test_furniture_candidates_hold_every_furniture_element(page: Path | None) -> None:
+    """The walk of the visible text asks the furniture test only about the candidates: right
+    only while every element the test flags, in or out of an <article>, is one of them."""
+    sel = make_selector(page.read_bytes() if page else FURNITURE, None)
+    candidates = page_furniture(sel)
+    assert candidates is not None
+    flagged = [
+        el
+        for el in sel.root.iter()
+        if is_furniture(el, in_article=False) or is_furniture(el, in_article=True)
+    ]
+    assert [el for el in flagged if el not in candidates] == []
+    body = tagged(sel, "body")
+    if body:
+        assert visible_text_nodes(body[0], candidates) == visible_text_nodes(body[0])
+
+
+def test_visible_text_skips_furniture_with_the_candidates() -> None:
+    sel = make_selector(FURNITURE)
+    nodes = [t.strip() for t in visible_text_nodes(tagged(sel, "body")[0], page_furniture(sel))]
+    assert [t for t in nodes if t] == [
+        "tail one",
+        "article footer",
+        "text",
+        "after",
+        "heading in a form",
+        "main column",
+        "tail two",
+    ]

@@ -6,7 +6,7 @@ import codecs
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
 from lxml import etree
@@ -14,16 +14,19 @@ from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from newsbot.core.text import clean_inline
-from newsbot.extraction.junk import is_furniture
+from newsbot.extraction.elements import element_index, is_document
+from newsbot.extraction.junk import furniture_candidates, is_furniture
 
 logger = logging.getLogger(__name__)
 
 
-def visible_text_nodes(root: Any) -> list[str]:
+def visible_text_nodes(root: Any, candidates: Container[Any] | None = None) -> list[str]:
     """Text pieces of the page in reading order, minus scripts, styles and page furniture.
 
     One pass over the tree in Python: an XPath with the furniture test per text node costs
     several times more on every page. A child's tail is pushed (as text) only when it has any.
+    ``candidates``: the only elements the furniture test can flag (``furniture_candidates``),
+    so the others are not asked (two attribute reads each).
     """
     out: list[str] = []
     stack: list[tuple[Any, bool | None]] = [(root, False)]  # (node, in_article); None: a tail
@@ -36,7 +39,7 @@ def visible_text_nodes(root: Any) -> list[str]:
         tag = el.tag
         if tag.__class__ is not str or tag in _INVISIBLE:
             continue
-        if is_furniture(el, in_article):
+        if (candidates is None or el in candidates) and is_furniture(el, in_article):
             continue
         text = el.text
         if text and text.strip():
@@ -51,6 +54,15 @@ def visible_text_nodes(root: Any) -> list[str]:
 
 
 _INVISIBLE = frozenset(("script", "style", "noscript", "template"))
+
+
+def page_furniture(sel: Selector) -> set[Any] | None:
+    """The page's elements that may be furniture (``junk.furniture_candidates``), from its
+    element index; None for a selector that is not a whole page."""
+    if not is_document(sel):
+        return None
+    index = element_index(sel)
+    return furniture_candidates(index.by_tag, index.by_raw_class, index.by_raw_id)
 
 
 def element_in_furniture(el: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +48,28 @@ def _holds_headline(el: Any) -> bool:
     """A "sidebar" or <form> that holds the page's <h1> is the main column's wrapper (Blogger's
     ``widget Blog``, ASP.NET's page-wide form), so it is never furniture."""
     return next(el.iter("h1"), None) is not None
+
+
+#: The tags ``is_furniture`` may call furniture whatever their class and id.
+FURNITURE_TAGS = ("aside", "nav", "footer", "form")
+
+
+def furniture_candidates(
+    by_tag: Mapping[str, Iterable[Any]],
+    by_class_value: Mapping[str, Iterable[Any]],
+    by_id_value: Mapping[str, Iterable[Any]],
+) -> set[Any]:
+    """The elements of a page that ``is_furniture`` may say yes to, from its elements by tag and
+    by (non-empty) class and id value: it says no to every other element. A walk that asks
+    about every element asks only about these (a page's distinct values, not its elements)."""
+    found: set[Any] = set()
+    for tag in FURNITURE_TAGS:
+        found.update(by_tag.get(tag, ()))
+    for table in (by_class_value, by_id_value):
+        for value, elements in table.items():
+            if _furniture_value(value):
+                found.update(elements)
+    return found
 
 
 def is_furniture(el: Any, in_article: bool) -> bool:
