@@ -16,7 +16,13 @@ from newsbot.extraction.elements import (
     select_elements,
     tagged,
 )
-from newsbot.extraction.headline import _AUTHOR_SELECTORS, _LEAD_SELECTORS, _TITLE_SELECTORS
+from newsbot.extraction.headline import (
+    _AUTHOR_SELECTORS,
+    _LEAD_SELECTORS,
+    _STARTS_LIKE,
+    _TITLE_SELECTORS,
+    _starting_like,
+)
 from newsbot.extraction.junk import is_furniture
 from newsbot.extraction.media import _CAPTIONS
 
@@ -173,3 +179,14 @@ def test_visible_text_skips_furniture_with_the_candidates() -> None:
         "main column",
         "tail two",
     ]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_starting_like_matches_the_xpath(page: Path) -> None:
+    """The description's element is looked for among the index's elements under <body>: the
+    same elements, in the same order, as the XPath over the whole page, for the start of every
+    text of the page (and a start no element has)."""
+    sel = make_selector(page.read_bytes(), None)
+    starts = {" ".join(t.split())[:24] for t in sel.root.itertext()} - {""}
+    for start in [*sorted(starts)[:60], "никакой такой текст"]:
+        assert _starting_like(sel, start) == list(_STARTS_LIKE(sel.root, start=start)), start

@@ -21,7 +21,13 @@ from newsbot.extraction.document import (
     in_furniture,
     text_of,
 )
-from newsbot.extraction.elements import in_body, select, select_elements
+from newsbot.extraction.elements import (
+    element_index,
+    in_body,
+    is_document,
+    select,
+    select_elements,
+)
 from newsbot.extraction.metadata import PageMetadata, as_names, as_text
 
 logger = logging.getLogger(__name__)
@@ -184,6 +190,24 @@ _STARTS_LIKE = etree.XPath(
 )
 
 
+#: _STARTS_LIKE's test alone, on the elements given as $nodes (in document order).
+_STARTING_LIKE_OF = etree.XPath("$nodes[starts-with(normalize-space(.), $start)]")
+_STARTS_LIKE_TAGS = ("p", "h2", "h3", "div", "span")
+
+
+def _starting_like(sel: Selector, start: str) -> list[Any]:
+    """What ``_STARTS_LIKE`` selects. On a whole page with one <body> the element index lists
+    the elements under it and libxml2 only tests them: the union's five descents of the tree
+    were 40% of the XPath's cost."""
+    if is_document(sel):
+        index = element_index(sel)
+        if len(index.by_tag.get("body", ())) == 1:
+            candidates = index.in_order(index.by_tag.get(t, []) for t in _STARTS_LIKE_TAGS)
+            nodes = [el for el in candidates if index.in_body(el)]
+            return list(_STARTING_LIKE_OF(sel.root, nodes=nodes, start=start))
+    return list(_STARTS_LIKE(sel.root, start=start))
+
+
 def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     """A standfirst by its usual class names, else the element that shows the description.
 
@@ -204,7 +228,7 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     if len(description) < 10:
         return ""
     # Only elements whose own text starts like the description (lxml does the scan in C).
-    nodes = _STARTS_LIKE(sel.root, start=description[:24])
+    nodes = _starting_like(sel, description[:24])
     for node in nodes[:SCAN_LIMIT]:
         raw = element_text(node)
         if len(raw) > 2 * len(description) + 50 or clean_inline(raw) != description:
