@@ -41,6 +41,8 @@ __all__ = [
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 #: The attributes indexed by value; a selector on any other attribute goes to parsel.
 _INDEXED_ATTRS = ("itemprop", "rel")
+#: Every attribute the index reads.
+_READ_ATTRS = frozenset(("class", "id", *_INDEXED_ATTRS))
 
 _COMPOUND = re.compile(
     r"(?P<tag>[a-z][a-z0-9]*)?"
@@ -78,15 +80,19 @@ class ElementIndex:
             if tag.__class__ is not str:  # comments, processing instructions
                 continue
             by_tag[tag].append(el)
-            # One C call for all attributes (most elements have none or one), not four gets.
-            for name, value in el.items():
+            # The names first (one C call, short strings), the values only of the attributes
+            # the index reads: items() decodes every href, src, style and content too.
+            for name in el.keys():  # noqa: SIM118 (iterating an element gives its children)
+                if name not in _READ_ATTRS:
+                    continue
+                value = el.get(name)
                 if name == "class":
                     if value:
                         by_raw_class[value].append(el)
                 elif name == "id":
                     if value:
                         by_raw_id[value].append(el)
-                elif name in _INDEXED_ATTRS:
+                else:
                     by_attr[(name, value)].append(el)
         self.by_class = self._class_tokens()
         body = self.by_tag.get("body")
