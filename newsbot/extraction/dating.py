@@ -24,6 +24,9 @@ _BYLINE_DATE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
+#: The words one of which _BYLINE_DATE needs, casefolded (see ``first_match``).
+BYLINE_DATE_WORDS = ("опубликован", "дата публикации")
+
 _MODIFIED_DATE = re.compile(
     r"(?:Обновлено|Изменено|Дата обновления)\s*:?\s*(?P<date>[^|\n]{4,60}?)\s*(?:\||$)",
     re.IGNORECASE | re.MULTILINE,
@@ -31,7 +34,7 @@ _MODIFIED_DATE = re.compile(
 #: The words one of which _MODIFIED_DATE needs, casefolded. Every character IGNORECASE takes
 #: for one of their letters casefolds to that letter (tests/test_extraction_general.py), so a
 #: page whose casefolded text holds none has no update line, and is spared the scan (~75 µs on
-#: the replica's pages, which mostly have none).
+#: the replica's pages, which mostly have none); ``first_match`` scans from the first.
 MODIFIED_WORDS = ("обновлено", "изменено", "дата обновления")
 
 #: What makes a short line worth offering to the date parser: a year, a month name, a time, or
@@ -176,10 +179,7 @@ def _first(
 
 def _modified_line(text: str) -> str:
     """The date of an «Обновлено …» line, if the page has one."""
-    folded = text.casefold()
-    if not any(word in folded for word in MODIFIED_WORDS):
-        return ""
-    return first_match(_MODIFIED_DATE, text, "date")
+    return first_match(_MODIFIED_DATE, text, "date", MODIFIED_WORDS)
 
 
 def read_dates(
@@ -197,7 +197,7 @@ def read_dates(
     date-only stamp yields to the visible line of the same day that carries the time.
     """
     art = meta.article
-    byline = first_match(_BYLINE_DATE, text, "date")
+    byline = first_match(_BYLINE_DATE, text, "date", BYLINE_DATE_WORDS)
     visible, visible_from, _ = _first(
         now,
         (byline, "byline"),

@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Container
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -195,14 +196,37 @@ def repair_decoding(body: bytes, text: str, encoding: str) -> tuple[str, str]:
 SCAN_LIMIT = 2000
 
 
-def first_match(pattern: re.Pattern[str], text: str, group: str) -> str:
-    """The first non-empty, normalised capture of ``group`` in the page's visible text."""
+def first_match(
+    pattern: re.Pattern[str], text: str, group: str, words: tuple[str, ...] = ()
+) -> str:
+    """The first non-empty, normalised capture of ``group`` in the page's visible text.
 
-    for match in pattern.finditer(text):
+    ``words``: casefolded, one of which begins every match of a case-blind ``pattern``, whose
+    letters IGNORECASE takes for no character that casefolds to another (the tests check it).
+    Then the casefolded text says where the first match can start, or that there is none:
+    the regex scans from there, not from the top (a case-blind alternation costs ~40 ns a
+    character; a page without a byline was scanned to its end).
+    """
+    start = 0
+    if words:
+        folded = casefolded(text)
+        found = [at for at in (folded.find(word) for word in words) if at >= 0]
+        if not found:
+            return ""
+        # Positions agree when every character casefolds to one (none folds to nothing).
+        start = min(found) if len(folded) == len(text) else 0
+    for match in pattern.finditer(text, start):
         value = clean_inline(match.group(group))
         if value:
             return value
     return ""
+
+
+@lru_cache(maxsize=4)
+def casefolded(text: str) -> str:
+    """``text.casefold()``, remembered for the few texts of the page in hand: its visible text
+    is searched by several readers."""
+    return text.casefold()
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:

@@ -67,6 +67,8 @@ _LEAD_LOOSE_CLASSES = (
 )
 
 _BYLINE_AUTHOR = re.compile(r"(?:Текст|Автор)\s*:\s*(?P<author>[^|\n]{2,120})", re.IGNORECASE)
+#: The words one of which _BYLINE_AUTHOR needs, casefolded (see ``document.first_match``).
+BYLINE_AUTHOR_WORDS = ("текст", "автор")
 
 #: Where a byline's name ends: «Олег Соколов в 22.01.2024 @ 16:05 В рубрике …».
 _AUTHOR_END = re.compile(
@@ -290,7 +292,9 @@ def byline_author(text: str) -> str:
 
     The one home of the byline rule: a page's visible text and a REST post's
     ``content.rendered`` are read by it alike."""
-    return clean_inline(_AUTHOR_END.split(first_match(_BYLINE_AUTHOR, text, "author"), 1)[0])
+    return clean_inline(
+        _AUTHOR_END.split(first_match(_BYLINE_AUTHOR, text, "author", BYLINE_AUTHOR_WORDS), 1)[0]
+    )
 
 
 def read_author(sel: Selector, meta: PageMetadata, text: str) -> tuple[str, str]:
