@@ -11,7 +11,7 @@ from parsel import Selector
 
 from newsbot.core.dates import parse_date
 from newsbot.core.text import clean_inline
-from newsbot.extraction.document import element_in_furniture, in_furniture
+from newsbot.extraction.document import element_in_furniture, in_furniture, page_furniture
 from newsbot.extraction.elements import select, tagged
 from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
@@ -96,11 +96,12 @@ def _common_parent(parts: list[Any]) -> Any:
 def _known_body(sel: Selector) -> Body | None:
     """The first body class that matches: every disjoint block it marks (a theme may repeat
     it on each text section, or on every <p>: then the paragraphs' parent is the node)."""
+    furniture = page_furniture(sel)
     for css in _BODY_SELECTORS:
         parts = [
             node.root
             for node in select(sel, css)
-            if node.root.tag not in _INLINE and not in_furniture(node)
+            if node.root.tag not in _INLINE and not in_furniture(node, furniture)
         ]
         parts = _disjoint(parts)
         if not parts:
@@ -128,13 +129,14 @@ def _dense_body(sel: Selector) -> Body | None:
     scores: dict[Any, int] = {}
     best: Any = None
     best_score = 0
+    furniture = page_furniture(sel)
     for el in body[0].iter():
         if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in _NOT_BLOCKS:
             continue
         score = _own_text_length(el)
         if score >= _MIN_BODY_CHARS // 2:
             scores[el] = score
-        if score > best_score and not element_in_furniture(el):
+        if score > best_score and not element_in_furniture(el, furniture):
             best, best_score = el, score
     if best is None or best_score < _MIN_BODY_CHARS:
         return None
@@ -151,7 +153,7 @@ def _dense_body(sel: Selector) -> Body | None:
         if (
             score >= floor
             and not is_boilerplate(sib)
-            and not element_in_furniture(sib)
+            and not element_in_furniture(sib, furniture)
             and _link_chars(sib) * 3 < score
         ):
             parts.append(sib)

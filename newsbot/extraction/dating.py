@@ -12,7 +12,7 @@ from typing import Any
 from parsel import Selector
 
 from newsbot.core.dates import parse_date, to_iso
-from newsbot.extraction.document import element_in_furniture, first_match
+from newsbot.extraction.document import element_in_furniture, first_match, page_furniture
 from newsbot.extraction.elements import element_index, is_document
 from newsbot.extraction.metadata import PageMetadata, as_text
 
@@ -135,7 +135,7 @@ def _stamps(sel: Selector, kind: str) -> list[tuple[Any, str]]:
 def _time_datetime(sel: Selector, kind: str) -> str:
     """``<time datetime>`` in the article, published or updated, ignoring sidebars."""
     for parent, value in _stamps(sel, kind):
-        if parent is not None and element_in_furniture(parent):
+        if parent is not None and element_in_furniture(parent, page_furniture(sel)):
             continue
         found = _valid_date(value)
         if found:
@@ -146,7 +146,7 @@ def _time_datetime(sel: Selector, kind: str) -> str:
         else:
             times = [node.root for node in sel.xpath("//time")]
         for el in times:
-            if el.get("datetime") is None or element_in_furniture(el):
+            if el.get("datetime") is None or element_in_furniture(el, page_furniture(sel)):
                 continue
             if "updated" in (el.get("class") or ""):
                 continue

@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Container
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 
@@ -59,18 +60,27 @@ _INVISIBLE = frozenset(("script", "style", "noscript", "template"))
 
 def page_furniture(sel: Selector) -> set[Any] | None:
     """The page's elements that may be furniture (``junk.furniture_candidates``), from its
-    element index; None for a selector that is not a whole page."""
+    element index and kept with it; None for a selector that is not a whole page."""
     if not is_document(sel):
         return None
     index = element_index(sel)
-    return furniture_candidates(index.by_tag, index.by_raw_class, index.by_raw_id)
+    found: set[Any] | None = index.memo.get("furniture")
+    if found is None:
+        found = index.memo["furniture"] = furniture_candidates(
+            index.by_tag, index.by_raw_class, index.by_raw_id
+        )
+    return found
 
 
-def element_in_furniture(el: Any) -> bool:
-    """Whether an lxml element is, or sits inside, page furniture."""
+def element_in_furniture(el: Any, candidates: AbstractSet[Any] | None = None) -> bool:
+    """Whether an lxml element is, or sits inside, page furniture. ``candidates``: the page's
+    (``page_furniture``): an element with none of them around it is not, without a test."""
+    chain = [el, *el.iterancestors()]
+    if candidates is not None and candidates.isdisjoint(chain):
+        return False
     in_article = False
-    for node in reversed([el, *el.iterancestors()]):  # from <html> down, tracking <article>
-        if is_furniture(node, in_article):
+    for node in reversed(chain):  # from <html> down, tracking <article>
+        if (candidates is None or node in candidates) and is_furniture(node, in_article):
             return True
         in_article = in_article or node.tag == "article"
     return False
@@ -97,10 +107,11 @@ def furniture_test() -> Callable[[Any], bool]:
     return test
 
 
-def in_furniture(node: Selector) -> bool:
-    """Whether a selected node sits in page furniture (text results never do)."""
+def in_furniture(node: Selector, candidates: AbstractSet[Any] | None = None) -> bool:
+    """Whether a selected node sits in page furniture (text results never do); ``candidates``
+    as for ``element_in_furniture``."""
     root = node.root
-    return element_in_furniture(root) if hasattr(root, "iterancestors") else False
+    return element_in_furniture(root, candidates) if hasattr(root, "iterancestors") else False
 
 
 # Letters that Russian text almost never holds but UTF-8 read as cp1251 (or the reverse)

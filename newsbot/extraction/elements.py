@@ -95,6 +95,8 @@ class ElementIndex:
                 else:
                     by_attr[(name, value)].append(el)
         self.by_class = self._class_tokens()
+        #: What other modules derive from the index for the page, kept as long as it is.
+        self.memo: dict[str, Any] = {}
         body = self.by_tag.get("body")
         self._body_range = self._subtree_range(body[0]) if body else (0, -1)
 

@@ -19,6 +19,7 @@ from newsbot.extraction.document import (
     element_text,
     first_match,
     in_furniture,
+    page_furniture,
     text_of,
 )
 from newsbot.extraction.elements import (
@@ -93,9 +94,10 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:[|»«—–-]|::)\s+")
 
 
 def _first_text(sel: Selector, css_list: tuple[str, ...]) -> str:
+    furniture = page_furniture(sel)
     for css in css_list:
         for node in select(sel, css):
-            if in_furniture(node):
+            if in_furniture(node, furniture):
                 continue
             value = clean_inline(text_of(node))
             if value:
@@ -153,7 +155,7 @@ def _title(sel: Selector, meta: PageMetadata) -> tuple[str, str]:
             for n in in_body(
                 sel, tags=("h1", "h2", "h3"), class_parts=("title", "headline"), id_parts=("itle",)
             )
-            if not in_furniture(n)
+            if not in_furniture(n, page_furniture(sel))
         ]
         return {h.casefold() for h in headings if h}
 
@@ -220,9 +222,12 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
     if found:
         return found
     # Looser class names, in one query (document order): «elementor-…-post-excerpt» & co.
+    furniture = page_furniture(sel)
     for node in in_body(sel, class_parts=_LEAD_LOOSE_CLASSES):
+        if in_furniture(node, furniture):  # first: «related-lead» & co. sit in furniture
+            continue
         text = clean_inline(text_of(node))
-        if 10 <= len(text) <= 400 and not in_furniture(node):
+        if 10 <= len(text) <= 400:
             return text
     description = clean_inline(
         as_text(meta.article.get("description")) or meta.first("og:description", "description")
@@ -235,7 +240,7 @@ def _lead(sel: Selector, meta: PageMetadata, container: Selector | None) -> str:
         raw = element_text(node)
         if len(raw) > 2 * len(description) + 50 or clean_inline(raw) != description:
             continue
-        if element_in_furniture(node):
+        if element_in_furniture(node, furniture):
             continue
         if not _inside(node, container):  # the body's own first sentence is not a lead
             return description
