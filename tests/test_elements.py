@@ -8,7 +8,12 @@ import pytest
 from parsel import Selector
 
 from newsbot.extraction.body import _BODY_SELECTORS
-from newsbot.extraction.document import make_selector, page_furniture, visible_text_nodes
+from newsbot.extraction.document import (
+    element_in_furniture,
+    make_selector,
+    page_furniture,
+    visible_text_nodes,
+)
 from newsbot.extraction.elements import (
     element_index,
     in_body,
@@ -151,8 +156,9 @@ FURNITURE = """<html><body><div id="page" class="content-with-sidebar-wrp">
 
 @pytest.mark.parametrize("page", [*PAGES, None], ids=lambda p: p.name if p else "tricky")
 def test_furniture_candidates_hold_every_furniture_element(page: Path | None) -> None:
-    """The walk of the visible text asks the furniture test only about the candidates: right
-    only while every element the test flags, in or out of an <article>, is one of them."""
+    """The walk of the visible text and the readers' furniture test ask only about the
+    candidates: right only while every element the test flags, in or out of an <article>, is
+    one of them."""
     sel = make_selector(page.read_bytes() if page else FURNITURE, None)
     candidates = page_furniture(sel)
     assert candidates is not None
@@ -165,6 +171,12 @@ def test_furniture_candidates_hold_every_furniture_element(page: Path | None) ->
     body = tagged(sel, "body")
     if body:
         assert visible_text_nodes(body[0], candidates) == visible_text_nodes(body[0])
+    differ = [
+        el
+        for el in sel.root.iter()
+        if element_in_furniture(el, candidates) != element_in_furniture(el)
+    ]
+    assert differ == []
 
 
 def test_visible_text_skips_furniture_with_the_candidates() -> None:
