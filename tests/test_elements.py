@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from parsel import Selector
 
-from newsbot.extraction.body import _BODY_SELECTORS
+from newsbot.core.text import clean_inline
+from newsbot.extraction.body import _BODY_SELECTORS, _holds_chars
 from newsbot.extraction.document import (
     element_in_furniture,
     make_selector,
@@ -202,3 +204,27 @@ def test_starting_like_matches_the_xpath(page: Path) -> None:
     starts = {" ".join(t.split())[:24] for t in sel.root.itertext()} - {""}
     for start in [*sorted(starts)[:60], "никакой такой текст"]:
         assert _starting_like(sel, start) == list(_STARTS_LIKE(sel.root, start=start)), start
+
+
+def _reference_chars(parts: list[Any]) -> int:
+    return sum(len(clean_inline(" ".join(p.itertext()))) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_holds_chars_decides_as_the_whole_count(page: Path) -> None:
+    """The body's 80-character floor, read from the first pieces of text only: the same answer
+    as counting all of them, for every block of a page, at floors below and above its size."""
+    sel = make_selector(page.read_bytes(), None)
+    blocks = [el for el in sel.root.iter() if isinstance(el.tag, str)][:300]
+    for el in blocks:
+        whole = _reference_chars([el])
+        for floor in (1, 80, whole, whole + 1, 5000):
+            assert _holds_chars([el], floor) == (whole >= floor), (el.tag, floor)
+    assert _holds_chars(blocks[:3], 80) == (_reference_chars(blocks[:3]) >= 80)
+
+
+def test_holds_chars_on_text_that_is_mostly_spaces() -> None:
+    spaces = "<div>" + "<span>   \n\t  </span>" * 200 + "<p>короткий</p>" * 12 + "</div>"
+    el = make_selector(f"<html><body>{spaces}</body></html>").root.find(".//div")
+    assert _reference_chars([el]) == 12 * 8 + 11  # «короткий» twelve times, one space apart
+    assert _holds_chars([el], 107) and not _holds_chars([el], 108)

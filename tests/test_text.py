@@ -683,6 +683,26 @@ def test_clean_text_is_idempotent_on_every_code_point() -> None:
     assert changed == []
 
 
+def test_cleaning_a_prefix_that_ends_at_a_space_gives_no_more_characters() -> None:
+    """body._holds_chars cleans a body's first pieces only: exact while the cleaned text of
+    «prefix» is never longer than that of «prefix + " " + rest», for any character at the
+    edges (NFC does not compose across the space, the map keeps it, words stay whole)."""
+    longer = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or (
+            cp > 0xFFFF
+            and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
+            and not unicodedata.decomposition(c)
+        ):
+            continue
+        for prefix, rest in ((f"a{c}", f"{c}b"), (c, f"\u0301{c}"), (f"\u1100{c}", "\u1161")):
+            if len(clean_inline(prefix)) > len(clean_inline(prefix + " " + rest)):
+                longer.append(hex(cp))
+                break
+    assert longer == []
+
+
 def test_content_hash_of_cleaned_text_is_the_hash() -> None:
     raw = "Первый\u00a0абзац\r\n\r\nВторой\u2029третий \u200b ё\x00"
     cleaned = clean_text(raw)

@@ -106,7 +106,7 @@ def _known_body(sel: Selector) -> Body | None:
         parts = _disjoint(parts)
         if not parts:
             continue
-        if sum(len(clean_inline(" ".join(p.itertext()))) for p in parts) < _MIN_BODY_CHARS:
+        if not _holds_chars(parts, _MIN_BODY_CHARS):
             continue
         if all(p.tag == "p" for p in parts):
             parent = _common_parent(parts)
@@ -114,6 +114,32 @@ def _known_body(sel: Selector) -> Body | None:
         node = parts[0] if len(parts) == 1 else _common_parent(parts)
         return Body(Selector(root=node, type="html"), parts, f"container:{css}")
     return None
+
+
+def _holds_chars(parts: list[Any], floor: int) -> bool:
+    """``sum(len(clean_inline(" ".join(p.itertext()))) for p in parts) >= floor``, reading
+    only as much text as it takes: a body holds thousands of characters, and the floor is 80.
+
+    Exact because a part's first pieces, joined and cleaned, are never longer than all of
+    them: cleaning maps characters one by one and leaves the joining space a space, NFC does
+    not compose across a space, and the words on either side of it stay whole
+    (tests/test_text.py checks each for every code point)."""
+    total = 0
+    for part in parts:
+        pieces: list[str] = []
+        size = 0
+        probe = floor * 2  # raw characters read before a look at the cleaned length
+        for piece in part.itertext():
+            pieces.append(piece)
+            size += len(piece)
+            if size >= probe:
+                if total + len(clean_inline(" ".join(pieces))) >= floor:
+                    return True
+                probe = size * 2  # the text was mostly spaces: read twice as much
+        total += len(clean_inline(" ".join(pieces)))
+        if total >= floor:
+            return True
+    return False
 
 
 def _link_chars(el: Any) -> int:
