@@ -288,6 +288,12 @@ def test_every_character_the_update_pattern_takes_casefolds_to_its_letter(
     assert odd == []
 
 
+def test_no_character_casefolds_to_nothing() -> None:
+    """first_match reads positions off the casefolded text when its length is the text's:
+    right only while every character folds to one or more, never to none."""
+    assert [hex(cp) for cp in range(0x110000) if chr(cp).casefold() == ""] == []
+
+
 def test_first_match_from_the_first_word_equals_the_whole_scan() -> None:
     """Random texts of the bylines' words in odd cases (U+1C82 is a rounded «о»; «ß» and «ﬁ»
     casefold to two letters, so positions no longer agree), with and without the words."""
