@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import lxml.etree
 import pytest
 from parsel import Selector
 
@@ -22,6 +23,7 @@ from newsbot.extraction.elements import (
     select,
     select_elements,
     tagged,
+    text_pieces,
 )
 from newsbot.extraction.headline import (
     _AUTHOR_SELECTORS,
@@ -228,3 +230,15 @@ def test_holds_chars_on_text_that_is_mostly_spaces() -> None:
     el = make_selector(f"<html><body>{spaces}</body></html>").root.find(".//div")
     assert _reference_chars([el]) == 12 * 8 + 11  # «короткий» twelve times, one space apart
     assert _holds_chars([el], 107) and not _holds_chars([el], 108)
+
+
+@pytest.mark.parametrize("page", [*PAGES, None], ids=lambda p: p.name if p else "tricky")
+def test_text_pieces_are_itertext(page: Path | None) -> None:
+    """The childless shortcut gives itertext()'s pieces for every element of every page (and
+    a comment still goes to itertext, which refuses it)."""
+    sel = make_selector(page.read_bytes() if page else TRICKY, None)
+    elements = [el for el in sel.root.iter() if el.tag.__class__ is str]
+    assert [list(text_pieces(el)) for el in elements] == [list(el.itertext()) for el in elements]
+    comment = lxml.etree.Comment("c")
+    with pytest.raises(ValueError):
+        list(text_pieces(comment))

@@ -12,7 +12,7 @@ from parsel import Selector
 from newsbot.core.dates import parse_date
 from newsbot.core.text import clean_inline
 from newsbot.extraction.document import element_in_furniture, in_furniture, page_furniture
-from newsbot.extraction.elements import select, tagged
+from newsbot.extraction.elements import select, tagged, text_pieces
 from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
 from newsbot.extraction.paragraphs import html_to_text
@@ -60,7 +60,7 @@ def _own_text_length(el: Any) -> int:
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "p" or tag in _INLINE:
-            size += len(" ".join(child.itertext()).strip())
+            size += len(" ".join(text_pieces(child)).strip())
         size += len((child.tail or "").strip())
     return size
 
@@ -129,7 +129,7 @@ def _holds_chars(parts: list[Any], floor: int) -> bool:
         pieces: list[str] = []
         size = 0
         probe = floor * 2  # raw characters read before a look at the cleaned length
-        for piece in part.itertext():
+        for piece in text_pieces(part):
             pieces.append(piece)
             size += len(piece)
             if size >= probe:
@@ -143,7 +143,7 @@ def _holds_chars(parts: list[Any], floor: int) -> bool:
 
 
 def _link_chars(el: Any) -> int:
-    return sum(len(" ".join(a.itertext()).strip()) for a in el.iter("a"))
+    return sum(len(" ".join(text_pieces(a)).strip()) for a in el.iter("a"))
 
 
 def _dense_body(sel: Selector) -> Body | None:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from newsbot.core.text import clean_inline
+from newsbot.extraction.elements import text_pieces
 
 #: Page furniture is never the article: sidebars, menus, page footer, comment forms,
 #: related-post blocks. Class and id values are read as whole tokens split on «-»/«_», never as
@@ -248,16 +249,23 @@ def is_boilerplate(el: Any) -> bool:
     return bool(style and _DISPLAY_NONE_RE.search(style))
 
 
+def _nth_node(el: Any, n: int) -> Any:
+    """The subtree's node after the first ``n`` (itself included), or None."""
+    return next(itertools.islice(el.iter(), n, None), None)
+
+
 def short_text(el: Any, limit: int) -> str | None:
     """The element's text if it is short (≤ limit chars), else None; stops reading early."""
     first = el.text  # what itertext() gives first: a paragraph's text is long at once
     if first is not None and len(first) > limit * 3:
         return None
-    if next(itertools.islice(el.iter(), _SHORT_TEXT_MAX_NODES, None), None) is not None:
-        return None  # a big subtree is never a one-line label; keeps deep junk linear
+    # A big subtree is never a one-line label (keeps deep junk linear); a childless element is
+    # one node, and has none.
+    if len(el) and _nth_node(el, _SHORT_TEXT_MAX_NODES) is not None:
+        return None
     parts: list[str] = []
     size = 0
-    for t in el.itertext():
+    for t in text_pieces(el):
         size += len(t)
         if size > limit * 3:  # whitespace-padded markup still counts towards the bail-out
             return None
