@@ -12,6 +12,7 @@ from parsel import Selector
 from newsbot.core.text import clean_inline
 from newsbot.extraction.body import _BODY_SELECTORS, _holds_chars
 from newsbot.extraction.document import (
+    _TEXT_NODES,
     element_in_furniture,
     make_selector,
     page_furniture,
@@ -234,11 +235,13 @@ def test_holds_chars_on_text_that_is_mostly_spaces() -> None:
 
 @pytest.mark.parametrize("page", [*PAGES, None], ids=lambda p: p.name if p else "tricky")
 def test_text_pieces_are_itertext(page: Path | None) -> None:
-    """The childless shortcut gives itertext()'s pieces for every element of every page (and
-    a comment still goes to itertext, which refuses it)."""
+    """The childless shortcut gives itertext()'s pieces, which are the XPath .//text()'s, for
+    every element of every page (and a comment still goes to itertext, which refuses it)."""
     sel = make_selector(page.read_bytes() if page else TRICKY, None)
     elements = [el for el in sel.root.iter() if el.tag.__class__ is str]
     assert [list(text_pieces(el)) for el in elements] == [list(el.itertext()) for el in elements]
+    # what text_of read by XPath before: .//text() of each element, the same pieces
+    assert [_TEXT_NODES(el) for el in elements] == [list(el.itertext()) for el in elements]
     comment = lxml.etree.Comment("c")
     with pytest.raises(ValueError):
         list(text_pieces(comment))

@@ -16,7 +16,7 @@ from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from newsbot.core.text import clean_inline
-from newsbot.extraction.elements import element_index, is_document
+from newsbot.extraction.elements import element_index, is_document, text_pieces
 from newsbot.extraction.junk import furniture_candidates, is_furniture
 
 logger = logging.getLogger(__name__)
@@ -347,6 +347,10 @@ def text_of(sel: Selector | None) -> str:
     """All text under a node, joined with spaces (callers normalise it)."""
     if sel is None:
         return ""
-    if isinstance(sel.root, etree._Element):  # one compiled XPath, no Selector per piece
-        return " ".join(t for t in _TEXT_NODES(sel.root) if t.strip())
+    root = sel.root
+    if isinstance(root, etree._Element):  # no Selector per piece
+        # .//text() is itertext() for an element (tests/test_elements.py): the pieces without
+        # an XPath call (~2 µs each), a childless element's without lxml's iterator either.
+        pieces = text_pieces(root) if root.tag.__class__ is str else _TEXT_NODES(root)
+        return " ".join(t for t in pieces if t.strip())
     return " ".join(t for t in sel.xpath(".//text()").getall() if t.strip())

@@ -28,6 +28,7 @@ from newsbot.extraction.elements import (
     is_document,
     select,
     select_elements,
+    text_pieces,
 )
 from newsbot.extraction.metadata import PageMetadata, as_names, as_text
 
@@ -111,7 +112,7 @@ def _site_names(sel: Selector, meta: PageMetadata) -> set[str]:
     publisher = meta.article.get("publisher")
     names.update(as_names(publisher) if publisher else [])
     for el in select_elements(sel, ".site-title, .logo"):
-        names.update(clean_inline(t) for t in el.xpath(".//text()"))
+        names.update(clean_inline(t) for t in text_pieces(el))  # what .//text() gives
     return {clean_inline(n).casefold() for n in names if n and len(clean_inline(n)) > 2}
 
 
