@@ -31,6 +31,7 @@ from newsbot.extraction.headline import (
     _LEAD_SELECTORS,
     _STARTS_LIKE,
     _TITLE_SELECTORS,
+    _page_title,
     _starting_like,
 )
 from newsbot.extraction.junk import is_furniture
@@ -245,3 +246,17 @@ def test_text_pieces_are_itertext(page: Path | None) -> None:
     comment = lxml.etree.Comment("c")
     with pytest.raises(ValueError):
         list(text_pieces(comment))
+
+
+TITLES = (
+    "<html><head></head><body><p>no title</p></body></html>",
+    "<html><head><title>Первый &amp; «главный»</title><title>второй</title></head></html>",
+    "<html><body><svg><title>иконка</title></svg></body><title>поздний</title></html>",
+    "<title>  пробелы\n  и перенос </title><p>x</p>",
+)
+
+
+@pytest.mark.parametrize("page", [*PAGES, *TITLES], ids=lambda p: getattr(p, "name", p[:30]))
+def test_page_title_is_the_xpath_string(page: Path | str) -> None:
+    sel = make_selector(page.read_bytes() if isinstance(page, Path) else page, None)
+    assert _page_title(sel) == sel.xpath("string(//title)").get()
