@@ -256,7 +256,9 @@ TITLES = (
 )
 
 
-@pytest.mark.parametrize("page", [*PAGES, *TITLES], ids=lambda p: getattr(p, "name", p[:30]))
+@pytest.mark.parametrize(
+    "page", [*PAGES, *TITLES], ids=lambda p: p.name if isinstance(p, Path) else p[:30]
+)
 def test_page_title_is_the_xpath_string(page: Path | str) -> None:
     sel = make_selector(page.read_bytes() if isinstance(page, Path) else page, None)
     assert _page_title(sel) == sel.xpath("string(//title)").get()
