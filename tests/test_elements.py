@@ -262,3 +262,49 @@ TITLES = (
 def test_page_title_is_the_xpath_string(page: Path | str) -> None:
     sel = make_selector(page.read_bytes() if isinstance(page, Path) else page, None)
     assert _page_title(sel) == sel.xpath("string(//title)").get()
+
+
+def _stack_walk(root: Any) -> list[str]:
+    """visible_text_nodes as it was: a stack of (node, inside <article>) pairs and tails."""
+    out: list[str] = []
+    stack: list[tuple[Any, bool | None]] = [(root, False)]
+    while stack:
+        el, in_article = stack.pop()
+        if in_article is None:
+            out.append(el)
+            continue
+        tag = el.tag
+        if tag.__class__ is not str or tag in ("script", "style", "noscript", "template"):
+            continue
+        if is_furniture(el, in_article):
+            continue
+        if el.text and el.text.strip():
+            out.append(el.text)
+        inside = in_article or tag == "article"
+        for child in reversed(el):
+            if child.tail and child.tail.strip():
+                stack.append((child.tail, None))
+            stack.append((child, inside))
+    return out
+
+
+WALKS = (
+    "<html><body>a<!-- c -->b<?pi x?>c<p>d<script>s</script>e<b>f</b>g</p>h<article>i"
+    "<footer>j</footer><article><footer>k</footer></article>l</article><footer>m</footer>n"
+    "<aside>o<i>p</i></aside>q<div class='widget'>r</div>s<noscript>t</noscript>u</body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "page", [*PAGES, WALKS], ids=lambda p: p.name if isinstance(p, Path) else "walks"
+)
+def test_visible_text_is_the_stack_walks(page: Path | str) -> None:
+    """lxml's iterwalk gives the pieces, in the order, that the stack walk gave: comments'
+    and instructions' tails kept, furniture and invisible subtrees skipped but their tails
+    kept, <footer> furniture only outside an <article>."""
+    sel = make_selector(page.read_bytes() if isinstance(page, Path) else page, None)
+    for body in tagged(sel, "body"):
+        assert visible_text_nodes(body, page_furniture(sel)) == _stack_walk(body)
+    if isinstance(page, str):
+        found = "".join(visible_text_nodes(tagged(sel, "body")[0]))
+        assert found == "abcdefghijklnqsu"
