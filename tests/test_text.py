@@ -612,6 +612,8 @@ def test_junk_results() -> None:
         ("2²,3 и x,5", 4),  # ² is a digit to str.isdigit (not to the regex \d)
         ("a\x85b и a\u2028b", 5),  # line breaks split words, removed characters do not
         ("a\u200bb", 1),
+        ("snake_case слово", 3),  # the underscore is no letter: two runs around it
+        ("Москва_2023 _ __x", 3),
         (P1, 41),
     ],
 )

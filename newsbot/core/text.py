@@ -208,6 +208,7 @@ def clean_text(s: str | None) -> str:
 # («12:57», «3,5»). Counting runs and subtracting joins is ~2x faster than one regex with
 # lookarounds at every position.
 _RUN_RE = re.compile(r"[^\W_]+")
+_WORD_RUN_RE = re.compile(r"\w+")
 #: A joiner before a letter or digit ([^\W_] is str.isalnum, character for character): the
 #: lookahead leaves the joiners followed by a space or nothing (most commas, full stops) to C.
 _JOINER_RE = re.compile(r"[-\u2010\u2011'’.,:/](?=[^\W_])")
@@ -226,7 +227,8 @@ def word_count(text: str | None) -> int:
     s = _word_map(str(text))
     if _COMBINING_ANY.search(s):
         s = _COMBINING_RE.sub("", s)
-    count = len(_RUN_RE.findall(s))
+    # Without an underscore, \w is [^\W_]: its runs are the same, and found in 0.7x the time.
+    count = len(_RUN_RE.findall(s)) if "_" in s else len(_WORD_RUN_RE.findall(s))
     for m in _JOINER_RE.finditer(s):
         i = m.start()
         if i:
