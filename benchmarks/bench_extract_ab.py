@@ -1,6 +1,7 @@
 """Extraction CPU of this checkout against another revision, interleaved in one process.
 
     python benchmarks/bench_extract_ab.py [--base main] [--articles 300] [--calls 200]
+                                          [--real-passes 3]
 
 Why: on a shared, loaded machine two runs minutes apart differ by more than most changes do;
 timed in one process, page by page in turn, the load falls on both alike and the ratio holds.
@@ -11,8 +12,9 @@ synthetic articles) it prints, for each and as a ratio, the figures bench_crawl'
 section prints: the median article page (one pass after a cold one), the typical page (the
 base's median page, median of ``--calls`` calls), the typical page with its URLs new to the
 process (``new_urls_ms``: both revisions' URL caches emptied before each call, as in a crawl)
-and the median listing page. Which of the two goes first alternates from call to call (the
-second would find the page in the CPU's caches).
+and the median listing page; then the median real page of ``../shared/realpages``
+(``real_page_ms``, ``--real-passes``). Which of the two goes first alternates from call to
+call (the second would find the page in the CPU's caches).
 CPU time (``time.process_time``).
 """
 
@@ -125,11 +127,38 @@ def measure(site: Path, mods: dict[str, ModuleType], calls: int) -> dict[str, di
     return out
 
 
+def measure_real(corpus: Path, mods: dict[str, ModuleType], passes: int) -> dict[str, float]:
+    """The median real page of ``corpus`` (bench_extraction's: ground-truth.json, html/*.gz),
+    ``passes`` interleaved passes after a cold one: other sites, larger pages, other themes."""
+    import gzip
+    import json
+
+    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    docs = [
+        (gzip.decompress((corpus / "html" / f"{page_id}.html.gz").read_bytes()), entry["url"])
+        for page_id, entry in sorted(truth.items())
+    ]
+    names = list(mods)
+    for html, url in docs:
+        for name in names:
+            mods[name].extract_article(html, url)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for n in range(passes):
+        for i, (html, url) in enumerate(docs):
+            for name in names if (i + n) % 2 == 0 else names[::-1]:
+                times[name].append(cpu(mods[name].extract_article, html, url))
+    print(f"{len(docs)} real pages from {corpus}, {passes} passes")
+    return {name: statistics.median(times[name]) * 1000 for name in names}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="main", help="git revision to compare against")
     parser.add_argument("--articles", type=int, default=300, help="synthetic articles to add")
     parser.add_argument("--calls", type=int, default=200, help="calls of the typical page")
+    parser.add_argument(
+        "--real-passes", type=int, default=3, help="passes over ../shared/realpages (0: none)"
+    )
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)
     import bench_crawl
@@ -145,8 +174,16 @@ def main() -> None:
         site = Path(tmp) / "site"
         build.build_site(site, bench_crawl.synthetic_articles(args.articles), per_page=10)
         print(f"{args.base}: {base.__file__}; this checkout: {here.__file__}")
-        result = measure(site, {args.base: base, "this checkout": here}, args.calls)
-    for key in ("all_pages_ms", "typical_ms", "new_urls_ms", "listing_ms"):
+        mods = {args.base: base, "this checkout": here}
+        result = measure(site, mods, args.calls)
+        corpus = ROOT.parent / "shared" / "realpages"
+        if args.real_passes and (corpus / "ground-truth.json").is_file():
+            real = measure_real(corpus, mods, args.real_passes)
+            for name in mods:
+                result[name]["real_page_ms"] = real[name]
+    for key in ("all_pages_ms", "typical_ms", "new_urls_ms", "listing_ms", "real_page_ms"):
+        if key not in result[args.base]:
+            continue
         before, after = result[args.base][key], result["this checkout"][key]
         print(
             f"{key:13} {args.base} {before:.2f}  this checkout {after:.2f}  ({after / before:.2f}x)"
