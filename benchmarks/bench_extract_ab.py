@@ -1,6 +1,7 @@
 """Extraction CPU of this checkout against another revision, interleaved in one process.
 
     python benchmarks/bench_extract_ab.py [--base main] [--articles 300] [--calls 200]
+                                          [--real-passes 3]
 
 Why: on a shared, loaded machine two runs minutes apart differ by more than most changes do;
 timed in one process, page by page in turn, the load falls on both alike and the ratio holds.
@@ -9,8 +10,11 @@ The base revision's ``newsbot`` package is exported (``git archive``) into a tem
 measures the uncommitted change). On bench_crawl's site (the replica plus ``--articles``
 synthetic articles) it prints, for each and as a ratio, the figures bench_crawl's in-process
 section prints: the median article page (one pass after a cold one), the typical page (the
-base's median page, median of ``--calls`` calls) and the median listing page. Which of the two
-goes first alternates from call to call (the second would find the page in the CPU's caches).
+base's median page, median of ``--calls`` calls), the typical page with its URLs new to the
+process (``new_urls_ms``: both revisions' URL caches emptied before each call, as in a crawl)
+and the median listing page; then the median real page of ``../shared/realpages``
+(``real_page_ms``, ``--real-passes``). Which of the two goes first alternates from call to
+call (the second would find the page in the CPU's caches).
 CPU time (``time.process_time``).
 """
 
@@ -64,6 +68,14 @@ def cpu(fn: Callable[..., Any], *args: Any) -> float:
     return time.process_time() - start
 
 
+def _forget_urls(extraction: ModuleType) -> None:
+    """Empty a revision's remembered URL spellings: in a crawl every article's URLs are new to
+    the process (its link was cleaned against the listing's URL, another cache key)."""
+    urls = sys.modules[extraction.__name__.replace(".extraction", ".core.urls")]
+    for name in ("clean_url", "url_key"):
+        getattr(urls, name).cache_clear()
+
+
 def measure(site: Path, mods: dict[str, ModuleType], calls: int) -> dict[str, dict[str, float]]:
     from newsbot.runtime.profiles import get_profile
     from tests.replica import build
@@ -95,9 +107,13 @@ def measure(site: Path, mods: dict[str, ModuleType], calls: int) -> dict[str, di
     base_ranked = sorted(per_page[names[0]])
     html, url = docs[base_ranked[len(base_ranked) // 2][1]]
     typical: dict[str, list[float]] = {name: [] for name in names}
+    fresh: dict[str, list[float]] = {name: [] for name in names}
     for i in range(calls):
         for name in names if i % 2 == 0 else names[::-1]:
             typical[name].append(cpu(mods[name].extract_article, html, url))
+        for name in names if i % 2 == 0 else names[::-1]:
+            _forget_urls(mods[name])
+            fresh[name].append(cpu(mods[name].extract_article, html, url))
     listing: dict[str, list[float]] = {name: [] for name in names}
     for i, (page_html, page_url) in enumerate(listings):
         for name in names if i % 2 == 0 else names[::-1]:
@@ -105,9 +121,34 @@ def measure(site: Path, mods: dict[str, ModuleType], calls: int) -> dict[str, di
             listing[name].append(cpu(extract, page_html, page_url, is_article_url))
     for name in names:
         out[name]["typical_ms"] = statistics.median(typical[name]) * 1000
+        out[name]["new_urls_ms"] = statistics.median(fresh[name]) * 1000
         out[name]["listing_ms"] = statistics.median(listing[name]) * 1000 if listings else 0.0
     print(f"{len(docs)} article pages, {len(listings)} listing pages; typical page {url}")
     return out
+
+
+def measure_real(corpus: Path, mods: dict[str, ModuleType], passes: int) -> dict[str, float]:
+    """The median real page of ``corpus`` (bench_extraction's: ground-truth.json, html/*.gz),
+    ``passes`` interleaved passes after a cold one: other sites, larger pages, other themes."""
+    import gzip
+    import json
+
+    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
+    docs = [
+        (gzip.decompress((corpus / "html" / f"{page_id}.html.gz").read_bytes()), entry["url"])
+        for page_id, entry in sorted(truth.items())
+    ]
+    names = list(mods)
+    for html, url in docs:
+        for name in names:
+            mods[name].extract_article(html, url)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for n in range(passes):
+        for i, (html, url) in enumerate(docs):
+            for name in names if (i + n) % 2 == 0 else names[::-1]:
+                times[name].append(cpu(mods[name].extract_article, html, url))
+    print(f"{len(docs)} real pages from {corpus}, {passes} passes")
+    return {name: statistics.median(times[name]) * 1000 for name in names}
 
 
 def main() -> None:
@@ -115,6 +156,9 @@ def main() -> None:
     parser.add_argument("--base", default="main", help="git revision to compare against")
     parser.add_argument("--articles", type=int, default=300, help="synthetic articles to add")
     parser.add_argument("--calls", type=int, default=200, help="calls of the typical page")
+    parser.add_argument(
+        "--real-passes", type=int, default=3, help="passes over ../shared/realpages (0: none)"
+    )
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)
     import bench_crawl
@@ -130,8 +174,16 @@ def main() -> None:
         site = Path(tmp) / "site"
         build.build_site(site, bench_crawl.synthetic_articles(args.articles), per_page=10)
         print(f"{args.base}: {base.__file__}; this checkout: {here.__file__}")
-        result = measure(site, {args.base: base, "this checkout": here}, args.calls)
-    for key in ("all_pages_ms", "typical_ms", "listing_ms"):
+        mods = {args.base: base, "this checkout": here}
+        result = measure(site, mods, args.calls)
+        corpus = ROOT.parent / "shared" / "realpages"
+        if args.real_passes and (corpus / "ground-truth.json").is_file():
+            real = measure_real(corpus, mods, args.real_passes)
+            for name in mods:
+                result[name]["real_page_ms"] = real[name]
+    for key in ("all_pages_ms", "typical_ms", "new_urls_ms", "listing_ms", "real_page_ms"):
+        if key not in result[args.base]:
+            continue
         before, after = result[args.base][key], result["this checkout"][key]
         print(
             f"{key:13} {args.base} {before:.2f}  this checkout {after:.2f}  ({after / before:.2f}x)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime
 
@@ -9,9 +10,16 @@ import pytest
 
 from newsbot.core.dates import MOSCOW
 from newsbot.extraction import extract_article
-from newsbot.extraction.dating import MODIFIED_WORDS
-from newsbot.extraction.document import element_in_furniture, make_selector
+from newsbot.extraction.dating import (
+    _BYLINE_DATE,
+    _MODIFIED_DATE,
+    BYLINE_DATE_WORDS,
+    MODIFIED_WORDS,
+)
+from newsbot.extraction.document import element_in_furniture, first_match, make_selector
+from newsbot.extraction.headline import _BYLINE_AUTHOR, BYLINE_AUTHOR_WORDS
 from newsbot.extraction.junk import is_junk_paragraph
+from newsbot.extraction.taxonomy import _RUBRIC, RUBRIC_WORDS
 
 URL = "https://example.org/news/story"
 FETCHED = datetime(2026, 3, 10, 18, 30, tzinfo=MOSCOW)
@@ -250,10 +258,25 @@ def test_english_read_more_link_lines_are_not_body_text() -> None:
     assert [p.split(" ")[0] for p in text.split("\n\n")] == ["A0", "A1", "B0"]
 
 
-def test_every_character_the_update_pattern_takes_casefolds_to_its_letter() -> None:
-    """dating.py skips the «Обновлено …» scan when the casefolded text holds none of its words;
-    that is exact only while IGNORECASE takes no character that casefolds to something else."""
-    letters = sorted(set("".join(MODIFIED_WORDS)))
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (_MODIFIED_DATE, MODIFIED_WORDS),
+        (_BYLINE_DATE, BYLINE_DATE_WORDS),
+        (_BYLINE_AUTHOR, BYLINE_AUTHOR_WORDS),
+        (_RUBRIC, RUBRIC_WORDS),
+    ],
+    ids=["modified", "byline-date", "byline-author", "rubric"],
+)
+def test_every_character_the_update_pattern_takes_casefolds_to_its_letter(
+    pattern: re.Pattern[str], words: tuple[str, ...]
+) -> None:
+    """first_match skips a case-blind scan when the casefolded text holds none of its words,
+    and starts it at the first it holds; that is exact only while every match begins with one
+    of the words and IGNORECASE takes no character that casefolds to something else."""
+    alternation = pattern.pattern.split(")", 1)[0].removeprefix("(?:").split("|")
+    assert all(any(a.casefold().startswith(w) for w in words) for a in alternation)
+    letters = sorted(set("".join(words)))
     odd = []
     for letter in letters:
         rx = re.compile(re.escape(letter), re.IGNORECASE)
@@ -263,6 +286,40 @@ def test_every_character_the_update_pattern_takes_casefolds_to_its_letter() -> N
             if rx.fullmatch(chr(cp)) and chr(cp).casefold() != letter
         ]
     assert odd == []
+
+
+def test_no_character_casefolds_to_nothing() -> None:
+    """first_match reads positions off the casefolded text when its length is the text's:
+    right only while every character folds to one or more, never to none."""
+    assert [hex(cp) for cp in range(0x110000) if chr(cp).casefold() == ""] == []
+
+
+def test_first_match_from_the_first_word_equals_the_whole_scan() -> None:
+    """Random texts of the bylines' words in odd cases (U+1C82 is a rounded «о»; «ß» and «ﬁ»
+    casefold to two letters, so positions no longer agree), with and without the words."""
+    rng = random.Random(20261202)
+    pieces = (
+        "Опубликовано", "ОПУБЛИКОВАНА", "опубликованы:", "Дата публикации", "Текст:", "АВТОР :",
+        "Обн\u1c82влено", "В рубрике", "Рубрика:", "05 Сен 2023 в 12:57", "Анна Белова", "|",
+        "\n", " ", "ß", "ﬁ", "Москва", "текс", "авт", ":",
+    )  # fmt: skip
+    cases = [
+        (_BYLINE_DATE, "date", BYLINE_DATE_WORDS),
+        (_BYLINE_AUTHOR, "author", BYLINE_AUTHOR_WORDS),
+        (_MODIFIED_DATE, "date", MODIFIED_WORDS),
+        (_RUBRIC, "rubric", RUBRIC_WORDS),
+    ]
+    differ = []
+    for _ in range(4000):
+        text = "".join(rng.choices(pieces, k=rng.randrange(1, 16)))
+        for pattern, group, words in cases:
+            if first_match(pattern, text, group, words) != first_match(pattern, text, group):
+                differ.append((text, group))
+    assert differ == []
+    text = "Москва\nОпубликовано 05 Сен 2023 в 12:57 | Текст: Анна Белова"
+    assert first_match(_BYLINE_DATE, text, "date", BYLINE_DATE_WORDS) == "05 Сен 2023 в 12:57"
+    assert first_match(_BYLINE_AUTHOR, text, "author", BYLINE_AUTHOR_WORDS) == "Анна Белова"
+    assert first_match(_RUBRIC, text, "rubric", RUBRIC_WORDS) == ""
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import lxml.html
 import pytest
 from parsel import Selector
 
-from newsbot.core.text import clean_inline, clean_text, content_hash, word_count
+from newsbot.core.text import _inline_general, clean_inline, clean_text, content_hash, word_count
 from newsbot.extraction.junk import RELATED_MARKERS, is_boilerplate
 from newsbot.extraction.paragraphs import html_to_text
 
@@ -145,6 +145,33 @@ def test_the_only_printable_whitespace_is_the_space() -> None:
     no other whitespace character is printable."""
     found = [hex(cp) for cp in range(0x110000) if chr(cp).isspace() and chr(cp).isprintable()]
     assert found == ["0x20"]
+
+
+#: Characters the cleaners treat specially, and ordinary ones around them.
+_FUZZ_ALPHABET = (
+    " ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028", "\u2029", "\u00a0",
+    "\u2009", "\u3000", "\u200b", "\u00ad", "\ufeff", "\ufffd", "\u202e", "\x00", "\x7f",
+    "\u0301", "\u0306", "\u0308", "е", "и", "й", "ё", "Я", "a", "Z", "1", ".", "«", "—",
+)  # fmt: skip
+
+
+def test_clean_inline_fast_paths_equal_the_general_path() -> None:
+    """Every shortcut of clean_inline gives what the character map, NFC and the space collapse
+    give, on random strings of the characters the rules name (seeded: the same each run)."""
+    rng = random.Random(20261202)
+    differ = []
+    for _ in range(60_000):
+        raw = "".join(rng.choices(_FUZZ_ALPHABET, k=rng.randrange(1, 12)))
+        if clean_inline(raw) != _inline_general(raw):
+            differ.append(raw)
+    assert differ == []
+
+
+def test_clean_inline_of_html_text_nodes() -> None:
+    """Source line breaks and indentation (what HTML text nodes hold) are spaces."""
+    assert clean_inline("\n\t\tМосква.\r\n  Юго-Восток\n") == "Москва. Юго-Восток"
+    assert clean_inline("\tе\u0308ж\n") == "ёж"  # not NFC: the general path
+    assert clean_inline("Моск\u200bва\n") == "Москва"  # a removed character: the general path
 
 
 @pytest.mark.parametrize(
@@ -585,6 +612,8 @@ def test_junk_results() -> None:
         ("2²,3 и x,5", 4),  # ² is a digit to str.isdigit (not to the regex \d)
         ("a\x85b и a\u2028b", 5),  # line breaks split words, removed characters do not
         ("a\u200bb", 1),
+        ("snake_case слово", 3),  # the underscore is no letter: two runs around it
+        ("Москва_2023 _ __x", 3),
         (P1, 41),
     ],
 )
@@ -654,6 +683,26 @@ def test_clean_text_is_idempotent_on_every_code_point() -> None:
                 changed.append(hex(cp))
                 break
     assert changed == []
+
+
+def test_cleaning_a_prefix_that_ends_at_a_space_gives_no_more_characters() -> None:
+    """body._holds_chars cleans a body's first pieces only: exact while the cleaned text of
+    «prefix» is never longer than that of «prefix + " " + rest», for any character at the
+    edges (NFC does not compose across the space, the map keeps it, words stay whole)."""
+    longer = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or (
+            cp > 0xFFFF
+            and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
+            and not unicodedata.decomposition(c)
+        ):
+            continue
+        for prefix, rest in ((f"a{c}", f"{c}b"), (c, f"\u0301{c}"), (f"\u1100{c}", "\u1161")):
+            if len(clean_inline(prefix)) > len(clean_inline(prefix + " " + rest)):
+                longer.append(hex(cp))
+                break
+    assert longer == []
 
 
 def test_content_hash_of_cleaned_text_is_the_hash() -> None:

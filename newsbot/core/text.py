@@ -159,6 +159,20 @@ def clean_inline(s: str | None) -> str:
         if "  " in s or s[0] == " " or s[-1] == " ":
             return " ".join(s.split())
         return s
+    if (
+        s.replace("\n", " ").replace("\t", " ").replace("\r", " ").isprintable()
+        and not _holds_any(s, _INLINE_PRINTABLE_KEYS)
+        and unicodedata.is_normalized("NFC", s)
+    ):
+        # Text nodes of HTML: printable but for the source's line breaks and indentation. The
+        # map would turn those into spaces and change nothing else, and split() splits on them
+        # too (tests/test_text.py fuzzes this path against the general one).
+        return " ".join(s.split())
+    return _inline_general(s)
+
+
+def _inline_general(s: str) -> str:
+    """``clean_inline``'s general path, for any string."""
     # After translation the only whitespace left is " ", so split() collapses exactly the spaces.
     return " ".join(_nfc(_inline_map.apply(s)).split())
 
@@ -194,6 +208,7 @@ def clean_text(s: str | None) -> str:
 # («12:57», «3,5»). Counting runs and subtracting joins is ~2x faster than one regex with
 # lookarounds at every position.
 _RUN_RE = re.compile(r"[^\W_]+")
+_WORD_RUN_RE = re.compile(r"\w+")
 #: A joiner before a letter or digit ([^\W_] is str.isalnum, character for character): the
 #: lookahead leaves the joiners followed by a space or nothing (most commas, full stops) to C.
 _JOINER_RE = re.compile(r"[-\u2010\u2011'’.,:/](?=[^\W_])")
@@ -212,7 +227,8 @@ def word_count(text: str | None) -> int:
     s = _word_map(str(text))
     if _COMBINING_ANY.search(s):
         s = _COMBINING_RE.sub("", s)
-    count = len(_RUN_RE.findall(s))
+    # Without an underscore, \w is [^\W_]: its runs are the same, and found in 0.7x the time.
+    count = len(_RUN_RE.findall(s)) if "_" in s else len(_WORD_RUN_RE.findall(s))
     for m in _JOINER_RE.finditer(s):
         i = m.start()
         if i:

@@ -53,6 +53,18 @@ def _is_tracking(name: str) -> bool:
 _URL_CACHE = 8192
 
 
+#: An absolute URL that cleaning gives back as it is (bar the "/" of an empty path): http(s),
+#: a lower-case host name of non-empty labels, no user, port, query or fragment, a path of
+#: unreserved characters, slashes and %-escapes. Most links and canonicals are of this form;
+#: the general path costs ~20 µs a URL (urljoin, w3lib's safe_url_string, urlsplit and
+#: urlunsplit, the query's parse and encode), the match under 1 µs: possessive runs (nothing
+#: they take is given back), 0.2x the time of a test a character.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9-]++(?:\.[a-z0-9-]++)*+"
+    r"(?P<path>(?:/(?:[A-Za-z0-9._~-]++|%[0-9A-Fa-f]{2})*+)*+)"
+)
+
+
 @lru_cache(maxsize=_URL_CACHE)
 def clean_url(url: str | None, base: str | None = None) -> str:
     """Absolute URL without fragment, tracking and variant parameters, AMP/print/comment-page
@@ -64,6 +76,18 @@ def clean_url(url: str | None, base: str | None = None) -> str:
     if not url:
         return ""
     url = url.strip()
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None:  # the general path's result (tests/test_urls_profiles.py fuzzes it)
+        path = plain["path"]
+        if not path:
+            return url + "/"
+        if not _VARIANT_SUFFIX.search(path):
+            return url
+    return _clean_general(url, base)
+
+
+def _clean_general(url: str, base: str | None) -> str:
+    """``clean_url`` of a stripped, non-empty URL, for any URL."""
     if base:
         url = urljoin(base, url)
     try:

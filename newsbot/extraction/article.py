@@ -21,7 +21,12 @@ from newsbot.core.text import clean_inline
 from newsbot.core.urls import clean_url, same_site, site_of
 from newsbot.extraction.body import Body, article_scope, clean_paragraphs, find_body
 from newsbot.extraction.dating import read_dates
-from newsbot.extraction.document import element_in_furniture, make_selector, visible_text_nodes
+from newsbot.extraction.document import (
+    element_in_furniture,
+    make_selector,
+    page_furniture,
+    visible_text_nodes,
+)
 from newsbot.extraction.elements import select_elements, tagged
 from newsbot.extraction.headline import (
     read_author,
@@ -141,7 +146,9 @@ def _extract(sel: Selector, url: str, fetched: datetime) -> ArticleExtraction:
     final_url = canonical if canonical and same_site(canonical, page_url) else page_url
 
     page = tagged(sel, "body")
-    nodes = [clean_inline(t) for t in visible_text_nodes(page[0])] if page else []
+    nodes = (
+        [clean_inline(t) for t in visible_text_nodes(page[0], page_furniture(sel))] if page else []
+    )
     visible = "\n".join(nodes)
     body = find_body(sel)
     scope = article_scope(sel, body)

@@ -11,8 +11,8 @@ from parsel import Selector
 
 from newsbot.core.dates import parse_date
 from newsbot.core.text import clean_inline
-from newsbot.extraction.document import element_in_furniture, in_furniture
-from newsbot.extraction.elements import select, tagged
+from newsbot.extraction.document import element_in_furniture, in_furniture, page_furniture
+from newsbot.extraction.elements import select, tagged, text_pieces
 from newsbot.extraction.junk import is_boilerplate, is_junk_paragraph
 from newsbot.extraction.media import CREDIT
 from newsbot.extraction.paragraphs import html_to_text
@@ -39,6 +39,7 @@ _FURNITURE_PARAGRAPH = re.compile(
 )
 
 _MIN_BODY_CHARS = 80
+_PHOTO_COLON = re.compile(r"\bФото\s*:")
 
 #: A sibling block joins the body when it holds this share of the densest block's text.
 _SIBLING_SHARE = 0.2
@@ -59,7 +60,7 @@ def _own_text_length(el: Any) -> int:
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag == "p" or tag in _INLINE:
-            size += len(" ".join(child.itertext()).strip())
+            size += len(" ".join(text_pieces(child)).strip())
         size += len((child.tail or "").strip())
     return size
 
@@ -95,16 +96,17 @@ def _common_parent(parts: list[Any]) -> Any:
 def _known_body(sel: Selector) -> Body | None:
     """The first body class that matches: every disjoint block it marks (a theme may repeat
     it on each text section, or on every <p>: then the paragraphs' parent is the node)."""
+    furniture = page_furniture(sel)
     for css in _BODY_SELECTORS:
         parts = [
             node.root
             for node in select(sel, css)
-            if node.root.tag not in _INLINE and not in_furniture(node)
+            if node.root.tag not in _INLINE and not in_furniture(node, furniture)
         ]
         parts = _disjoint(parts)
         if not parts:
             continue
-        if sum(len(clean_inline(" ".join(p.itertext()))) for p in parts) < _MIN_BODY_CHARS:
+        if not _holds_chars(parts, _MIN_BODY_CHARS):
             continue
         if all(p.tag == "p" for p in parts):
             parent = _common_parent(parts)
@@ -114,8 +116,34 @@ def _known_body(sel: Selector) -> Body | None:
     return None
 
 
+def _holds_chars(parts: list[Any], floor: int) -> bool:
+    """``sum(len(clean_inline(" ".join(p.itertext()))) for p in parts) >= floor``, reading
+    only as much text as it takes: a body holds thousands of characters, and the floor is 80.
+
+    Exact because a part's first pieces, joined and cleaned, are never longer than all of
+    them: cleaning maps characters one by one and leaves the joining space a space, NFC does
+    not compose across a space, and the words on either side of it stay whole
+    (tests/test_text.py checks each for every code point)."""
+    total = 0
+    for part in parts:
+        pieces: list[str] = []
+        size = 0
+        probe = floor * 2  # raw characters read before a look at the cleaned length
+        for piece in text_pieces(part):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= probe:
+                if total + len(clean_inline(" ".join(pieces))) >= floor:
+                    return True
+                probe = size * 2  # the text was mostly spaces: read twice as much
+        total += len(clean_inline(" ".join(pieces)))
+        if total >= floor:
+            return True
+    return False
+
+
 def _link_chars(el: Any) -> int:
-    return sum(len(" ".join(a.itertext()).strip()) for a in el.iter("a"))
+    return sum(len(" ".join(text_pieces(a)).strip()) for a in el.iter("a"))
 
 
 def _dense_body(sel: Selector) -> Body | None:
@@ -127,13 +155,14 @@ def _dense_body(sel: Selector) -> Body | None:
     scores: dict[Any, int] = {}
     best: Any = None
     best_score = 0
+    furniture = page_furniture(sel)
     for el in body[0].iter():
         if not isinstance(el.tag, str) or el.tag in _INLINE or el.tag in _NOT_BLOCKS:
             continue
         score = _own_text_length(el)
         if score >= _MIN_BODY_CHARS // 2:
             scores[el] = score
-        if score > best_score and not element_in_furniture(el):
+        if score > best_score and not element_in_furniture(el, furniture):
             best, best_score = el, score
     if best is None or best_score < _MIN_BODY_CHARS:
         return None
@@ -150,7 +179,7 @@ def _dense_body(sel: Selector) -> Body | None:
         if (
             score >= floor
             and not is_boilerplate(sib)
-            and not element_in_furniture(sib)
+            and not element_in_furniture(sib, furniture)
             and _link_chars(sib) * 3 < score
         ):
             parts.append(sib)
@@ -193,7 +222,9 @@ def clean_paragraphs(text: str, drop: set[str]) -> tuple[str, list[str]]:
             continue
         if _FURNITURE_PARAGRAPH.match(flat) and len(flat) < 300:
             continue
-        if len(flat) <= 300 and CREDIT.match(flat) and re.search(r"\bФото\s*:", flat):
+        # «Фото» first: the search below needs it as written, and CREDIT's case-blind lazy
+        # match costs tens of µs on every short paragraph of a page.
+        if len(flat) <= 300 and "Фото" in flat and CREDIT.match(flat) and _PHOTO_COLON.search(flat):
             captions.append(flat)
             continue
         kept.append(para)

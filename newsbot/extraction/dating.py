@@ -12,7 +12,7 @@ from typing import Any
 from parsel import Selector
 
 from newsbot.core.dates import parse_date, to_iso
-from newsbot.extraction.document import element_in_furniture, first_match
+from newsbot.extraction.document import element_in_furniture, first_match, page_furniture
 from newsbot.extraction.elements import element_index, is_document
 from newsbot.extraction.metadata import PageMetadata, as_text
 
@@ -24,6 +24,9 @@ _BYLINE_DATE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
+#: The words one of which _BYLINE_DATE needs, casefolded (see ``first_match``).
+BYLINE_DATE_WORDS = ("опубликован", "дата публикации")
+
 _MODIFIED_DATE = re.compile(
     r"(?:Обновлено|Изменено|Дата обновления)\s*:?\s*(?P<date>[^|\n]{4,60}?)\s*(?:\||$)",
     re.IGNORECASE | re.MULTILINE,
@@ -31,7 +34,7 @@ _MODIFIED_DATE = re.compile(
 #: The words one of which _MODIFIED_DATE needs, casefolded. Every character IGNORECASE takes
 #: for one of their letters casefolds to that letter (tests/test_extraction_general.py), so a
 #: page whose casefolded text holds none has no update line, and is spared the scan (~75 µs on
-#: the replica's pages, which mostly have none).
+#: the replica's pages, which mostly have none); ``first_match`` scans from the first.
 MODIFIED_WORDS = ("обновлено", "изменено", "дата обновления")
 
 #: What makes a short line worth offering to the date parser: a year, a month name, a time, or
@@ -132,7 +135,7 @@ def _stamps(sel: Selector, kind: str) -> list[tuple[Any, str]]:
 def _time_datetime(sel: Selector, kind: str) -> str:
     """``<time datetime>`` in the article, published or updated, ignoring sidebars."""
     for parent, value in _stamps(sel, kind):
-        if parent is not None and element_in_furniture(parent):
+        if parent is not None and element_in_furniture(parent, page_furniture(sel)):
             continue
         found = _valid_date(value)
         if found:
@@ -143,7 +146,7 @@ def _time_datetime(sel: Selector, kind: str) -> str:
         else:
             times = [node.root for node in sel.xpath("//time")]
         for el in times:
-            if el.get("datetime") is None or element_in_furniture(el):
+            if el.get("datetime") is None or element_in_furniture(el, page_furniture(sel)):
                 continue
             if "updated" in (el.get("class") or ""):
                 continue
@@ -176,10 +179,7 @@ def _first(
 
 def _modified_line(text: str) -> str:
     """The date of an «Обновлено …» line, if the page has one."""
-    folded = text.casefold()
-    if not any(word in folded for word in MODIFIED_WORDS):
-        return ""
-    return first_match(_MODIFIED_DATE, text, "date")
+    return first_match(_MODIFIED_DATE, text, "date", MODIFIED_WORDS)
 
 
 def read_dates(
@@ -197,18 +197,24 @@ def read_dates(
     date-only stamp yields to the visible line of the same day that carries the time.
     """
     art = meta.article
-    byline = first_match(_BYLINE_DATE, text, "date")
-    visible, visible_from, _ = _first(
-        now,
-        (byline, "byline"),
-        ("" if byline else _date_near_title(nodes, title, body_start, now), "near_headline"),
-    )
     machine, machine_from, machine_raw = _first(
         now,
         (as_text(art.get("datePublished")), "jsonld"),
         (meta.first("article:published_time", "datepublished", "pubdate", "publish-date"), "meta"),
         (lambda: _time_datetime(sel, "published"), "time"),
     )
+    visible: datetime | None = None
+    visible_from = ""
+    # The visible date is read only when it can matter: no machine stamp, or one without a
+    # time. A stamp with its time settles the date, and the lines by the headline cost most
+    # on pages that print none (dateparser's long tail: a third of a real page's CPU).
+    if machine is None or ":" not in machine_raw:
+        byline = first_match(_BYLINE_DATE, text, "date", BYLINE_DATE_WORDS)
+        visible, visible_from, _ = _first(
+            now,
+            (byline, "byline"),
+            ("" if byline else _date_near_title(nodes, title, body_start, now), "near_headline"),
+        )
     if (
         machine is not None
         and visible is not None

@@ -35,12 +35,15 @@ __all__ = [
     "select",
     "select_elements",
     "tagged",
+    "text_pieces",
 ]
 
 #: XPath's normalize-space() splits on these four, so CSS class tokens do too.
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 #: The attributes indexed by value; a selector on any other attribute goes to parsel.
 _INDEXED_ATTRS = ("itemprop", "rel")
+#: Every attribute the index reads.
+_READ_ATTRS = frozenset(("class", "id", *_INDEXED_ATTRS))
 
 _COMPOUND = re.compile(
     r"(?P<tag>[a-z][a-z0-9]*)?"
@@ -78,17 +81,23 @@ class ElementIndex:
             if tag.__class__ is not str:  # comments, processing instructions
                 continue
             by_tag[tag].append(el)
-            # One C call for all attributes (most elements have none or one), not four gets.
-            for name, value in el.items():
+            # The names first (one C call, short strings), the values only of the attributes
+            # the index reads: items() decodes every href, src, style and content too.
+            for name in el.keys():  # noqa: SIM118 (iterating an element gives its children)
+                if name not in _READ_ATTRS:
+                    continue
+                value = el.get(name)
                 if name == "class":
                     if value:
                         by_raw_class[value].append(el)
                 elif name == "id":
                     if value:
                         by_raw_id[value].append(el)
-                elif name in _INDEXED_ATTRS:
+                else:
                     by_attr[(name, value)].append(el)
         self.by_class = self._class_tokens()
+        #: What other modules derive from the index for the page, kept as long as it is.
+        self.memo: dict[str, Any] = {}
         body = self.by_tag.get("body")
         self._body_range = self._subtree_range(body[0]) if body else (0, -1)
 
@@ -251,6 +260,16 @@ def element_index(sel: Selector) -> ElementIndex:
     if index is None:
         index = _INDEXES[sel] = ElementIndex(sel.root)
     return index
+
+
+def text_pieces(el: Any) -> Iterable[str]:
+    """What ``el.itertext()`` gives: for an element without children its text alone, without
+    lxml's text iterator, which costs ~2 µs to start (most paragraphs, links and spans of a
+    page have no children; tests/test_elements.py compares the two on every page)."""
+    if len(el) or el.tag.__class__ is not str:
+        return el.itertext()
+    text = el.text
+    return () if text is None else (text,)
 
 
 def tagged(sel: Selector, tag: str) -> list[Any]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from newsbot.core.text import clean_inline
+from newsbot.extraction.elements import text_pieces
 
 #: Page furniture is never the article: sidebars, menus, page footer, comment forms,
 #: related-post blocks. Class and id values are read as whole tokens split on «-»/«_», never as
@@ -47,6 +49,28 @@ def _holds_headline(el: Any) -> bool:
     """A "sidebar" or <form> that holds the page's <h1> is the main column's wrapper (Blogger's
     ``widget Blog``, ASP.NET's page-wide form), so it is never furniture."""
     return next(el.iter("h1"), None) is not None
+
+
+#: The tags ``is_furniture`` may call furniture whatever their class and id.
+FURNITURE_TAGS = ("aside", "nav", "footer", "form")
+
+
+def furniture_candidates(
+    by_tag: Mapping[str, Iterable[Any]],
+    by_class_value: Mapping[str, Iterable[Any]],
+    by_id_value: Mapping[str, Iterable[Any]],
+) -> set[Any]:
+    """The elements of a page that ``is_furniture`` may say yes to, from its elements by tag and
+    by (non-empty) class and id value: it says no to every other element. A walk that asks
+    about every element asks only about these (a page's distinct values, not its elements)."""
+    found: set[Any] = set()
+    for tag in FURNITURE_TAGS:
+        found.update(by_tag.get(tag, ()))
+    for table in (by_class_value, by_id_value):
+        for value, elements in table.items():
+            if _furniture_value(value):
+                found.update(elements)
+    return found
 
 
 def is_furniture(el: Any, in_article: bool) -> bool:
@@ -225,16 +249,23 @@ def is_boilerplate(el: Any) -> bool:
     return bool(style and _DISPLAY_NONE_RE.search(style))
 
 
+def _nth_node(el: Any, n: int) -> Any:
+    """The subtree's node after the first ``n`` (itself included), or None."""
+    return next(itertools.islice(el.iter(), n, None), None)
+
+
 def short_text(el: Any, limit: int) -> str | None:
     """The element's text if it is short (≤ limit chars), else None; stops reading early."""
     first = el.text  # what itertext() gives first: a paragraph's text is long at once
     if first is not None and len(first) > limit * 3:
         return None
-    if next(itertools.islice(el.iter(), _SHORT_TEXT_MAX_NODES, None), None) is not None:
-        return None  # a big subtree is never a one-line label; keeps deep junk linear
+    # A big subtree is never a one-line label (keeps deep junk linear); a childless element is
+    # one node, and has none.
+    if len(el) and _nth_node(el, _SHORT_TEXT_MAX_NODES) is not None:
+        return None
     parts: list[str] = []
     size = 0
-    for t in el.itertext():
+    for t in text_pieces(el):
         size += len(t)
         if size > limit * 3:  # whitespace-padded markup still counts towards the bail-out
             return None

@@ -15,6 +15,7 @@ from newsbot.extraction.document import (
     element_in_furniture,
     element_text,
     in_furniture,
+    page_furniture,
     text_of,
 )
 from newsbot.extraction.elements import select
@@ -53,8 +54,9 @@ def _captions_no_image(node: Selector) -> bool:
 
 
 def read_caption(sel: Selector, scope: Selector) -> str:
+    furniture = page_furniture(sel)
     for node in select(sel, _CAPTIONS):
-        if in_furniture(node) or _captions_no_image(node):
+        if in_furniture(node, furniture) or _captions_no_image(node):
             continue
         value = clean_inline(text_of(node))
         if value:
@@ -69,7 +71,7 @@ def read_caption(sel: Selector, scope: Selector) -> str:
             continue
         value = clean_inline(raw)
         is_caption = "caption" in (el.get("class") or "") or _PHOTO_WORD.search(value)
-        if is_caption and value and not element_in_furniture(el):
+        if is_caption and value and not element_in_furniture(el, furniture):
             return value
     return ""
 

@@ -15,6 +15,7 @@ import lxml.etree
 import lxml.html
 
 from newsbot.core.text import clean_text, controls_map, fold_key, html_space_map
+from newsbot.extraction.elements import text_pieces
 from newsbot.extraction.junk import RELATED_MARKERS, SHARE_LABELS, is_boilerplate, short_text
 
 logger = logging.getLogger(__name__)
@@ -48,10 +49,10 @@ def _fold(text: str) -> str:
 
 
 def _link_ratio(el: Any) -> tuple[int, int]:
-    total = len(" ".join("".join(el.itertext()).split()))
+    total = len(" ".join("".join(text_pieces(el)).split()))
     linked = 0
     for a in el.iter("a"):
-        linked += len(" ".join("".join(a.itertext()).split()))
+        linked += len(" ".join("".join(text_pieces(a)).split()))
     return linked, total
 
 
@@ -90,7 +91,7 @@ def _is_related_like(children: list[Any], i: int) -> bool:
         return True
     if el.tag in _LIST_TAGS or el.tag in ("a", "br"):
         return True
-    text = "".join(el.itertext()).strip()
+    text = "".join(text_pieces(el)).strip()
     if not text:
         return True
     if el.tag in _CONTAINER_TAGS and el.find(".//a") is not None:
@@ -168,7 +169,7 @@ def _classify_children(parent: Any, children: list[Any]) -> list[int]:
 
 def _has_text(el: Any) -> bool:
     first = el.text  # what itertext() gives first, without starting the iterator
-    return bool(first and first.strip()) or any(t.strip() for t in el.itertext())
+    return bool(first and first.strip()) or any(t.strip() for t in text_pieces(el))
 
 
 def _starts_with_marker_then_links(el: Any, text: str) -> bool:

@@ -15,6 +15,8 @@ from newsbot.extraction.metadata import PageMetadata, as_names
 logger = logging.getLogger(__name__)
 
 _RUBRIC = re.compile(r"(?:В рубрике|Рубрика:)\s*(?P<rubric>[^|\n]{2,60}?)\s*(?:\||$)", re.I | re.M)
+#: The words one of which _RUBRIC needs, casefolded (see ``document.first_match``).
+RUBRIC_WORDS = ("в рубрике", "рубрика:")
 
 _CATEGORY_HREF = re.compile(r"/(?:category|rubric|rubrika|rubriki|razdel|section)/", re.I)
 
@@ -95,5 +97,5 @@ def read_categories(sel: Selector, meta: PageMetadata, scope: Selector, text: st
         or meta.all("article:section")
         or _list_from_links(sel, "category")
         or _list_from_boxes(scope, "category")
-        or [first_match(_RUBRIC, text, "rubric")]
+        or [first_match(_RUBRIC, text, "rubric", RUBRIC_WORDS)]
     )
