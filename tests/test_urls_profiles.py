@@ -42,7 +42,10 @@ _HOSTS = (
     "xn--zz.ru", "a" * 64 + ".ru", "127.0.0.1", "[::1]", "user@a.ru", "u:p@a.ru", "a_b.ru",
     "",
 )  # fmt: skip
-_PORTS = ("", "", ":80", ":443", ":8080", ":", ":x", ":99999")
+_PORTS = (
+    "", "", ":80", ":443", ":8080", ":", ":x", ":99999", ":8000", ":0", ":08080", ":65535",
+    ":65536", ":1", ":443443",
+)  # fmt: skip
 _SEGMENTS = (
     "slug", "%D0%BD%d0%b0", "2023", "sobyanin-zdravoohranenie", "%zz", "%", "%4", " ",
     "a b", "кириллица", "amp", "AMP", "print", "comment-page-2", ".", "..", "a~b", "a+b",
@@ -94,6 +97,12 @@ def test_clean_url_fast_path_equals_the_general_path() -> None:
         ("https://uv-kurier.ru/2023/slug/amp/", "https://uv-kurier.ru/2023/slug/"),
         ("https://uv-kurier.ru/%d0%bd%D0%B0/", "https://uv-kurier.ru/%d0%bd%D0%B0/"),
         ("https://uv-kurier.ru/на/", "https://uv-kurier.ru/%D0%BD%D0%B0/"),
+        ("http://127.0.0.1:8000/2023/slug/", "http://127.0.0.1:8000/2023/slug/"),
+        ("http://127.0.0.1:80/2023/slug/", "http://127.0.0.1/2023/slug/"),
+        ("https://uv-kurier.ru:443/slug/", "https://uv-kurier.ru/slug/"),
+        ("http://uv-kurier.ru:443/slug/", "http://uv-kurier.ru:443/slug/"),
+        ("http://uv-kurier.ru:08080/slug/", "http://uv-kurier.ru:8080/slug/"),
+        ("http://uv-kurier.ru:65536/slug/", ""),
     ],
 )
 def test_clean_url_of_plain_urls(raw: str, expected: str) -> None:
