@@ -485,12 +485,13 @@ def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
     pymorphy3's dictionaries, dateparser), the second timed page by page. The page with the
     median time of that pass is the typical page: its extraction, cleaning and the spider's
     charset check are then each timed as the median of ``calls`` calls. The cleaned rows go into
-    a fresh store in batches of 20, as the store pipeline writes them.
+    a fresh store in batches of ``SQLITE_BATCH_SIZE``, as the store pipeline writes them.
     """
     from newsbot.extraction import extract_article, extract_listing
     from newsbot.extraction.document import repair_decoding
     from newsbot.pipelines.clean import problems
     from newsbot.runtime.profiles import get_profile
+    from newsbot.settings import SQLITE_BATCH_SIZE as batch
     from newsbot.store import ArticleStore
     from tests.replica import build
 
@@ -542,12 +543,12 @@ def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
     costs["listing_ms"] = statistics.median(listing_times) * 1000 if listing_times else 0.0
 
     scratch = ArticleStore(tmp / "warmup-inprocess.db")  # loads the lemmatizer first
-    scratch.upsert_many(rows[:20])
+    scratch.upsert_many(rows[:1])
     scratch.close()
     store = ArticleStore(tmp / "inprocess.db")
     start = time.process_time()
-    for i in range(0, len(rows), 20):
-        store.upsert_many(rows[i : i + 20])
+    for i in range(0, len(rows), batch):
+        store.upsert_many(rows[i : i + batch])
     costs["store_ms"] = (time.process_time() - start) * 1000 / len(rows)
     store.close()
     return costs
