@@ -1,15 +1,12 @@
-"""Benchmark the store and the exports; prints figures, asserts nothing.
+"""Benchmark the exports; prints figures, asserts nothing.
 
-    python benchmarks/bench_export.py --rows 1000000 --db /tmp/bench.db   # exports
-    python benchmarks/bench_export.py --store 2000                         # upsert cost
+    python benchmarks/bench_export.py --rows 1000000 --db /tmp/bench.db
 
 Exports: a synthetic store of ``--rows`` articles (Russian-looking text built from the replica's
 sentences, FTS kept by the triggers as in real use) is exported to each format by the real
 ``python -m newsbot export`` under ``/usr/bin/time -v``: wall time and peak RSS per format.
 
-Store: ``--store N`` articles go through ``ArticleStore.upsert_many`` in batches of 20, as the
-crawl does, timing the search lemmas (pymorphy3) and near-duplicate buckets (MinHash) apart,
-and measuring how much space the lemma column adds.
+What an upsert costs is ``bench_bands.py --upsert``'s, on Zipf-distributed text.
 """
 
 from __future__ import annotations
@@ -29,10 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newsbot.core.urls import site_of, url_key  # noqa: E402
-from newsbot.enrich import neardup  # noqa: E402
 from newsbot.items import FIELDS  # noqa: E402
 from newsbot.store import ArticleStore  # noqa: E402
-from newsbot.store.search import lemmas_of  # noqa: E402
 
 REPLICA = ROOT / "tests" / "replica" / "articles.json"
 TAGS = ["ЖКХ", "здравоохранение", "школа", "транспорт", "спорт", "культура", "озеленение"]
@@ -162,53 +157,13 @@ def bench_exports(db: Path, rows: int, formats: list[str]) -> None:
     print(f"export csv --search школа --district Люблино: wall {wall:.1f} s")
 
 
-def bench_store(n: int, db: Path) -> None:
-    pool, rng = sentences(), random.Random(2)
-    items = [synthetic(i, pool, rng) for i in range(n)]
-    # Every tenth item is an edited republication of the one before.
-    for i in range(10, n, 10):
-        items[i]["text"] = str(items[i - 1]["text"]).replace("Номер", "Заметка под номером")
-    started = time.perf_counter()
-    lemma_time = 0.0
-    for item in items:
-        t = time.perf_counter()
-        lemmas_of(str(item["title"]), str(item["lead"]), str(item["text"]))
-        lemma_time += time.perf_counter() - t
-    t = time.perf_counter()
-    for item in items:
-        neardup.band_keys(neardup.shingles(str(item["text"])))
-    band_time = time.perf_counter() - t
-    lemmas_of.__globals__["word_lemmas"].cache_clear()
-    db.unlink(missing_ok=True)
-    store = ArticleStore(db)
-    t = time.perf_counter()
-    linked = 0
-    for start in range(0, n, 20):
-        linked += store.upsert_many(items[start : start + 20]).near_duplicates
-    upsert = time.perf_counter() - t
-    text_bytes, lemma_bytes = store.conn.execute(
-        "SELECT SUM(length(title) + length(lead) + length(text)), SUM(length(search_lemmas))"
-        " FROM articles"
-    ).fetchone()
-    store.close()
-    print(f"upsert_many: {n} articles in {upsert:.1f} s ({n / upsert:.0f}/s), {linked} linked")
-    print(f"  of which lemmas (cold cache) ~{lemma_time:.1f} s, MinHash buckets ~{band_time:.1f} s")
-    print(f"  lemma column: {lemma_bytes / text_bytes:.0%} of the text's characters")
-    print(f"  db {db.stat().st_size / 2**20:.1f} MiB total (WAL aside)")
-    del started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/newsbot-bench.db"))
-    parser.add_argument("--store", type=int, default=0, help="bench upserts of N articles")
     parser.add_argument("--formats", default="csv,jsonl,parquet", help="exports to time")
     args = parser.parse_args()
-    if args.store:
-        bench_store(args.store, args.db.with_name("newsbot-bench-store.db"))
-    else:
-        bench_exports(args.db, args.rows, args.formats.split(","))
+    bench_exports(args.db, args.rows, args.formats.split(","))
 
 
 if __name__ == "__main__":
