@@ -496,7 +496,9 @@ def in_process_costs(site: Path, calls: int, tmp: Path) -> dict[str, Any]:
     from tests.replica import build
 
     stamp = "2026-01-01T00:00:00+00:00"
-    pages = sorted(p for p in site.glob("20*/*/*/*/index.html") if "attachment" not in p.parts)
+    pages = sorted(
+        p for p in site.glob("[0-9][0-9][0-9][0-9]/*/*/*/index.html") if "attachment" not in p.parts
+    )
     docs = [
         (p.read_bytes(), build.ORIGIN + "/" + p.parent.relative_to(site).as_posix()) for p in pages
     ]

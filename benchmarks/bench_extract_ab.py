@@ -80,7 +80,9 @@ def measure(site: Path, mods: dict[str, ModuleType], calls: int) -> dict[str, di
     from newsbot.runtime.profiles import get_profile
     from tests.replica import build
 
-    pages = sorted(p for p in site.glob("20*/*/*/*/index.html") if "attachment" not in p.parts)
+    pages = sorted(
+        p for p in site.glob("[0-9][0-9][0-9][0-9]/*/*/*/index.html") if "attachment" not in p.parts
+    )
     docs = [
         (p.read_text(encoding="utf-8"), build.ORIGIN + "/" + p.parent.relative_to(site).as_posix())
         for p in pages
