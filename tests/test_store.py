@@ -176,6 +176,54 @@ def test_a_row_failing_half_written_from_a_stream_costs_only_itself(tmp_path: Pa
     store.close()
 
 
+#: Refuses an edit that sets this title: a BEFORE UPDATE trigger, on the test's connection only.
+REFUSE_EDIT = """
+    CREATE TEMP TRIGGER refuse_edit BEFORE UPDATE OF title ON main.articles
+    WHEN new.title = 'Отказ' BEGIN SELECT RAISE(ABORT, 'edit refused'); END
+"""
+
+
+def test_an_edit_failing_after_the_rows_before_it_were_indexed_keeps_them_searchable(
+    tmp_path: Path,
+) -> None:
+    """On the slow path, an edit of a row inserted earlier in the batch first indexes the
+    batch's new rows for search (the update trigger takes the row's terms out); when the edit
+    then fails, ROLLBACK TO takes that indexing back too, and the rows must still be indexed
+    before the commit (they were left out of the index: stored, never found)."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_EDIT)
+    failing = article(5, title="Отказ", text="Другой текст новости.")
+    counts = store.upsert_many([story(3), article(5), failing, story(4)])
+    assert (counts.new, counts.updated) == (3, 0)
+    assert counts.failed == [(failing["url"], "edit refused")]
+    kept = [story(3)["url"], article(5)["url"], story(4)["url"]]
+    assert sorted(search_urls(store, "Текст новости")) == sorted(kept)
+    assert search_urls(store, "Новость 5") == [article(5)["url"]]
+    indexed = fts_index(store.conn)
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    assert indexed == fts_index(store.conn)
+    store.close()
+
+
+def test_a_batch_with_a_row_failing_in_the_codec_and_one_in_sql_names_each_once(
+    tmp_path: Path,
+) -> None:
+    """Both paths record a failure (the codec's before any SQL, the row's SQL on the slow
+    path); the fast path's record is dropped with its counts when the batch is written again,
+    so a codec failure read before the SQL failure is named once, not twice."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ABORT"))
+    bad = article(6, word_count="not a number")
+    counts = store.upsert_many([story(1), bad, story(3), story(2), bad, story(4)])
+    codec = "invalid literal for int() with base 10: 'not a number'"
+    assert counts.new == 3
+    assert counts.failed == [
+        (bad["url"], codec), (story(2)["url"], "buckets refused"), (bad["url"], codec)
+    ]  # fmt: skip
+    assert stored_count(store) == 3
+    store.close()
+
+
 def test_sqlite_giving_up_the_transaction_loses_the_whole_batch_and_only_it(
     tmp_path: Path,
 ) -> None:

@@ -183,6 +183,9 @@ class ArticleStore:
             row = self._row_or_failure(item, counts)
             if row is None:
                 continue
+            # An edit of a row new in this batch indexes the batch's new rows first: should
+            # it then fail, ROLLBACK TO takes that indexing back, so they are pending again.
+            unindexed = list(self._unindexed)
             self.conn.execute("SAVEPOINT upsert_row")
             try:
                 self._upsert_one(row, seen_at, counts)
@@ -190,6 +193,7 @@ class ArticleStore:
                 if not self.conn.in_transaction:
                     raise
                 self.conn.execute("ROLLBACK TO upsert_row")
+                self._unindexed = unindexed
                 self.bands.forget()  # it may hold the row's buckets
                 counts.failed.append((str(item.get("url") or "?"), str(exc)))
             self.conn.execute("RELEASE upsert_row")
