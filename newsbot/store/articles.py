@@ -97,8 +97,9 @@ class ArticleStore:
             self.migrate()
         #: The near-duplicate buckets, both tiers (newsbot.store.bands).
         self.bands = BandIndex(self.conn)
-        #: Ids this transaction inserted, to be indexed for search before it commits.
-        self._unindexed: list[int] = []
+        #: Rows this transaction inserted (id -> index entry), to be indexed for search before
+        #: it commits.
+        self._unindexed: dict[int, search.IndexEntry] = {}
 
     @property
     def version(self) -> int:
@@ -159,13 +160,13 @@ class ArticleStore:
     def _begin(self) -> None:
         """A write transaction whose new rows are indexed for search at its end, all at once."""
         self.conn.execute("BEGIN IMMEDIATE")
-        self._unindexed = []
+        self._unindexed = {}
         self.bands.begin()
         search.defer_indexing(self.conn)
 
     def _index_new_rows(self) -> None:
         search.index_rows(self.conn, self._unindexed)
-        self._unindexed = []
+        self._unindexed = {}
 
     @staticmethod
     def _row_or_failure(item: Mapping[str, Any], counts: UpsertCounts) -> dict[str, Any] | None:
@@ -185,7 +186,7 @@ class ArticleStore:
                 continue
             # An edit of a row new in this batch indexes the batch's new rows first: should
             # it then fail, ROLLBACK TO takes that indexing back, so they are pending again.
-            unindexed = list(self._unindexed)
+            unindexed = dict(self._unindexed)
             self.conn.execute("SAVEPOINT upsert_row")
             try:
                 self._upsert_one(row, seen_at, counts)
@@ -209,11 +210,13 @@ class ArticleStore:
             )
             counts.unchanged += 1
             return
-        row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
+        lemmas = row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
         if old is None:
             cursor = self.conn.execute(_INSERT, row)
             article_id = int(cursor.lastrowid or 0)
-            self._unindexed.append(article_id)
+            self._unindexed[article_id] = search.index_entry(
+                row["title"], row["lead"], row["text"], lemmas
+            )
             new = True
         else:
             new = False
