@@ -730,3 +730,31 @@ def test_a_writer_checkpoints_less_often_and_a_reader_as_before(
     assert (tmp_path / "news.db-wal").stat().st_size > 0
     writer.close()
     assert not (tmp_path / "news.db-wal").exists()  # the last close checkpoints it away
+
+
+def test_a_rows_words_tokenised_once_are_the_lemmas_and_near_duplicate_words() -> None:
+    """row_words gives lemmas_of's words and neardup.words' words of the text from one
+    casefold and one tokenisation of it, on texts of «ё», «Ё», «ß», «İ», combining marks,
+    digits, underscores and punctuation; a column neither text nor empty fails as before."""
+    import random
+
+    from newsbot.store import search
+
+    rng = random.Random(13)
+    alphabet = "аёЁеЕжЖßİIi\u0307\u0301_-9 .,\n«»ΣσςǅﬁLatin"
+    parts = ["", None, "Ёлки в Люблине", "ВСЁ ЁЖ ß STRASSE İstanbul", "a\u0301b_c 12-3"]
+    parts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(400)]
+    for _ in range(600):
+        title, lead, text = (rng.choice(parts) for _ in range(3))
+        words, casefolded, text_words = search.row_words(title, lead, text)
+        assert search.lemmas_of_words(words) == search.lemmas_of(title, lead, text)
+        assert words == search._WORD.findall(f"{title or ''} {lead or ''} {text or ''}".casefold())
+        assert neardup.words_from_casefolded(casefolded, text_words) == neardup.words(text or "")
+        assert neardup.word_keys(neardup.words(text or "")) == neardup.text_keys(text)
+    for bad in ((1, "", ""), ("", 2.5, ""), ("", "", 3), ("", "", b"x")):
+        with pytest.raises(TypeError) as old:
+            search.lemmas_of(*bad)
+        with pytest.raises(TypeError) as new:
+            search.row_words(*bad)
+        assert str(new.value) == str(old.value)
+    assert search.row_words(0, None, 0.0) == ([], "", [])

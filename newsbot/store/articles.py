@@ -18,7 +18,7 @@ from newsbot.store import links, robots, runs, schema, search, sitemaps
 from newsbot.store.bands import BandIndex
 from newsbot.store.batch import write_rows
 from newsbot.store.codec import to_row
-from newsbot.store.search import lemmas_of
+from newsbot.store.search import lemmas_of_words, row_words
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,8 @@ class ArticleStore:
             )
             counts.unchanged += 1
             return
-        lemmas = row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
+        lemma_words, casefolded, text_words = row_words(row["title"], row["lead"], row["text"])
+        lemmas = row["search_lemmas"] = lemmas_of_words(lemma_words)
         if old is None:
             cursor = self.conn.execute(_INSERT, row)
             article_id = int(cursor.lastrowid or 0)
@@ -233,12 +234,15 @@ class ArticleStore:
                 counts.updated += 1
                 return
             links.detach(self.conn, article_id, row["url"])
-        keys = neardup.text_keys(row["text"])
+        words = neardup.words_from_casefolded(casefolded, text_words)
+        keys = neardup.word_keys(words)
         if new:  # a new id: no keys to take out first
             self.bands.add(article_id, keys)
         else:
             self.bands.replace(article_id, keys)
-        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, keys, self.bands)
+        linked = links.link_near_duplicate(
+            self.conn, article_id, row["url"], row, keys, self.bands, words
+        )
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:
             counts.new += 1

@@ -117,6 +117,23 @@ _COLUMN_PARTS = _ColumnParts()
 _COLUMN_PARTS_MAX = 200_000
 
 
+def row_words(title: Any, lead: Any, text: Any) -> tuple[list[str], str, list[str]]:
+    """A row's words, tokenised once for the lemmas and the near-duplicate keys: the words of
+    title, lead and text (``lemmas_of_words`` reads them), the casefolded text and its words.
+
+    The same words as ``lemmas_of``'s one pass over the three joined by spaces (casefolding
+    works a character at a time and a space ends every word), and the same TypeError for a
+    column that is neither text nor empty.
+    """
+    head = " ".join((title or "", lead or ""))
+    body = text or ""
+    if not isinstance(body, str):
+        raise TypeError(f"sequence item 2: expected str instance, {type(body).__name__} found")
+    casefolded = body.casefold()
+    text_words = _WORD.findall(casefolded)
+    return _WORD.findall(head.casefold()) + text_words, casefolded, text_words
+
+
 def lemmas_of(*texts: str | None) -> str:
     """The ``lemmas`` FTS column: dictionary forms of the inflected words, in text order.
 
@@ -125,7 +142,11 @@ def lemmas_of(*texts: str | None) -> str:
     ``map``, with no Python call a known word (a row's 150 words cost ~100 us through
     lru_cache).
     """
-    words = _WORD.findall(" ".join(text or "" for text in texts).casefold())
+    return lemmas_of_words(_WORD.findall(" ".join(text or "" for text in texts).casefold()))
+
+
+def lemmas_of_words(words: list[str]) -> str:
+    """``lemmas_of`` the texts these are the casefolded ``\\w+`` words of."""
     parts = _COLUMN_PARTS
     if len(parts) > _COLUMN_PARTS_MAX:
         parts.clear()
