@@ -176,3 +176,34 @@ def test_an_id_reused_after_a_delete_on_the_same_connection_has_only_its_own_buc
     assert store.bands.hits(neardup.text_keys(SCHOOL))[1] == neardup.BANDS
     assert stored_keys(store) == keys_by_rebuild(store)
     store.close()
+
+
+def test_the_recent_tiers_table_in_memory_answers_as_its_rows_do(tmp_path: Path) -> None:
+    """Buckets of one article, of several, and ones that go back to one or none as rows are
+    replaced and removed: every look-up answers as the tier's rows read afresh do, and as a
+    count over the keys themselves."""
+    rng = random.Random(3)
+    pool = [rng.getrandbits(64) - (1 << 63) for _ in range(6)]  # few buckets: many shared
+    store = ArticleStore(tmp_path / "news.db")
+    index = store.bands
+    wanted: dict[int, list[tuple[int, int]]] = {}
+    store.conn.execute("BEGIN IMMEDIATE")
+    for step in range(300):
+        article_id = rng.randrange(1, 40)
+        if rng.random() < 0.25:
+            index.remove(article_id)
+            wanted.pop(article_id, None)
+        else:
+            keys = [(band, rng.choice(pool)) for band in range(neardup.BANDS)]
+            index.replace(article_id, keys)
+            wanted[article_id] = keys
+        probe = [(band, rng.choice(pool)) for band in range(neardup.BANDS)]
+        expected = {
+            aid: n for aid, keys in wanted.items() if (n := sum(key in keys for key in probe))
+        }
+        assert dict(index.hits(probe)) == expected, step
+        if step % 50 == 0:
+            fresh = bands.BandIndex(store.conn)
+            assert dict(fresh.hits(probe)) == expected
+    store.conn.execute("COMMIT")
+    store.close()

@@ -56,9 +56,11 @@ class BandIndex:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.tiered = has_recent_tier(conn)
-        #: article id -> its recent-tier keys, and per band: bucket -> article ids.
+        #: article id -> its recent-tier keys, and per band: bucket -> its article's id, or a
+        #: list of ids when several share it. Nearly every bucket holds one article: an int
+        #: (the row's one id object, shared by its bands) costs no list of its own (~72 bytes).
         self._rows: dict[int, list[tuple[int, int]]] | None = None
-        self._buckets: list[dict[int, list[int]]] = []
+        self._buckets: list[dict[int, int | list[int]]] = []
         self._data_version: int | None = None
 
     # -- the in-memory table ----------------------------------------------------------------
@@ -90,9 +92,12 @@ class BandIndex:
         self._rows[article_id] = keys
         buckets = self._buckets
         for band, bucket in keys:
-            ids = buckets[band].get(bucket)
+            table = buckets[band]
+            ids = table.get(bucket)
             if ids is None:
-                buckets[band][bucket] = [article_id]
+                table[bucket] = article_id
+            elif isinstance(ids, int):
+                table[bucket] = [ids, article_id]
             else:
                 ids.append(article_id)
 
@@ -125,10 +130,14 @@ class BandIndex:
                 "DELETE FROM article_bands_recent WHERE article_id = ?", (article_id,)
             )
             for band, bucket in old:
-                ids = self._buckets[band][bucket]
-                ids.remove(article_id)
-                if not ids:
-                    del self._buckets[band][bucket]
+                table = self._buckets[band]
+                ids = table[bucket]
+                if isinstance(ids, int):
+                    del table[bucket]
+                else:
+                    ids.remove(article_id)
+                    if len(ids) == 1:
+                        table[bucket] = ids[0]
         self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
 
     def merge_if_due(self) -> None:
@@ -162,8 +171,14 @@ class BandIndex:
         self._recent()
         buckets = self._buckets
         for band, bucket in keys:
-            for article_id in buckets[band].get(bucket, ()):
-                found[article_id] += 1
+            ids = buckets[band].get(bucket)
+            if ids is None:
+                continue
+            if isinstance(ids, int):
+                found[ids] += 1
+            else:
+                for article_id in ids:
+                    found[article_id] += 1
         return found
 
     def count(self, article_id: int | None = None) -> int:
