@@ -758,3 +758,15 @@ def test_a_rows_words_tokenised_once_are_the_lemmas_and_near_duplicate_words() -
             search.row_words(*bad)
         assert str(new.value) == str(old.value)
     assert search.row_words(0, None, 0.0) == ([], "", [])
+
+
+def test_list_columns_are_encoded_as_json_dumps_without_ascii_escapes() -> None:
+    """The codec's one reused encoder writes what json.dumps(ensure_ascii=False) wrote."""
+    from newsbot.store.codec import to_row
+
+    lists: list[Any] = [[], ["Люблино", "школа"], ['"кавычки"', "\\", "\n\t", "😀", "\u2028"]]
+    lists += [[1, 2.5, None, True], [["вложенный"], {"ключ": "значение"}], ["é", "ё", ""]]
+    for value in lists:
+        row = to_row(article(1, tags=value, categories=value, districts=value))
+        expected = json.dumps(value, ensure_ascii=False)
+        assert row["tags"] == row["categories"] == row["districts"] == expected
