@@ -62,10 +62,14 @@ class BandIndex:
         self._rows: dict[int, list[tuple[int, int]]] | None = None
         self._buckets: list[dict[int, int | list[int]]] = []
         self._data_version: int | None = None
+        #: Whether ``article_bands`` holds no key, or None until asked (once a transaction):
+        #: a store under ``MERGE_ROWS`` rows has never merged, and its look-ups need no SQL.
+        self._merged_empty: bool | None = None
 
     # -- the in-memory table ----------------------------------------------------------------
     def begin(self) -> None:
         """At the start of a write transaction: drop the table if another writer committed."""
+        self._merged_empty = None  # SQL by hand on this connection too: asked again
         version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         if version != self._data_version:
             self.forget()
@@ -74,6 +78,7 @@ class BandIndex:
     def forget(self) -> None:
         self._rows = None
         self._buckets = []
+        self._merged_empty = None
 
     def _recent(self) -> dict[int, list[tuple[int, int]]]:
         if self._rows is None:
@@ -115,6 +120,7 @@ class BandIndex:
             return
         if not self.tiered:
             insert_merged(self.conn, article_id, keys)
+            self._merged_empty = False
             return
         self.conn.execute(
             "INSERT INTO article_bands_recent (article_id, buckets) VALUES (?, ?)",
@@ -150,6 +156,7 @@ class BandIndex:
         if not recent:
             return
         self.conn.executemany(_INSERT_MERGED, _sorted_keys(recent))
+        self._merged_empty = False
         self.conn.execute("DELETE FROM article_bands_recent")
         logger.debug("merged %d rows' buckets into article_bands", len(recent))
         self._rows = {}
@@ -158,16 +165,12 @@ class BandIndex:
     # -- reads ------------------------------------------------------------------------------
     def hits(self, keys: list[tuple[int, int]]) -> Counter[int]:
         """Article id -> how many of ``keys`` it shares, over both tiers."""
-        # One query for all the bands (each a primary-key look-up), not one query per band.
-        pairs = ", ".join("(?, ?)" for _ in keys)
-        found: Counter[int] = Counter(
-            r[0]
-            for r in self.conn.execute(
-                f"SELECT b.article_id FROM (VALUES {pairs}) AS k"
-                " JOIN article_bands AS b ON b.band = k.column1 AND b.bucket = k.column2",
-                [v for key in keys for v in key],
-            )
-        )
+        found: Counter[int] = Counter()
+        if self._merged_empty is None:
+            first = self.conn.execute("SELECT 1 FROM article_bands LIMIT 1").fetchone()
+            self._merged_empty = first is None
+        if not self._merged_empty:
+            found.update(self._merged_hits(keys))
         self._recent()
         buckets = self._buckets
         for band, bucket in keys:
@@ -180,6 +183,17 @@ class BandIndex:
                 for article_id in ids:
                     found[article_id] += 1
         return found
+
+    def _merged_hits(self, keys: list[tuple[int, int]]) -> Iterator[int]:
+        """The ids in ``article_bands`` of each key's bucket."""
+        # One query for all the bands (each a primary-key look-up), not one query per band.
+        pairs = ", ".join("(?, ?)" for _ in keys)
+        rows = self.conn.execute(
+            f"SELECT b.article_id FROM (VALUES {pairs}) AS k"
+            " JOIN article_bands AS b ON b.band = k.column1 AND b.bucket = k.column2",
+            [v for key in keys for v in key],
+        )
+        return (r[0] for r in rows)
 
     def count(self, article_id: int | None = None) -> int:
         """Keys stored (of one article, or all), over both tiers: for checks and tests."""
