@@ -159,17 +159,23 @@ def _sha1_words(encoded: Iterable[bytes]) -> Any:
 
 def _minhash(hashes: Any) -> Any:
     """MurmurHash3's finalizer, then the minimum of each affine map (duplicates change no
-    minimum, so the hashes need not be distinct)."""
+    minimum, so the hashes need not be distinct).
+
+    The finalizer works in place on one array and one scratch array (uint32 arithmetic wraps
+    the same either way): each ``hv = hv ^ (hv >> k)`` had made two arrays.
+    """
     import numpy as np
 
-    hv = hashes.reshape(-1, 1)
-    hv = hv ^ (hv >> np.uint32(16))
-    hv = hv * np.uint32(0x85EBCA6B)
-    hv = hv ^ (hv >> np.uint32(13))
-    hv = hv * np.uint32(0xC2B2AE35)
-    hv = hv ^ (hv >> np.uint32(16))
+    u16, u13 = np.uint32(16), np.uint32(13)
+    hv = hashes >> u16  # the one copy: ``hashes`` is a read-only strided view
+    hv ^= hashes
+    scratch = np.empty_like(hv)
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= np.right_shift(hv, u13, out=scratch)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= np.right_shift(hv, u16, out=scratch)
     a, b = _permutations()
-    permuted = np.multiply(hv, a)
+    permuted = np.multiply(hv.reshape(-1, 1), a)
     permuted += b
     return permuted.min(axis=0)
 
