@@ -56,10 +56,11 @@ class BandIndex:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.tiered = has_recent_tier(conn)
-        #: article id -> its recent-tier keys, and per band: bucket -> its article's id, or a
-        #: list of ids when several share it. Nearly every bucket holds one article: an int
-        #: (the row's one id object, shared by its bands) costs no list of its own (~72 bytes).
-        self._rows: dict[int, list[tuple[int, int]]] | None = None
+        #: article id -> its recent-tier row's blob (``pack``: 256 bytes, where its keys as a
+        #: list of tuples were ~2.4 KiB of objects), and per band: bucket -> its article's id,
+        #: or a list of ids when several share it. Nearly every bucket holds one article: an
+        #: int (the row's one id object, shared by its bands) costs no list (~72 bytes).
+        self._rows: dict[int, bytes] | None = None
         self._buckets: list[dict[int, int | list[int]]] = []
         self._data_version: int | None = None
         #: Whether ``article_bands`` holds no key, or None until asked (once a transaction):
@@ -80,7 +81,7 @@ class BandIndex:
         self._buckets = []
         self._merged_empty = None
 
-    def _recent(self) -> dict[int, list[tuple[int, int]]]:
+    def _recent(self) -> dict[int, bytes]:
         if self._rows is None:
             self._rows = {}
             self._buckets = [{} for _ in range(neardup.BANDS)]
@@ -89,15 +90,13 @@ class BandIndex:
             for article_id, blob in self.conn.execute(
                 "SELECT article_id, buckets FROM article_bands_recent"
             ):
-                self._remember(int(article_id), unpack(blob))
+                self._remember(int(article_id), bytes(blob))
         return self._rows
 
-    def _remember(self, article_id: int, keys: list[tuple[int, int]]) -> None:
+    def _remember(self, article_id: int, blob: bytes) -> None:
         assert self._rows is not None
-        self._rows[article_id] = keys
-        buckets = self._buckets
-        for band, bucket in keys:
-            table = buckets[band]
+        self._rows[article_id] = blob
+        for table, bucket in zip(self._buckets, _BLOB.unpack(blob), strict=True):
             ids = table.get(bucket)
             if ids is None:
                 table[bucket] = article_id
@@ -122,11 +121,12 @@ class BandIndex:
             insert_merged(self.conn, article_id, keys)
             self._merged_empty = False
             return
+        blob = pack(keys)
         self.conn.execute(
             "INSERT INTO article_bands_recent (article_id, buckets) VALUES (?, ?)",
-            (article_id, pack(keys)),
+            (article_id, blob),
         )
-        self._remember(article_id, keys)
+        self._remember(article_id, blob)
 
     def remove(self, article_id: int) -> None:
         recent = self._recent()
@@ -135,8 +135,7 @@ class BandIndex:
             self.conn.execute(
                 "DELETE FROM article_bands_recent WHERE article_id = ?", (article_id,)
             )
-            for band, bucket in old:
-                table = self._buckets[band]
+            for table, bucket in zip(self._buckets, _BLOB.unpack(old), strict=True):
                 ids = table[bucket]
                 if isinstance(ids, int):
                     del table[bucket]
@@ -208,13 +207,13 @@ class BandIndex:
         return total
 
 
-def _sorted_keys(recent: dict[int, list[tuple[int, int]]]) -> Iterator[tuple[int, int, int]]:
+def _sorted_keys(recent: dict[int, bytes]) -> Iterator[tuple[int, int, int]]:
     """(band, bucket, article_id) of every recent row in key order, sorted by NumPy (Python's
     sort of the tuples was a quarter of a merge)."""
     import numpy as np
 
     ids = np.repeat(np.fromiter(recent, dtype=np.int64, count=len(recent)), neardup.BANDS)
-    buckets = np.frombuffer(b"".join(map(pack, recent.values())), dtype="<i8")
+    buckets = np.frombuffer(b"".join(recent.values()), dtype="<i8")
     band = np.tile(np.arange(neardup.BANDS, dtype=np.int64), len(recent))
     order = np.lexsort((ids, buckets, band))
     return zip(band[order].tolist(), buckets[order].tolist(), ids[order].tolist(), strict=True)
