@@ -692,8 +692,9 @@ def test_lemmas_of_words_with_paradigm_prefixes_match_full_parses() -> None:
 
 
 def test_lemmas_column_is_every_words_forms_in_text_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    """lemmas_of looks a row's words up in a plain dict, emptied when full: the column is still
-    each word's forms (word_lemmas), in text order, repeats kept."""
+    """lemmas_of looks a row's words up in a dict (a new word filled in by __missing__),
+    emptied when full: the column is still each word's forms (word_lemmas), in text order,
+    repeats kept."""
     from newsbot.store import search
 
     title, lead, text = "Ёлки в Люблине", None, "Школы района. В школе № 5 ёлки, 2025 школы!"
