@@ -13,6 +13,11 @@ articles are Zipf-distributed Russian (``synthetic_text.py``, as ``bench_crawl.p
 20 an edited copy of an earlier one, so lemma caches and buckets behave as on a real archive.
 ``--compare DIR`` runs the same children with the newsbot of another checkout (e.g. ``git
 archive main | tar -x -C DIR``) first, size by size: before and after, back to back.
+``--parts`` also prints where a row's CPU goes (means over the window): its lemmas, its
+near-duplicate keys (MinHash), the FTS insert of the batch's new rows, the bucket adds, the
+near-duplicate links (bucket look-ups and confirmations), COMMIT, the bucket merge's share,
+and the rest (codec, the row's own SQL); each part's functions are wrapped, in whichever
+revision has them, which costs a little.
 
 ``--sizes``: why one B-tree of buckets grows costly. Each stored row inserts ``neardup.BANDS``
 (band, bucket) keys; the bucket is a hash, so the keys land on random leaves, and a commit
@@ -21,6 +26,9 @@ a batch touches, up to one page a key. This fills the table to each size (random
 buckets, as blake2b's are), then times, in CPU time, batches of rows as the one-tier index
 wrote them (delete the row's keys, insert its keys) plus the commit, for each batch size, keys
 in the row's order and sorted by key across the batch.
+
+CPU time is the calling thread's (``time.thread_time``): another thread's work (a library's
+pool) is no part of a call.
 """
 
 from __future__ import annotations
@@ -72,7 +80,7 @@ def timed_batches(
             keys = [(b, rng.getrandbits(64) - (1 << 63), next_id) for b in range(neardup.BANDS)]
             rows.append((next_id, keys))
             next_id += 1
-        t0 = time.process_time()
+        t0 = time.thread_time()
         conn.execute("BEGIN IMMEDIATE")
         if ordered:
             for article_id, _keys in rows:
@@ -89,9 +97,9 @@ def timed_batches(
                     " VALUES (?, ?, ?)",
                     keys,
                 )
-        t1 = time.process_time()
+        t1 = time.thread_time()
         conn.execute("COMMIT")
-        t2 = time.process_time()
+        t2 = time.thread_time()
         inserts.append((t1 - t0) * 1000 / size)
         commits.append((t2 - t1) * 1000 / size)
     return statistics.median(inserts), statistics.median(commits)
@@ -152,21 +160,79 @@ class _TimedConnection(sqlite3.Connection):
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:  # type: ignore[override]
         if sql != "COMMIT":
             return super().execute(sql, *args)
-        start = time.process_time()
+        start = time.thread_time()
         try:
             return super().execute(sql, *args)
         finally:
-            spent = time.process_time() - start
+            spent = time.thread_time() - start
             _TimedConnection.commits.append(spent)
             if _TimedConnection.merged is not None:
                 _TimedConnection.merged.append(spent)
                 _TimedConnection.merged = None
 
 
-def upsert_child(rows: int, window: int) -> dict[str, Any]:
+#: ``--parts``: part -> (module, attribute) of the functions whose CPU is that part, in any
+#: revision that has them (main's ``lemmas_of`` and ``text_keys``, the words tokenised once
+#: later); COMMIT and the bucket merge are timed as for the totals.
+PARTS: dict[str, list[tuple[str, str]]] = {
+    "lemmas": [
+        ("newsbot.store.articles", "lemmas_of"),
+        ("newsbot.store.articles", "row_words"),
+        ("newsbot.store.articles", "lemmas_of_words"),
+    ],
+    "keys": [
+        ("newsbot.enrich.neardup", "text_keys"),
+        ("newsbot.enrich.neardup", "word_keys"),
+        ("newsbot.enrich.neardup", "words_from_casefolded"),
+    ],
+    "fts insert": [("newsbot.store.search", "index_rows")],
+    "bands add": [
+        ("newsbot.store.bands", "BandIndex.add"),
+        ("newsbot.store.bands", "BandIndex.replace"),
+    ],
+    "links": [("newsbot.store.links", "link_near_duplicate")],
+}
+
+
+def _time_parts(spent: dict[str, float]) -> None:
+    """Wrap each part's functions so that their thread CPU adds up in ``spent`` (s); a call
+    inside a call of the same part (``replace`` calls ``add``) is counted once."""
+    import importlib
+
+    inside: set[str] = set()
+    for part, places in PARTS.items():
+        spent[part] = 0.0
+        for module_name, attribute in places:
+            owner: Any = importlib.import_module(module_name)
+            *path, name = attribute.split(".")
+            for step in path:
+                owner = getattr(owner, step, None)
+            function = getattr(owner, name, None) if owner is not None else None
+            if function is None:
+                continue
+
+            def timed(*args: Any, _f: Any = function, _part: str = part, **kw: Any) -> Any:
+                if _part in inside:
+                    return _f(*args, **kw)
+                inside.add(_part)
+                start = time.thread_time()
+                try:
+                    return _f(*args, **kw)
+                finally:
+                    spent[_part] += time.thread_time() - start
+                    inside.discard(_part)
+
+            setattr(owner, name, timed)
+
+
+def upsert_child(rows: int, window: int, parts: bool = False) -> dict[str, Any]:
     """One store size: fill it, then time ``window`` rows; CPU ms a row (see the docstring)."""
     import newsbot
     from newsbot.store import ArticleStore
+
+    spent: dict[str, float] = {}
+    if parts:
+        _time_parts(spent)
 
     connect = sqlite3.connect
     sqlite3.connect = lambda *a, **k: connect(*a, **k, factory=_TimedConnection)  # type: ignore[assignment,misc]
@@ -181,9 +247,9 @@ def upsert_child(rows: int, window: int) -> dict[str, Any]:
 
         def timed_merge(index: Any) -> None:
             merged = len(index._recent())
-            start = time.process_time()
+            start = time.thread_time()
             merge(index)
-            merges.append([merged, time.process_time() - start])
+            merges.append([merged, time.thread_time() - start])
             _TimedConnection.merged = merges[-1]
 
         bands.BandIndex.merge = timed_merge  # type: ignore[method-assign]
@@ -193,11 +259,12 @@ def upsert_child(rows: int, window: int) -> dict[str, Any]:
         for first in range(0, rows, BATCH):
             store.upsert_many(items[first : first + BATCH])
         in_fill, _TimedConnection.commits = len(merges), []
+        spent.update(dict.fromkeys(spent, 0.0))
         batches = []
         for first in range(rows, rows + window, BATCH):
-            start = time.process_time()
+            start = time.thread_time()
             store.upsert_many(items[first : first + BATCH])
-            batches.append((time.process_time() - start) * 1000 / BATCH)
+            batches.append((time.thread_time() - start) * 1000 / BATCH)
         commits = _TimedConnection.commits
         store.close()
     usual_commit = statistics.median(commits)
@@ -208,20 +275,27 @@ def upsert_child(rows: int, window: int) -> dict[str, Any]:
     in_window = sum(merge_cpu(m) for m in merges[in_fill:])
     # The last merge due by the window's end, spread over the rows it merged: its share a row.
     share = merge_cpu(merges[-1]) * 1000 / merges[-1][0] if merges else 0.0
+    commit = (sum(commits) - sum(m[2] - usual_commit for m in merges[in_fill:])) * 1000 / window
+    per_row = {part: cpu * 1000 / window for part, cpu in spent.items()}
+    if parts:
+        per_row["commit"], per_row["merge"] = commit, share
+        mean = (sum(batches) * BATCH / 1000 - in_window) * 1000 / window + share
+        per_row["other"] = mean - sum(per_row.values())
     return {
+        "parts": per_row,
         "code": str(Path(newsbot.__file__).resolve().parent.parent),
         "rows": rows,
         "median": statistics.median(batches),
         "mean": (sum(batches) * BATCH / 1000 - in_window) * 1000 / window + share,
-        "commit": (sum(commits) - sum(m[2] - usual_commit for m in merges[in_fill:]))
-        * 1000
-        / window,
+        "commit": commit,
         "merge": share,
         "merges": len(merges),
     }
 
 
-def bench_upsert(sizes: list[int], window: int, compare: str, repeats: int) -> None:
+def bench_upsert(
+    sizes: list[int], window: int, compare: str, repeats: int, parts: bool = False
+) -> None:
     roots = ([compare] if compare else []) + [str(Path(__file__).resolve().parent.parent)]
     print(
         f"upsert_many, batches of {BATCH}, CPU ms a row of the {window} rows after a backfill"
@@ -234,6 +308,7 @@ def bench_upsert(sizes: list[int], window: int, compare: str, repeats: int) -> N
             for root in roots:
                 env = {**os.environ, "PYTHONPATH": root}
                 args = ["--upsert-child", str(rows), "--window", str(window)]
+                args += ["--parts"] if parts else []
                 out = subprocess.run(
                     [sys.executable, __file__, *args],
                     env=env, capture_output=True, text=True, check=True,
@@ -249,6 +324,13 @@ def bench_upsert(sizes: list[int], window: int, compare: str, repeats: int) -> N
                 f"  {med['commit']:6.3f} {med['merge']:6.3f}",
                 flush=True,
             )
+            if parts:
+                names = list(done[0]["parts"])
+                cells = [
+                    f"{name} {statistics.median(r['parts'][name] for r in done):.3f}"
+                    for name in names
+                ]
+                print("      parts, ms a row (means):", ", ".join(cells), flush=True)
 
 
 def main() -> None:
@@ -260,14 +342,20 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=1000, help="rows timed after the fill")
     parser.add_argument("--compare", default="", help="another checkout's root, run first")
     parser.add_argument("--repeats", type=int, default=1, help="runs of each code and size")
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="with --upsert: the CPU a row of each part (lemmas, keys, FTS insert, bucket"
+        " adds, links, COMMIT, bucket merge, the rest), means over the window",
+    )
     parser.add_argument("--upsert-child", type=int, default=-1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.upsert_child >= 0:
-        print(json.dumps(upsert_child(args.upsert_child, args.window)))
+        print(json.dumps(upsert_child(args.upsert_child, args.window, args.parts)))
         return
     if args.upsert:
         sizes = [int(s) for s in args.upsert.split(",")]
-        bench_upsert(sizes, args.window, args.compare, args.repeats)
+        bench_upsert(sizes, args.window, args.compare, args.repeats, args.parts)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     batch_sizes = [int(s) for s in args.batch.split(",")]

@@ -176,3 +176,59 @@ def test_an_id_reused_after_a_delete_on_the_same_connection_has_only_its_own_buc
     assert store.bands.hits(neardup.text_keys(SCHOOL))[1] == neardup.BANDS
     assert stored_keys(store) == keys_by_rebuild(store)
     store.close()
+
+
+def test_the_recent_tiers_table_in_memory_answers_as_its_rows_do(tmp_path: Path) -> None:
+    """Buckets of one article, of several, and ones that go back to one or none as rows are
+    replaced and removed: every look-up answers as the tier's rows read afresh do, and as a
+    count over the keys themselves."""
+    rng = random.Random(3)
+    pool = [rng.getrandbits(64) - (1 << 63) for _ in range(6)]  # few buckets: many shared
+    store = ArticleStore(tmp_path / "news.db")
+    index = store.bands
+    wanted: dict[int, list[tuple[int, int]]] = {}
+    store.conn.execute("BEGIN IMMEDIATE")
+    for step in range(300):
+        article_id = rng.randrange(1, 40)
+        if rng.random() < 0.25:
+            index.remove(article_id)
+            wanted.pop(article_id, None)
+        else:
+            keys = [(band, rng.choice(pool)) for band in range(neardup.BANDS)]
+            index.replace(article_id, keys)
+            wanted[article_id] = keys
+        probe = [(band, rng.choice(pool)) for band in range(neardup.BANDS)]
+        expected = {
+            aid: n for aid, keys in wanted.items() if (n := sum(key in keys for key in probe))
+        }
+        assert dict(index.hits(probe)) == expected, step
+        if step % 50 == 0:
+            fresh = bands.BandIndex(store.conn)
+            assert dict(fresh.hits(probe)) == expected
+    store.conn.execute("COMMIT")
+    store.close()
+
+
+def test_an_empty_article_bands_is_asked_once_a_batch_and_keys_written_by_hand_are_found(
+    tmp_path: Path,
+) -> None:
+    """Until the first merge, article_bands is empty: a batch asks once whether it is, and
+    its rows' look-ups run no SQL there. Keys put there on the store's own connection (no
+    data_version change) between batches are still found by the next batch."""
+    store = ArticleStore(tmp_path / "news.db")
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    store.upsert_many([item(2, SCHOOL), item(3, OTHER_SCHOOL)])
+    on_merged = [s for s in statements if "article_bands " in s or s.endswith("article_bands")]
+    assert on_merged == ["SELECT 1 FROM article_bands LIMIT 1"]
+    # A row and its keys in article_bands written by hand: the recent tier's table in memory
+    # does not hold them, and the batch before found article_bands empty.
+    by_hand = store.conn.execute(
+        "INSERT INTO articles (url, url_key, text, published_at, scraped_at, first_seen_at,"
+        " last_seen_at) VALUES (?, ?, ?, '2024-03-01T10:00:00+03:00', '', '', '')",
+        ("https://uv-kurier.ru/story-1", "uv-kurier.ru/story-1", STORY),
+    )
+    bands.insert_merged(store.conn, int(by_hand.lastrowid or 0), neardup.text_keys(STORY))
+    store.upsert_many([item(4, EDITED)])
+    assert links(store)["https://uv-kurier.ru/story-4"] == "https://uv-kurier.ru/story-1"
+    store.close()

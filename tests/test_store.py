@@ -176,6 +176,54 @@ def test_a_row_failing_half_written_from_a_stream_costs_only_itself(tmp_path: Pa
     store.close()
 
 
+#: Refuses an edit that sets this title: a BEFORE UPDATE trigger, on the test's connection only.
+REFUSE_EDIT = """
+    CREATE TEMP TRIGGER refuse_edit BEFORE UPDATE OF title ON main.articles
+    WHEN new.title = 'Отказ' BEGIN SELECT RAISE(ABORT, 'edit refused'); END
+"""
+
+
+def test_an_edit_failing_after_the_rows_before_it_were_indexed_keeps_them_searchable(
+    tmp_path: Path,
+) -> None:
+    """On the slow path, an edit of a row inserted earlier in the batch first indexes the
+    batch's new rows for search (the update trigger takes the row's terms out); when the edit
+    then fails, ROLLBACK TO takes that indexing back too, and the rows must still be indexed
+    before the commit (they were left out of the index: stored, never found)."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_EDIT)
+    failing = article(5, title="Отказ", text="Другой текст новости.")
+    counts = store.upsert_many([story(3), article(5), failing, story(4)])
+    assert (counts.new, counts.updated) == (3, 0)
+    assert counts.failed == [(failing["url"], "edit refused")]
+    kept = [story(3)["url"], article(5)["url"], story(4)["url"]]
+    assert sorted(search_urls(store, "Текст новости")) == sorted(kept)
+    assert search_urls(store, "Новость 5") == [article(5)["url"]]
+    indexed = fts_index(store.conn)
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    assert indexed == fts_index(store.conn)
+    store.close()
+
+
+def test_a_batch_with_a_row_failing_in_the_codec_and_one_in_sql_names_each_once(
+    tmp_path: Path,
+) -> None:
+    """Both paths record a failure (the codec's before any SQL, the row's SQL on the slow
+    path); the fast path's record is dropped with its counts when the batch is written again,
+    so a codec failure read before the SQL failure is named once, not twice."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.conn.execute(REFUSE_BANDS_OF_STORY_2.format(action="ABORT"))
+    bad = article(6, word_count="not a number")
+    counts = store.upsert_many([story(1), bad, story(3), story(2), bad, story(4)])
+    codec = "invalid literal for int() with base 10: 'not a number'"
+    assert counts.new == 3
+    assert counts.failed == [
+        (bad["url"], codec), (story(2)["url"], "buckets refused"), (bad["url"], codec)
+    ]  # fmt: skip
+    assert stored_count(store) == 3
+    store.close()
+
+
 def test_sqlite_giving_up_the_transaction_loses_the_whole_batch_and_only_it(
     tmp_path: Path,
 ) -> None:
@@ -468,6 +516,23 @@ def test_rows_the_store_indexes_at_the_end_of_a_batch_are_indexed_as_the_trigger
     store.close()
 
 
+def test_new_rows_indexed_from_their_values_or_through_the_view_as_the_trigger_would(
+    tmp_path: Path,
+) -> None:
+    """A batch's new rows go to the index from the values just written, ё folded in Python as
+    the view folds it in SQL; a column that is not text (SQLite's affinity decides how it reads
+    back) sends the batch through the view. Both give the index a rebuild makes."""
+    store = ArticleStore(tmp_path / "news.db")
+    store.upsert_many([article(1, title="Ёлка ЁЛКА ёлочка", lead="Всё ещё"), article(2)])
+    store.upsert_many([article(3, title=0, lead=0.0), article(4, text="Ёж.")])
+    assert urls(store, "елка") == {1} and urls(store, "ЕЛОЧКА") == {1} and urls(store, "еж") == {4}
+    assert urls(store, "0") == {3}
+    indexed = fts_index(store.conn)
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+    assert indexed == fts_index(store.conn)
+    store.close()
+
+
 def test_fts_query_rewrites_plain_words_only() -> None:
     assert fts_query("школы") == '("школы" OR "школа")'
     assert fts_query("Люблин*") == "Люблин*"
@@ -627,8 +692,9 @@ def test_lemmas_of_words_with_paradigm_prefixes_match_full_parses() -> None:
 
 
 def test_lemmas_column_is_every_words_forms_in_text_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    """lemmas_of looks a row's words up in a plain dict, emptied when full: the column is still
-    each word's forms (word_lemmas), in text order, repeats kept."""
+    """lemmas_of looks a row's words up in a dict (a new word filled in by __missing__),
+    emptied when full: the column is still each word's forms (word_lemmas), in text order,
+    repeats kept."""
     from newsbot.store import search
 
     title, lead, text = "Ёлки в Люблине", None, "Школы района. В школе № 5 ёлки, 2025 школы!"
@@ -665,3 +731,43 @@ def test_a_writer_checkpoints_less_often_and_a_reader_as_before(
     assert (tmp_path / "news.db-wal").stat().st_size > 0
     writer.close()
     assert not (tmp_path / "news.db-wal").exists()  # the last close checkpoints it away
+
+
+def test_a_rows_words_tokenised_once_are_the_lemmas_and_near_duplicate_words() -> None:
+    """row_words gives lemmas_of's words and neardup.words' words of the text from one
+    casefold and one tokenisation of it, on texts of «ё», «Ё», «ß», «İ», combining marks,
+    digits, underscores and punctuation; a column neither text nor empty fails as before."""
+    import random
+
+    from newsbot.store import search
+
+    rng = random.Random(13)
+    alphabet = "аёЁеЕжЖßİIi\u0307\u0301_-9 .,\n«»ΣσςǅﬁLatin"
+    parts = ["", None, "Ёлки в Люблине", "ВСЁ ЁЖ ß STRASSE İstanbul", "a\u0301b_c 12-3"]
+    parts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(400)]
+    for _ in range(600):
+        title, lead, text = (rng.choice(parts) for _ in range(3))
+        words, casefolded, text_words = search.row_words(title, lead, text)
+        assert search.lemmas_of_words(words) == search.lemmas_of(title, lead, text)
+        assert words == search._WORD.findall(f"{title or ''} {lead or ''} {text or ''}".casefold())
+        assert neardup.words_from_casefolded(casefolded, text_words) == neardup.words(text or "")
+        assert neardup.word_keys(neardup.words(text or "")) == neardup.text_keys(text)
+    for bad in ((1, "", ""), ("", 2.5, ""), ("", "", 3), ("", "", b"x")):
+        with pytest.raises(TypeError) as old:
+            search.lemmas_of(*bad)
+        with pytest.raises(TypeError) as new:
+            search.row_words(*bad)
+        assert str(new.value) == str(old.value)
+    assert search.row_words(0, None, 0.0) == ([], "", [])
+
+
+def test_list_columns_are_encoded_as_json_dumps_without_ascii_escapes() -> None:
+    """The codec's one reused encoder writes what json.dumps(ensure_ascii=False) wrote."""
+    from newsbot.store.codec import to_row
+
+    lists: list[Any] = [[], ["Люблино", "школа"], ['"кавычки"', "\\", "\n\t", "😀", "\u2028"]]
+    lists += [[1, 2.5, None, True], [["вложенный"], {"ключ": "значение"}], ["é", "ё", ""]]
+    for value in lists:
+        row = to_row(article(1, tags=value, categories=value, districts=value))
+        expected = json.dumps(value, ensure_ascii=False)
+        assert row["tags"] == row["categories"] == row["districts"] == expected

@@ -18,12 +18,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
-from newsbot.core.text import fold_key
+from newsbot.core.text import YO_FOLDS, fold_key
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ __all__ = [
     "shingles",
     "similarity",
     "text_keys",
+    "word_keys",
+    "word_tuples",
+    "words_from_casefolded",
 ]
 
 #: Words per shingle. Three keeps word order without making one edit touch too many shingles.
@@ -61,6 +65,19 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold_key(text))
 
 
+#: fold_yo of a casefolded word: of ``YO_FOLDS`` only («ё», «е») can apply after casefolding.
+_FOLD_YO = operator.methodcaller("replace", *YO_FOLDS[0])
+
+
+def words_from_casefolded(casefolded: str, tokens: list[str]) -> list[str]:
+    """``words`` of a text, given its casefolded form and that form's ``\\w+`` tokens (the
+    store has both for the lemmas): the same list, each word's «ё» folded (no casefolded text
+    holds «Ё»; both letters are word characters, so the runs are the same), by ``map`` of a C
+    method (most texts hold a «ё»: a second tokenisation cost more).
+    """
+    return list(map(_FOLD_YO, tokens)) if "ё" in casefolded else tokens
+
+
 def shingles(text: str | None) -> frozenset[str]:
     """The set of word 3-shingles of a text; empty for texts too short to compare."""
     tokens = words(text or "")
@@ -76,7 +93,11 @@ def shingle_tuples(text: str | None) -> frozenset[tuple[str, ...]]:
     the same, without building a string per shingle (the store confirms up to 20 candidates a
     row, each re-read from its text: that was most of an upsert's cost on a large store).
     """
-    tokens = words(text or "")
+    return word_tuples(words(text or ""))
+
+
+def word_tuples(tokens: list[str]) -> frozenset[tuple[str, ...]]:
+    """``shingle_tuples`` of the text these are the ``words`` of."""
     found = frozenset(zip(*(tokens[i:] for i in range(SHINGLE_WORDS)), strict=False))
     return found if len(found) >= MIN_SHINGLES else frozenset()
 
@@ -138,17 +159,23 @@ def _sha1_words(encoded: Iterable[bytes]) -> Any:
 
 def _minhash(hashes: Any) -> Any:
     """MurmurHash3's finalizer, then the minimum of each affine map (duplicates change no
-    minimum, so the hashes need not be distinct)."""
+    minimum, so the hashes need not be distinct).
+
+    The finalizer works in place on one array and one scratch array (uint32 arithmetic wraps
+    the same either way): each ``hv = hv ^ (hv >> k)`` had made two arrays.
+    """
     import numpy as np
 
-    hv = hashes.reshape(-1, 1)
-    hv = hv ^ (hv >> np.uint32(16))
-    hv = hv * np.uint32(0x85EBCA6B)
-    hv = hv ^ (hv >> np.uint32(13))
-    hv = hv * np.uint32(0xC2B2AE35)
-    hv = hv ^ (hv >> np.uint32(16))
+    u16, u13 = np.uint32(16), np.uint32(13)
+    hv = hashes >> u16  # the one copy: ``hashes`` is a read-only strided view
+    hv ^= hashes
+    scratch = np.empty_like(hv)
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= np.right_shift(hv, u13, out=scratch)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= np.right_shift(hv, u16, out=scratch)
     a, b = _permutations()
-    permuted = np.multiply(hv, a)
+    permuted = np.multiply(hv.reshape(-1, 1), a)
     permuted += b
     return permuted.min(axis=0)
 
@@ -169,7 +196,12 @@ def text_keys(text: str | None) -> list[tuple[int, int]]:
     (its last word differs), so D distinct words give at least D - 2 distinct shingles; only
     a text with fewer words than that has its shingles counted.
     """
-    encoded = list(map(str.encode, words(text or "")))
+    return word_keys(words(text or ""))
+
+
+def word_keys(tokens: list[str]) -> list[tuple[int, int]]:
+    """``text_keys`` of the text these are the ``words`` of."""
+    encoded = list(map(str.encode, tokens))
     if len(encoded) - SHINGLE_WORDS + 1 < MIN_SHINGLES:
         return []
 

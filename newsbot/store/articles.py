@@ -18,7 +18,7 @@ from newsbot.store import links, robots, runs, schema, search, sitemaps
 from newsbot.store.bands import BandIndex
 from newsbot.store.batch import write_rows
 from newsbot.store.codec import to_row
-from newsbot.store.search import lemmas_of
+from newsbot.store.search import lemmas_of_words, row_words
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,9 @@ class ArticleStore:
             self.migrate()
         #: The near-duplicate buckets, both tiers (newsbot.store.bands).
         self.bands = BandIndex(self.conn)
-        #: Ids this transaction inserted, to be indexed for search before it commits.
-        self._unindexed: list[int] = []
+        #: Rows this transaction inserted (id -> index entry), to be indexed for search before
+        #: it commits.
+        self._unindexed: dict[int, search.IndexEntry] = {}
 
     @property
     def version(self) -> int:
@@ -159,13 +160,13 @@ class ArticleStore:
     def _begin(self) -> None:
         """A write transaction whose new rows are indexed for search at its end, all at once."""
         self.conn.execute("BEGIN IMMEDIATE")
-        self._unindexed = []
+        self._unindexed = {}
         self.bands.begin()
         search.defer_indexing(self.conn)
 
     def _index_new_rows(self) -> None:
         search.index_rows(self.conn, self._unindexed)
-        self._unindexed = []
+        self._unindexed = {}
 
     @staticmethod
     def _row_or_failure(item: Mapping[str, Any], counts: UpsertCounts) -> dict[str, Any] | None:
@@ -183,6 +184,9 @@ class ArticleStore:
             row = self._row_or_failure(item, counts)
             if row is None:
                 continue
+            # An edit of a row new in this batch indexes the batch's new rows first: should
+            # it then fail, ROLLBACK TO takes that indexing back, so they are pending again.
+            unindexed = dict(self._unindexed)
             self.conn.execute("SAVEPOINT upsert_row")
             try:
                 self._upsert_one(row, seen_at, counts)
@@ -190,6 +194,7 @@ class ArticleStore:
                 if not self.conn.in_transaction:
                     raise
                 self.conn.execute("ROLLBACK TO upsert_row")
+                self._unindexed = unindexed
                 self.bands.forget()  # it may hold the row's buckets
                 counts.failed.append((str(item.get("url") or "?"), str(exc)))
             self.conn.execute("RELEASE upsert_row")
@@ -205,11 +210,14 @@ class ArticleStore:
             )
             counts.unchanged += 1
             return
-        row["search_lemmas"] = lemmas_of(row["title"], row["lead"], row["text"])
+        lemma_words, casefolded, text_words = row_words(row["title"], row["lead"], row["text"])
+        lemmas = row["search_lemmas"] = lemmas_of_words(lemma_words)
         if old is None:
             cursor = self.conn.execute(_INSERT, row)
             article_id = int(cursor.lastrowid or 0)
-            self._unindexed.append(article_id)
+            self._unindexed[article_id] = search.index_entry(
+                row["title"], row["lead"], row["text"], lemmas
+            )
             new = True
         else:
             new = False
@@ -226,12 +234,15 @@ class ArticleStore:
                 counts.updated += 1
                 return
             links.detach(self.conn, article_id, row["url"])
-        keys = neardup.text_keys(row["text"])
+        words = neardup.words_from_casefolded(casefolded, text_words)
+        keys = neardup.word_keys(words)
         if new:  # a new id: no keys to take out first
             self.bands.add(article_id, keys)
         else:
             self.bands.replace(article_id, keys)
-        linked = links.link_near_duplicate(self.conn, article_id, row["url"], row, keys, self.bands)
+        linked = links.link_near_duplicate(
+            self.conn, article_id, row["url"], row, keys, self.bands, words
+        )
         # Counted last, so a row rolled back to its savepoint is not counted as stored.
         if new:
             counts.new += 1

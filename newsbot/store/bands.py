@@ -56,14 +56,21 @@ class BandIndex:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.tiered = has_recent_tier(conn)
-        #: article id -> its recent-tier keys, and per band: bucket -> article ids.
-        self._rows: dict[int, list[tuple[int, int]]] | None = None
-        self._buckets: list[dict[int, list[int]]] = []
+        #: article id -> its recent-tier row's blob (``pack``: 256 bytes, where its keys as a
+        #: list of tuples were ~2.4 KiB of objects), and per band: bucket -> its article's id,
+        #: or a list of ids when several share it. Nearly every bucket holds one article: an
+        #: int (the row's one id object, shared by its bands) costs no list (~72 bytes).
+        self._rows: dict[int, bytes] | None = None
+        self._buckets: list[dict[int, int | list[int]]] = []
         self._data_version: int | None = None
+        #: Whether ``article_bands`` holds no key, or None until asked (once a transaction):
+        #: a store under ``MERGE_ROWS`` rows has never merged, and its look-ups need no SQL.
+        self._merged_empty: bool | None = None
 
     # -- the in-memory table ----------------------------------------------------------------
     def begin(self) -> None:
         """At the start of a write transaction: drop the table if another writer committed."""
+        self._merged_empty = None  # SQL by hand on this connection too: asked again
         version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         if version != self._data_version:
             self.forget()
@@ -72,8 +79,9 @@ class BandIndex:
     def forget(self) -> None:
         self._rows = None
         self._buckets = []
+        self._merged_empty = None
 
-    def _recent(self) -> dict[int, list[tuple[int, int]]]:
+    def _recent(self) -> dict[int, bytes]:
         if self._rows is None:
             self._rows = {}
             self._buckets = [{} for _ in range(neardup.BANDS)]
@@ -82,17 +90,18 @@ class BandIndex:
             for article_id, blob in self.conn.execute(
                 "SELECT article_id, buckets FROM article_bands_recent"
             ):
-                self._remember(int(article_id), unpack(blob))
+                self._remember(int(article_id), bytes(blob))
         return self._rows
 
-    def _remember(self, article_id: int, keys: list[tuple[int, int]]) -> None:
+    def _remember(self, article_id: int, blob: bytes) -> None:
         assert self._rows is not None
-        self._rows[article_id] = keys
-        buckets = self._buckets
-        for band, bucket in keys:
-            ids = buckets[band].get(bucket)
+        self._rows[article_id] = blob
+        for table, bucket in zip(self._buckets, _BLOB.unpack(blob), strict=True):
+            ids = table.get(bucket)
             if ids is None:
-                buckets[band][bucket] = [article_id]
+                table[bucket] = article_id
+            elif isinstance(ids, int):
+                table[bucket] = [ids, article_id]
             else:
                 ids.append(article_id)
 
@@ -110,12 +119,14 @@ class BandIndex:
             return
         if not self.tiered:
             insert_merged(self.conn, article_id, keys)
+            self._merged_empty = False
             return
+        blob = pack(keys)
         self.conn.execute(
             "INSERT INTO article_bands_recent (article_id, buckets) VALUES (?, ?)",
-            (article_id, pack(keys)),
+            (article_id, blob),
         )
-        self._remember(article_id, keys)
+        self._remember(article_id, blob)
 
     def remove(self, article_id: int) -> None:
         recent = self._recent()
@@ -124,11 +135,14 @@ class BandIndex:
             self.conn.execute(
                 "DELETE FROM article_bands_recent WHERE article_id = ?", (article_id,)
             )
-            for band, bucket in old:
-                ids = self._buckets[band][bucket]
-                ids.remove(article_id)
-                if not ids:
-                    del self._buckets[band][bucket]
+            for table, bucket in zip(self._buckets, _BLOB.unpack(old), strict=True):
+                ids = table[bucket]
+                if isinstance(ids, int):
+                    del table[bucket]
+                else:
+                    ids.remove(article_id)
+                    if len(ids) == 1:
+                        table[bucket] = ids[0]
         self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
 
     def merge_if_due(self) -> None:
@@ -141,6 +155,7 @@ class BandIndex:
         if not recent:
             return
         self.conn.executemany(_INSERT_MERGED, _sorted_keys(recent))
+        self._merged_empty = False
         self.conn.execute("DELETE FROM article_bands_recent")
         logger.debug("merged %d rows' buckets into article_bands", len(recent))
         self._rows = {}
@@ -149,22 +164,35 @@ class BandIndex:
     # -- reads ------------------------------------------------------------------------------
     def hits(self, keys: list[tuple[int, int]]) -> Counter[int]:
         """Article id -> how many of ``keys`` it shares, over both tiers."""
-        # One query for all the bands (each a primary-key look-up), not one query per band.
-        pairs = ", ".join("(?, ?)" for _ in keys)
-        found: Counter[int] = Counter(
-            r[0]
-            for r in self.conn.execute(
-                f"SELECT b.article_id FROM (VALUES {pairs}) AS k"
-                " JOIN article_bands AS b ON b.band = k.column1 AND b.bucket = k.column2",
-                [v for key in keys for v in key],
-            )
-        )
+        found: Counter[int] = Counter()
+        if self._merged_empty is None:
+            first = self.conn.execute("SELECT 1 FROM article_bands LIMIT 1").fetchone()
+            self._merged_empty = first is None
+        if not self._merged_empty:
+            found.update(self._merged_hits(keys))
         self._recent()
         buckets = self._buckets
         for band, bucket in keys:
-            for article_id in buckets[band].get(bucket, ()):
-                found[article_id] += 1
+            ids = buckets[band].get(bucket)
+            if ids is None:
+                continue
+            if isinstance(ids, int):
+                found[ids] += 1
+            else:
+                for article_id in ids:
+                    found[article_id] += 1
         return found
+
+    def _merged_hits(self, keys: list[tuple[int, int]]) -> Iterator[int]:
+        """The ids in ``article_bands`` of each key's bucket."""
+        # One query for all the bands (each a primary-key look-up), not one query per band.
+        pairs = ", ".join("(?, ?)" for _ in keys)
+        rows = self.conn.execute(
+            f"SELECT b.article_id FROM (VALUES {pairs}) AS k"
+            " JOIN article_bands AS b ON b.band = k.column1 AND b.bucket = k.column2",
+            [v for key in keys for v in key],
+        )
+        return (r[0] for r in rows)
 
     def count(self, article_id: int | None = None) -> int:
         """Keys stored (of one article, or all), over both tiers: for checks and tests."""
@@ -179,13 +207,13 @@ class BandIndex:
         return total
 
 
-def _sorted_keys(recent: dict[int, list[tuple[int, int]]]) -> Iterator[tuple[int, int, int]]:
+def _sorted_keys(recent: dict[int, bytes]) -> Iterator[tuple[int, int, int]]:
     """(band, bucket, article_id) of every recent row in key order, sorted by NumPy (Python's
     sort of the tuples was a quarter of a merge)."""
     import numpy as np
 
     ids = np.repeat(np.fromiter(recent, dtype=np.int64, count=len(recent)), neardup.BANDS)
-    buckets = np.frombuffer(b"".join(map(pack, recent.values())), dtype="<i8")
+    buckets = np.frombuffer(b"".join(recent.values()), dtype="<i8")
     band = np.tile(np.arange(neardup.BANDS, dtype=np.int64), len(recent))
     order = np.lexsort((ids, buckets, band))
     return zip(band[order].tolist(), buckets[order].tolist(), ids[order].tolist(), strict=True)

@@ -17,6 +17,9 @@ from newsbot.core.urls import url_key
 
 #: Dates stored as NULL when unknown (NULL sorts and filters better than '').
 NULLABLE = frozenset({"published_at", "modified_at", "duplicate_of"})
+#: ``json.dumps(value, ensure_ascii=False)``, its encoder made once: with any argument, dumps
+#: builds a new JSONEncoder a call (three list columns a row).
+_ENCODE_LIST = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def to_row(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -26,7 +29,7 @@ def to_row(item: Mapping[str, Any]) -> dict[str, Any]:
         value = item.get(name)
         if name in LIST_FIELDS:
             values = [sanitize(v) if isinstance(v, str) else v for v in value or []]
-            value = json.dumps(values, ensure_ascii=False)
+            value = _ENCODE_LIST(values)
         elif name == "word_count":
             value = int(value or 0)
         elif name in NULLABLE:

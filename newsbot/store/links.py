@@ -57,12 +57,14 @@ def link_near_duplicate(
     me: sqlite3.Row | Mapping[str, Any],
     keys: list[tuple[int, int]] | None = None,
     index: bands.BandIndex | None = None,
+    words: list[str] | None = None,
 ) -> bool:
     """Point this row, or the group it joins, at the group's first copy. True if linked.
 
     ``keys`` are the row's band keys when the caller has them (the store computes them once
     per row: MinHash is the costly part); ``index`` the store's bucket index (by default one
-    is read afresh from the connection).
+    is read afresh from the connection); ``words`` the text's ``neardup.words`` when the
+    caller has them.
     """
     keys = neardup.text_keys(me["text"]) if keys is None else keys
     if not keys:  # too short to compare
@@ -72,7 +74,10 @@ def link_near_duplicate(
     # More shared buckets, more likely similar: a big group of copies costs a bounded check.
     candidates = sorted(hits, key=lambda cid: (-hits[cid], cid))[:_MAX_CANDIDATES]
     best: tuple[float, sqlite3.Row] | None = None
-    mine_words = neardup.shingle_tuples(me["text"]) if candidates else frozenset()
+    mine_words: frozenset[tuple[str, ...]] = frozenset()
+    if candidates:
+        words = neardup.words(me["text"] or "") if words is None else words
+        mine_words = neardup.word_tuples(words)
     for cid in candidates:
         other = conn.execute(
             "SELECT id, url, text, published_at, duplicate_of FROM articles WHERE id = ?",

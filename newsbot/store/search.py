@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any
 
@@ -34,8 +34,7 @@ def _morph() -> Any:
 _CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
 
 
-@lru_cache(maxsize=200_000)
-def word_lemmas(word: str) -> tuple[str, ...]:
+def _uncached_word_lemmas(word: str) -> tuple[str, ...]:
     """Every dictionary form pymorphy3 offers for a lower-case word, folded, except the word.
 
     Words with no Cyrillic letter (numbers, Latin names, «mos.ru»'s parts) have none, without
@@ -47,6 +46,11 @@ def word_lemmas(word: str) -> tuple[str, ...]:
     found = {_fold_word(form) for form in _normal_forms(morph, word)}
     found.discard(_fold_word(word))
     return tuple(sorted(found))
+
+
+#: ``_uncached_word_lemmas`` for queries (``fts_query``): the store's rows read theirs from
+#: ``_COLUMN_PARTS``.
+word_lemmas = lru_cache(maxsize=200_000)(_uncached_word_lemmas)
 
 
 def _fold_word(word: str) -> str:
@@ -91,29 +95,61 @@ def _cut(dictionary: Any, para_id: int, index: int) -> tuple[int, int, str, str]
     return len(prefix), len(suffix), normal_prefix, normal_suffix
 
 
-#: Word -> its part of the lemmas column ("" or its forms, each followed by a space), for
-#: ``lemmas_of``; emptied when full (a crawl's vocabulary keeps growing).
-_COLUMN_PARTS: dict[str, str] = {}
+class _ColumnParts(dict[str, str]):
+    """Word -> its part of the lemmas column ("" or its forms, each followed by a space).
+
+    A dict whose ``__missing__`` fills a new word in, so ``map(parts.__getitem__, words)``
+    reads a row's known words in C and calls Python only for the new ones: no set of the
+    row's words to diff against the dict first (~20% of a warm row). A new word's forms come
+    from the uncached parse: this dict is their cache on the store's path, and a second one
+    (``word_lemmas``' lru_cache, there for queries) would hold every word twice.
+    """
+
+    def __missing__(self, word: str) -> str:
+        forms = _uncached_word_lemmas(word)
+        part = self[word] = " ".join(forms) + " " if forms else ""
+        return part
+
+
+_COLUMN_PARTS = _ColumnParts()
+#: Words ``_COLUMN_PARTS`` holds before it is emptied (at a row's start: a crawl's vocabulary
+#: keeps growing), so at most this plus one row's words.
 _COLUMN_PARTS_MAX = 200_000
+
+
+def row_words(title: Any, lead: Any, text: Any) -> tuple[list[str], str, list[str]]:
+    """A row's words, tokenised once for the lemmas and the near-duplicate keys: the words of
+    title, lead and text (``lemmas_of_words`` reads them), the casefolded text and its words.
+
+    The same words as ``lemmas_of``'s one pass over the three joined by spaces (casefolding
+    works a character at a time and a space ends every word), and the same TypeError for a
+    column that is neither text nor empty.
+    """
+    head = " ".join((title or "", lead or ""))
+    body = text or ""
+    if not isinstance(body, str):
+        raise TypeError(f"sequence item 2: expected str instance, {type(body).__name__} found")
+    casefolded = body.casefold()
+    text_words = _WORD.findall(casefolded)
+    return _WORD.findall(head.casefold()) + text_words, casefolded, text_words
 
 
 def lemmas_of(*texts: str | None) -> str:
     """The ``lemmas`` FTS column: dictionary forms of the inflected words, in text order.
 
     Words already in dictionary form are left out (the text columns hold them), which keeps the
-    column about half the size of the text. Each word's part is looked up in a plain dict by
-    ``map``, with no Python call a word (a row's 150 words cost ~100 us through lru_cache).
+    column about half the size of the text. Each word's part is looked up in a dict by
+    ``map``, with no Python call a known word (a row's 150 words cost ~100 us through
+    lru_cache).
     """
-    words = _WORD.findall(" ".join(text or "" for text in texts).casefold())
+    return lemmas_of_words(_WORD.findall(" ".join(text or "" for text in texts).casefold()))
+
+
+def lemmas_of_words(words: list[str]) -> str:
+    """``lemmas_of`` the texts these are the casefolded ``\\w+`` words of."""
     parts = _COLUMN_PARTS
-    missing = set(words).difference(parts)
-    if missing:
-        if len(parts) + len(missing) > _COLUMN_PARTS_MAX:
-            parts.clear()
-            missing = set(words)
-        for word in missing:
-            forms = word_lemmas(word)
-            parts[word] = " ".join(forms) + " " if forms else ""
+    if len(parts) > _COLUMN_PARTS_MAX:
+        parts.clear()
     return "".join(map(parts.__getitem__, words))[:-1]
 
 
@@ -130,19 +166,44 @@ def defer_indexing(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, '')", (DEFER_KEY,))
 
 
-def index_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    """Index these new rows, as the insert trigger would (the same view, ё folded).
+#: A new row's search index entry as the insert trigger would make it: (title, lead, text,
+#: lemmas) folded as the ``articles_fts_source`` view reads them, or None to read them there.
+IndexEntry = tuple[str, str, str, str] | None
 
-    An id of a row rolled back to its savepoint reads nothing, or the row that took the id
-    next, once however often it is named.
+
+def index_entry(title: object, lead: object, text: object, lemmas: str) -> IndexEntry:
+    """The entry from the values just written, with ё folded as the view's SQL folds it.
+
+    None when a column is not text (SQLite's column affinity decides how it reads back).
     """
-    if ids:
-        conn.execute(
-            "INSERT INTO articles_fts (rowid, title, lead, text, lemmas)"
-            " SELECT id, title, lead, text, lemmas FROM articles_fts_source"
-            " WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(ids)),),
-        )
+    if isinstance(title, str) and isinstance(lead, str) and isinstance(text, str):
+        return fold(title), fold(lead), fold(text), lemmas
+    return None
+
+
+_INDEX_VALUES = "INSERT INTO articles_fts (rowid, title, lead, text, lemmas) VALUES (?, ?, ?, ?, ?)"
+_INDEX_FROM_VIEW = (
+    "INSERT INTO articles_fts (rowid, title, lead, text, lemmas)"
+    " SELECT id, title, lead, text, lemmas FROM articles_fts_source"
+    " WHERE id IN (SELECT value FROM json_each(?))"
+)
+
+
+def index_rows(conn: sqlite3.Connection, rows: Mapping[int, IndexEntry]) -> None:
+    """Index these new rows (id -> entry), as the insert trigger would, in id order.
+
+    From the values the store just wrote, in one ``executemany``: no second read of each row
+    through the view and its six ``replace`` calls. Should any entry be None, all the rows are
+    read through the view, as before (the same index, in the same order).
+    """
+    if not rows:
+        return
+    ids = sorted(rows)
+    entries = [rows[i] for i in ids]
+    if None in entries:
+        conn.execute(_INDEX_FROM_VIEW, (json.dumps(ids),))
+    else:
+        conn.executemany(_INDEX_VALUES, [(i, *e) for i, e in zip(ids, entries, strict=True) if e])
 
 
 def end_deferral(conn: sqlite3.Connection) -> None:
