@@ -238,6 +238,9 @@ def test_an_unreachable_robots_txt_is_obeyed_from_a_copy_up_to_the_stale_bound(
         assert log.count("unreachable (HTTP 503): obeying the copy of") == 1
         assert f"robots.txt of {site.base_url} unreachable (HTTP 503): obeying the copy of " in log
         assert "(3.0 days old; NEWSBOT_ROBOTS_STALE_DAYS=7)" in log
+        # Handled, so not an ERROR: Scrapy's give-up line for the robots.txt is a WARNING.
+        assert f"WARNING: Gave up retrying <GET {site.base_url}/robots.txt> (failed 4 times)" in log
+        assert "ERROR" not in log
         [(_, status, _, fetched_at)] = robots_rows(db)
         assert (status, fetched_at) == (200, kept)  # the copy is not renewed by a failure
 
@@ -273,6 +276,10 @@ def test_a_robots_txt_that_times_out_is_obeyed_from_the_older_copy(tmp_path: Pat
     assert f"'downloader/request_count': {len(requested)}," in result.log
     assert "'robotstxt/forbidden': 1," in result.log
     assert "unreachable (DownloadTimeoutError): obeying the copy of " in result.log
+    assert f"WARNING: Gave up retrying <GET {site.base_url}/robots.txt> (failed 2 times)" in (
+        result.log
+    )
+    assert "ERROR" not in result.log
     assert "'newsbot/robots/stale_copy': 1," in result.log
 
 

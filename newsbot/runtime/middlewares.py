@@ -59,6 +59,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         mw.crawler = crawler
         return mw
 
+    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
+        """Scrapy's retry; giving up on a robots.txt is a WARNING, not its ERROR: the run goes
+        on (under the store's older copy, or allowing all, as Scrapy does), and
+        ``RobotsTxtOnceMiddleware`` says which in the next line."""
+        if urlparse_cached(request).path == "/robots.txt":
+            request.meta.setdefault("give_up_log_level", "WARNING")
+        return super()._retry(request, reason)
+
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
@@ -155,7 +163,9 @@ class RobotsForbidden(IgnoreRequest):
 
 class _NoTraceback(logging.Filter):
     """Scrapy's robots middleware logs a robots.txt that cannot be downloaded (the site is
-    down, a timeout) with a traceback; a network error needs one line, not a traceback."""
+    down, a timeout) as an ERROR with a traceback; a network error needs one WARNING line:
+    the run goes on (under the store's older copy, or allowing all) and
+    ``RobotsTxtOnceMiddleware`` says which."""
 
     def __init__(self, network_errors: tuple[type[BaseException], ...]) -> None:
         super().__init__()
@@ -166,6 +176,8 @@ class _NoTraceback(logging.Filter):
         if isinstance(error, self.network_errors):
             record.exc_info = None
             record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
