@@ -744,3 +744,14 @@ def test_clean_strings_come_back_as_plain_str() -> None:
     assert type(clean_inline(smart)) is str
     assert type(clean_text(smart)) is str
     assert clean_text(smart) == "Москва\n\nКурьер"
+
+
+def test_html_space_map_by_replaces_is_the_mapping() -> None:
+    """html_space_map replaces its three characters one after another (str.replace, no regex):
+    the same as one simultaneous mapping, since no replacement is a key."""
+    from newsbot.core.text import html_space_map
+
+    rnd = random.Random(8)
+    for _ in range(20_000):
+        s = "".join(rnd.choice("ab \r\n\tяё\u00a0\u2028") for _ in range(rnd.randint(0, 12)))
+        assert html_space_map(s) == "".join(" " if c in "\r\n\t" else c for c in s)
