@@ -255,3 +255,31 @@ def test_finding_districts_does_not_load_pymorphy3() -> None:
         "print(find_districts('В Люблине и Кузьминках'), 'pymorphy3' in sys.modules)\n"
     )
     assert run_python(code).strip() == "['Кузьминки', 'Люблино'] False"
+
+
+def _candidates_by_find(text: str) -> list[tuple[int, int, str]]:
+    """The stems found in the lowercased text, word starts only, capitalised words only: what
+    ``_candidates`` finds with one regex."""
+    low = text.lower()
+    found = []
+    for stem in d._STEMS:
+        i = low.find(stem)
+        while i != -1:
+            if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):
+                m = d._WORD_AT_RE.match(text, i)
+                if m and m.group()[0].isupper():
+                    found.append((i, m.end(), m.group()))
+            i = low.find(stem, i + len(stem))
+    return sorted(found)
+
+
+def test_candidates_match_a_find_of_each_stem() -> None:
+    rnd = random.Random(13)
+    alphabet = "вВыЫхХиИнНкКлЛюЮ _-1\u0131ǅzабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+    names = [*DISTRICTS, "ЛЮБЛИНО", "люблино", "Рязанском", "ТЕКСТИЛЬЩИКАХ", "кузьминки"]
+    for _ in range(20_000):
+        text = "".join(
+            rnd.choice(names) if rnd.random() < 0.4 else rnd.choice(alphabet)
+            for _ in range(rnd.randint(1, 12))
+        )
+        assert d._candidates(text) == _candidates_by_find(text), text

@@ -28,6 +28,7 @@ from newsbot.extraction.elements import (
 )
 from newsbot.extraction.headline import (
     _AUTHOR_SELECTORS,
+    _LEAD_LOOSE_CLASSES,
     _LEAD_SELECTORS,
     _STARTS_LIKE,
     _TITLE_SELECTORS,
@@ -113,6 +114,21 @@ def test_in_body_matches_the_xpath() -> None:
     found = in_body(sel, tags=("h1", "h2"), class_parts=("title", "lead"), id_parts=("itle",))
     assert [n.root for n in found] == sel.root.xpath(xpath)
     assert [n.root.tag for n in found] == ["div", "p", "h1", "h1", "p"]  # not <body> itself
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_in_body_matches_the_xpath_on_every_page(page: Path) -> None:
+    """The class and id parts found in the values joined by NULs, as contains() finds them."""
+    sel = make_selector(page.read_bytes())
+    for class_parts, id_parts in (
+        (_LEAD_LOOSE_CLASSES, ()),
+        (("title", "headline"), ("itle",)),
+        (("a", "-", "e", "post"), ("content", "main")),
+    ):
+        tests = [f"contains(@class, '{p}')" for p in class_parts]
+        tests += [f"contains(@id, '{p}')" for p in id_parts]
+        found = in_body(sel, class_parts=class_parts, id_parts=id_parts)
+        assert [n.root for n in found] == sel.root.xpath("//body//*[" + " or ".join(tests) + "]")
 
 
 STAMPS = """<html><body><aside><time class="published" datetime="2020-01-01">x</time></aside>

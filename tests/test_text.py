@@ -685,6 +685,27 @@ def test_clean_text_is_idempotent_on_every_code_point() -> None:
     assert changed == []
 
 
+def test_blank_line_joins_of_cleaned_paragraphs_are_clean() -> None:
+    """final_row(text_cleaned=True) takes a page's body as clean: html_to_text's blocks joined
+    by blank lines, then some of their paragraphs joined again. That is right if such joins are
+    clean_text's fixed points, for any character at a paragraph's edges."""
+    changed = []
+    for cp in range(0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or (
+            cp > 0xFFFF
+            and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
+            and not unicodedata.decomposition(c)
+        ):
+            continue
+        blocks = [clean_text(raw) for raw in (f"{c}a \n{c}", f"\n{c}\u0301 b{c}\n\n{c}x")]
+        joined = "\n\n".join(b for b in blocks if b)
+        kept = "\n\n".join(joined.split("\n\n")[::2])
+        if clean_text(joined) != joined or clean_text(kept) != kept:
+            changed.append(hex(cp))
+    assert changed == []
+
+
 def test_cleaning_a_prefix_that_ends_at_a_space_gives_no_more_characters() -> None:
     """body._holds_chars cleans a body's first pieces only: exact while the cleaned text of
     «prefix» is never longer than that of «prefix + " " + rest», for any character at the
@@ -723,3 +744,14 @@ def test_clean_strings_come_back_as_plain_str() -> None:
     assert type(clean_inline(smart)) is str
     assert type(clean_text(smart)) is str
     assert clean_text(smart) == "Москва\n\nКурьер"
+
+
+def test_html_space_map_by_replaces_is_the_mapping() -> None:
+    """html_space_map replaces its three characters one after another (str.replace, no regex):
+    the same as one simultaneous mapping, since no replacement is a key."""
+    from newsbot.core.text import html_space_map
+
+    rnd = random.Random(8)
+    for _ in range(20_000):
+        s = "".join(rnd.choice("ab \r\n\tяё\u00a0\u2028") for _ in range(rnd.randint(0, 12)))
+        assert html_space_map(s) == "".join(" " if c in "\r\n\t" else c for c in s)

@@ -187,6 +187,7 @@ def _extract(sel: Selector, url: str, fetched: datetime) -> ArticleExtraction:
             "categories": read_categories(sel, meta, scope, visible),
         },
         scraped_at=to_iso_utc(fetched),
+        text_cleaned=True,  # html_to_text's blocks, joined and filtered by blank lines
     )
     sources = {
         "title": title_from,

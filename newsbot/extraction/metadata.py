@@ -129,13 +129,22 @@ def _resolve(node: Any, by_id: dict[str, dict[str, Any]]) -> Any:
 
 
 def read_metadata(sel: Selector) -> PageMetadata:
-    nodes = read_jsonld(sel)
-    by_id = {str(n["@id"]): n for n in nodes if "@id" in n and len(n) > 1}
     meta = PageMetadata()
-    types = [_types(node) for node in nodes]
-    for node_types in types:
-        meta.jsonld_types |= node_types
-    articles = [n for n, node_types in zip(nodes, types, strict=True) if node_types & ARTICLE_TYPES]
+    # One pass over the nodes (~20 a Yoast page, most of them without a type) for the @id
+    # table, the types and the Article nodes, not one each.
+    by_id: dict[str, dict[str, Any]] = {}
+    articles = []
+    jsonld_types = meta.jsonld_types
+    for node in read_jsonld(sel):
+        if "@id" in node and len(node) > 1:
+            by_id[str(node["@id"])] = node
+        raw = node.get("@type")
+        if not raw:  # _types gives none
+            continue
+        node_types = {raw.rsplit("/", 1)[-1]} if raw.__class__ is str else _types(node)
+        jsonld_types |= node_types
+        if not node_types.isdisjoint(ARTICLE_TYPES):
+            articles.append(node)
     if articles:
         # The richest node wins: Yoast puts a thin Article beside a WebPage in one @graph.
         best = max(articles, key=len)
@@ -147,11 +156,12 @@ def read_metadata(sel: Selector) -> PageMetadata:
                     break
     # The page's element index: no whole-tree search, no Selector per element.
     for m in tagged(sel, "meta"):
-        if m.get("content") is None:
+        content = m.get("content")
+        if content is None:
             continue
         key = m.get("property") or m.get("name") or m.get("itemprop")
         if key:
-            meta.meta.setdefault(key.strip().lower(), []).append(m.get("content"))
+            meta.meta.setdefault(key.strip().lower(), []).append(content)
     for link in tagged(sel, "link"):
         if link.get("href") is None:
             continue
