@@ -24,7 +24,7 @@ CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Outputs of one response processed at once. A page yields one item or a listing's few links,
 # and every pipeline is synchronous, so more buys nothing; Scrapy's 100 starts 100 asyncio
-# tasks for every response (benchmarks/bench_crawl.py --attribute: 1.07 ms of CPU a page).
+# tasks for every response (benchmarks/bench_crawl.py --attribute: 0.45–1.2 ms of CPU a page).
 CONCURRENT_ITEMS = 4
 DOWNLOAD_DELAY = 1.0
 # The delay varies by ±50 %: Scrapy's default (RANDOMIZE_DOWNLOAD_DELAY before 2.19,
