@@ -61,8 +61,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
         """Scrapy's retry; giving up on a robots.txt is a WARNING, not its ERROR: the run goes
-        on (under the store's older copy, or allowing all, as Scrapy does), and
-        ``RobotsTxtOnceMiddleware`` says which in the next line."""
+        on, under the store's older copy (``RobotsTxtOnceMiddleware`` names it in the next
+        line) or, without one, allowing all, as Scrapy does."""
         if urlparse_cached(request).path == "/robots.txt":
             request.meta.setdefault("give_up_log_level", "WARNING")
         return super()._retry(request, reason)
@@ -164,8 +164,7 @@ class RobotsForbidden(IgnoreRequest):
 class _NoTraceback(logging.Filter):
     """Scrapy's robots middleware logs a robots.txt that cannot be downloaded (the site is
     down, a timeout) as an ERROR with a traceback; a network error needs one WARNING line:
-    the run goes on (under the store's older copy, or allowing all) and
-    ``RobotsTxtOnceMiddleware`` says which."""
+    the run goes on, under the store's older copy (named in the next line) or allowing all."""
 
     def __init__(self, network_errors: tuple[type[BaseException], ...]) -> None:
         super().__init__()
