@@ -10,6 +10,7 @@ import copy
 import hashlib
 import random
 import unicodedata
+from collections.abc import Iterator
 
 import lxml.etree
 import lxml.html
@@ -664,19 +665,25 @@ def test_hash_changes_when_the_text_changes(changed: str) -> None:
     assert content_hash(changed) != content_hash(BODY)
 
 
-def test_clean_text_is_idempotent_on_every_code_point() -> None:
-    """The row's derived fields (districts, hash) read the cleaned text without cleaning it
-    again; that is only right if cleaning cleaned text changes nothing, for any character."""
-    changed = []
+def _characters_the_cleaners_may_touch() -> Iterator[tuple[int, str]]:
+    """Every code point but the surrogates; past the BMP only what the rules or NFC touch:
+    formats, marks, spaces, composites."""
     for cp in range(0x110000):
         c = chr(cp)
         if 0xD800 <= cp < 0xE000 or (
-            # Past the BMP only what the rules or NFC touch: formats, marks, spaces, composites.
             cp > 0xFFFF
             and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
             and not unicodedata.decomposition(c)
         ):
             continue
+        yield cp, c
+
+
+def test_clean_text_is_idempotent_on_every_code_point() -> None:
+    """The row's derived fields (districts, hash) read the cleaned text without cleaning it
+    again; that is only right if cleaning cleaned text changes nothing, for any character."""
+    changed = []
+    for cp, c in _characters_the_cleaners_may_touch():
         for raw in (f"x \n{c}\r\n\ny", f"a{c}\u0301 b"):
             once, inline = clean_text(raw), clean_inline(raw)
             if clean_text(once) != once or clean_text(inline) != inline:
@@ -690,14 +697,7 @@ def test_blank_line_joins_of_cleaned_paragraphs_are_clean() -> None:
     by blank lines, then some of their paragraphs joined again. That is right if such joins are
     clean_text's fixed points, for any character at a paragraph's edges."""
     changed = []
-    for cp in range(0x110000):
-        c = chr(cp)
-        if 0xD800 <= cp < 0xE000 or (
-            cp > 0xFFFF
-            and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
-            and not unicodedata.decomposition(c)
-        ):
-            continue
+    for cp, c in _characters_the_cleaners_may_touch():
         blocks = [clean_text(raw) for raw in (f"{c}a \n{c}", f"\n{c}\u0301 b{c}\n\n{c}x")]
         joined = "\n\n".join(b for b in blocks if b)
         kept = "\n\n".join(joined.split("\n\n")[::2])
@@ -711,14 +711,7 @@ def test_cleaning_a_prefix_that_ends_at_a_space_gives_no_more_characters() -> No
     «prefix» is never longer than that of «prefix + " " + rest», for any character at the
     edges (NFC does not compose across the space, the map keeps it, words stay whole)."""
     longer = []
-    for cp in range(0x110000):
-        c = chr(cp)
-        if 0xD800 <= cp < 0xE000 or (
-            cp > 0xFFFF
-            and unicodedata.category(c) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Mc", "Me")
-            and not unicodedata.decomposition(c)
-        ):
-            continue
+    for cp, c in _characters_the_cleaners_may_touch():
         for prefix, rest in ((f"a{c}", f"{c}b"), (c, f"\u0301{c}"), (f"\u1100{c}", "\u1161")):
             if len(clean_inline(prefix)) > len(clean_inline(prefix + " " + rest)):
                 longer.append(hex(cp))
