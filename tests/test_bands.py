@@ -154,11 +154,15 @@ def test_a_v6_store_migrates_keeping_its_buckets_in_article_bands(tmp_path: Path
     assert conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0] == neardup.BANDS
     conn.close()
     store = ArticleStore(path)
-    assert store.version == 8 and store.bands.count() == neardup.BANDS
+    assert store.version == 9 and store.bands.count() == neardup.BANDS
     store.upsert_many([item(2, EDITED)])
     assert links(store)["https://uv-kurier.ru/story-2"] == "https://uv-kurier.ru/story-1"
-    store.conn.execute("DELETE FROM articles")
-    assert store.bands.count() == 0
+    store.conn.execute("DELETE FROM articles")  # story 1's keys merged, story 2's recent
+    assert store.bands.count() == neardup.BANDS  # story 1's: taken out at the next write
+    store.upsert_many([item(3, SCHOOL)])
+    assert store.bands.count() == neardup.BANDS  # story 3's alone
+    assert stored_keys(store) == keys_by_rebuild(store)
+    assert store.conn.execute("SELECT COUNT(*) FROM article_bands_deleted").fetchone()[0] == 0
     store.close()
 
 
@@ -191,11 +195,11 @@ def test_the_recent_tiers_table_in_memory_answers_as_its_rows_do(tmp_path: Path)
     for step in range(300):
         article_id = rng.randrange(1, 40)
         if rng.random() < 0.25:
-            index.remove(article_id)
+            index.remove(article_id, None)  # no text: its keys are all recent
             wanted.pop(article_id, None)
         else:
             keys = [(band, rng.choice(pool)) for band in range(neardup.BANDS)]
-            index.replace(article_id, keys)
+            index.replace(article_id, keys, None)
             wanted[article_id] = keys
         probe = [(band, rng.choice(pool)) for band in range(neardup.BANDS)]
         expected = {
@@ -231,4 +235,69 @@ def test_an_empty_article_bands_is_asked_once_a_batch_and_keys_written_by_hand_a
     bands.insert_merged(store.conn, int(by_hand.lastrowid or 0), neardup.text_keys(STORY))
     store.upsert_many([item(4, EDITED)])
     assert links(store)["https://uv-kurier.ru/story-4"] == "https://uv-kurier.ru/story-1"
+    store.close()
+
+
+def test_a_merged_row_deleted_by_hand_loses_its_keys_at_the_next_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No index on article_id: a trigger cannot find a merged row's keys, so the row's id and
+    text wait in article_bands_deleted. Until the store's next write its keys name an id with
+    no row; that write takes them out, and a new row given the same id has only its own."""
+    monkeypatch.setattr(bands, "MERGE_ROWS", 2)
+    store, other = ArticleStore(tmp_path / "news.db"), ArticleStore(tmp_path / "news.db")
+    store.upsert_many([item(1, STORY), item(2, SCHOOL)])  # both merged
+    assert store.bands.count() == 2 * neardup.BANDS
+    other.conn.execute("DELETE FROM articles WHERE id = 2")  # by hand, another connection
+    waiting = store.conn.execute("SELECT article_id, text FROM article_bands_deleted").fetchall()
+    assert [tuple(r) for r in waiting] == [(2, SCHOOL)]
+    assert store.bands.count() == 2 * neardup.BANDS
+    # The next write: story 3 is a copy of the deleted story, so only the keys it takes out
+    # keep it from naming id 2, and it takes id 2 itself (the highest id was deleted).
+    store.upsert_many([item(3, OTHER_SCHOOL)])
+    assert (
+        store.conn.execute("SELECT id FROM articles WHERE url LIKE '%/story-3'").fetchone()[0] == 2
+    )
+    assert store.conn.execute("SELECT COUNT(*) FROM article_bands_deleted").fetchone()[0] == 0
+    assert stored_keys(store) == keys_by_rebuild(store)
+    assert links(store) == {
+        "https://uv-kurier.ru/story-1": None,
+        "https://uv-kurier.ru/story-3": None,
+    }
+    store.close()
+    other.close()
+
+
+def test_a_v8_store_migrates_without_the_index_keeping_its_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """v9 drops article_bands' index on article_id: a v8 file (stored by a newsbot whose schema
+    stopped there, buckets in both tiers) keeps every key, and an edited merged row's old keys
+    are taken out by primary key."""
+    path = tmp_path / "v8.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:8])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 8)
+    monkeypatch.setattr(bands, "MERGE_ROWS", 2)
+    store = ArticleStore(path)
+    store.upsert_many([item(1, STORY), item(2, SCHOOL)])  # merged
+    store.upsert_many([item(3, OTHER_SCHOOL)])  # recent
+    assert store.version == 8 and not store.bands.keyed_by_text
+    store.upsert_many([item(3, STORY)])  # edited on v8: its keys taken out by article_id
+    store.close()
+    monkeypatch.undo()
+    monkeypatch.setattr(bands, "MERGE_ROWS", 10**9)
+    store = ArticleStore(path)
+    assert store.version == 9 and store.bands.keyed_by_text
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'article_bands'"
+    assert store.conn.execute(indexes).fetchall() == []
+    assert store.bands.count() == 3 * neardup.BANDS
+    assert stored_keys(store) == keys_by_rebuild(store)
+    store.upsert_many([item(1, EDITED.replace("Собянин", "мэр")), item(2, OTHER_SCHOOL)])
+    assert store.bands.count() == 3 * neardup.BANDS  # the merged rows' old keys are gone
+    assert stored_keys(store) == keys_by_rebuild(store)
+    assert links(store) == {
+        "https://uv-kurier.ru/story-1": None,  # the elder copy (the same day, a lower id)
+        "https://uv-kurier.ru/story-2": None,
+        "https://uv-kurier.ru/story-3": "https://uv-kurier.ru/story-1",
+    }
     store.close()

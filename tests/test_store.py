@@ -347,7 +347,7 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
     ]
     make_v1(path, old_rows)
     store = ArticleStore(path)
-    assert store.version == SCHEMA_VERSION == 8
+    assert store.version == SCHEMA_VERSION == 9
     assert stored_items(store) == old_rows
     seen = store.conn.execute("SELECT first_seen_at, last_seen_at FROM articles WHERE id = 1")
     assert tuple(seen.fetchone()) == ("2024-01-01T00:00:00+00:00", "2024-02-01T00:00:00+00:00")
@@ -368,14 +368,19 @@ def test_v1_database_is_migrated_keeping_rows_and_indexing_them(tmp_path: Path) 
 
 
 def test_a_v7_store_migrates_to_merging_eight_segments_with_the_same_search_results(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """v8 only sets the search index's automerge: a v7 file (the same file without it) finds
-    the same rows in the same order, before and after more rows are stored."""
+    """v8 only sets the search index's automerge: a v7 file (the same rows, stored by a
+    newsbot whose schema stopped at v7) finds the same rows in the same order, before and
+    after more rows are stored."""
+    from newsbot.store import schema
     from newsbot.store.schema import FTS_AUTOMERGE
 
     path = tmp_path / "v7.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:7])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 7)
     store = ArticleStore(path)
+    assert store.version == 7
     rows = [
         article(1, title="Ёлку нарядили в Люблине", text=V1_STORY),
         article(2, text=V1_STORY.replace("Ремонт шёл полтора года", "Работы заняли два года")),
@@ -384,11 +389,14 @@ def test_a_v7_store_migrates_to_merging_eight_segments_with_the_same_search_resu
     store.upsert_many(rows)
     queries = ["елка", "школа", "школы", "ремонт", "Кузьминки", '"капитального ремонта"']
     before = {q: search_urls(store, q) for q in queries}
-    store.conn.execute("DELETE FROM articles_fts_config WHERE k = 'automerge'")
-    store.conn.execute("PRAGMA user_version = 7")
+    assert (
+        store.conn.execute("SELECT v FROM articles_fts_config WHERE k = 'automerge'").fetchone()
+        is None
+    )
     store.close()
+    monkeypatch.undo()
     store = ArticleStore(path)
-    assert store.version == 8
+    assert store.version == SCHEMA_VERSION
     config = store.conn.execute("SELECT v FROM articles_fts_config WHERE k = 'automerge'")
     assert config.fetchone()[0] == FTS_AUTOMERGE == 8
     url = [""] + [r["url"] for r in rows]

@@ -239,7 +239,7 @@ class ArticleStore:
         if new:  # a new id: no keys to take out first
             self.bands.add(article_id, keys)
         else:
-            self.bands.replace(article_id, keys)
+            self.bands.replace(article_id, keys, old["text"])
         linked = links.link_near_duplicate(
             self.conn, article_id, row["url"], row, keys, self.bands, words
         )

@@ -11,6 +11,12 @@ Look-ups read both tiers. Both live in the same database and are written in the 
 transaction, so a killed run leaves them as consistent as the articles (the recent tier is
 valid across runs: nothing needs repairing on the next open). A run's end does not merge: for
 a short run into a large store that would cost one leaf a key again.
+
+``article_bands`` has no index on ``article_id`` (a second B-tree every merge wrote each key
+into, as big as the table): a row's keys there are those of its stored text, so they are taken
+out by primary key (``neardup.text_keys``). A row deleted by hand leaves its id and text in
+``article_bands_deleted`` (a trigger cannot hash); the store's next write takes its keys out.
+Until then a look-up may name an id with no row, which link confirmation skips.
 """
 
 from __future__ import annotations
@@ -55,7 +61,9 @@ class BandIndex:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.tiered = has_recent_tier(conn)
+        self.tiered = has_table(conn, "article_bands_recent")
+        #: Whether ``article_bands`` is without its index on article_id (schema v9).
+        self.keyed_by_text = has_table(conn, "article_bands_deleted")
         #: article id -> its recent-tier row's blob (``pack``: 256 bytes, where its keys as a
         #: list of tuples were ~2.4 KiB of objects), and per band: bucket -> its article's id,
         #: or a list of ids when several share it. Nearly every bucket holds one article: an
@@ -69,12 +77,23 @@ class BandIndex:
 
     # -- the in-memory table ----------------------------------------------------------------
     def begin(self) -> None:
-        """At the start of a write transaction: drop the table if another writer committed."""
+        """At the start of a write transaction: drop the table if another writer committed,
+        and take out the merged keys of rows deleted by hand."""
         self._merged_empty = None  # SQL by hand on this connection too: asked again
         version = int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         if version != self._data_version:
             self.forget()
             self._data_version = version
+        if self.keyed_by_text:
+            taken = 0
+            for article_id, text in self.conn.execute(
+                "SELECT article_id, text FROM article_bands_deleted"
+            ):  # a row at a time: a big delete by hand may have left many texts
+                self._delete_merged(int(article_id), neardup.text_keys(text))
+                taken += 1
+            if taken:
+                self.conn.execute("DELETE FROM article_bands_deleted")
+                logger.info("took out the buckets of %d rows deleted by hand", taken)
 
     def forget(self) -> None:
         self._rows = None
@@ -106,15 +125,16 @@ class BandIndex:
                 ids.append(article_id)
 
     # -- writes -----------------------------------------------------------------------------
-    def replace(self, article_id: int, keys: list[tuple[int, int]]) -> None:
-        """The article's keys from now on (none: it is too short to compare)."""
-        self.remove(article_id)
+    def replace(self, article_id: int, keys: list[tuple[int, int]], old_text: str | None) -> None:
+        """The article's keys from now on (none: it is too short to compare), in place of
+        those of ``old_text``, its stored text until now."""
+        self.remove(article_id, old_text)
         self.add(article_id, keys)
 
     def add(self, article_id: int, keys: list[tuple[int, int]]) -> None:
         """The keys of an article that has none stored (a new row: no look-up to delete)."""
         if article_id in self._recent():  # its id was a row deleted on this connection
-            self.remove(article_id)
+            self._forget_recent(article_id)
         if not keys:
             return
         if not self.tiered:
@@ -128,22 +148,37 @@ class BandIndex:
         )
         self._remember(article_id, blob)
 
-    def remove(self, article_id: int) -> None:
-        recent = self._recent()
-        old = recent.pop(article_id, None) if self.tiered else None
-        if old is not None:
-            self.conn.execute(
-                "DELETE FROM article_bands_recent WHERE article_id = ?", (article_id,)
-            )
-            for table, bucket in zip(self._buckets, _BLOB.unpack(old), strict=True):
-                ids = table[bucket]
-                if isinstance(ids, int):
-                    del table[bucket]
-                else:
-                    ids.remove(article_id)
-                    if len(ids) == 1:
-                        table[bucket] = ids[0]
-        self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+    def remove(self, article_id: int, old_text: str | None) -> None:
+        """No keys for the article, whose stored text is ``old_text``. A row's keys are in one
+        tier: the recent one's by id, else ``article_bands``'s, those of its text."""
+        if self._forget_recent(article_id):
+            return
+        if self.keyed_by_text:
+            self._delete_merged(article_id, neardup.text_keys(old_text))
+        else:  # migrating from before v9: the index on article_id is still there
+            self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+
+    def _forget_recent(self, article_id: int) -> bool:
+        """Take the article's row out of the recent tier; whether it had one."""
+        old = self._recent().pop(article_id, None) if self.tiered else None
+        if old is None:
+            return False
+        self.conn.execute("DELETE FROM article_bands_recent WHERE article_id = ?", (article_id,))
+        for table, bucket in zip(self._buckets, _BLOB.unpack(old), strict=True):
+            ids = table[bucket]
+            if isinstance(ids, int):
+                del table[bucket]
+            else:
+                ids.remove(article_id)
+                if len(ids) == 1:
+                    table[bucket] = ids[0]
+        return True
+
+    def _delete_merged(self, article_id: int, keys: list[tuple[int, int]]) -> None:
+        self.conn.executemany(
+            "DELETE FROM article_bands WHERE band = ? AND bucket = ? AND article_id = ?",
+            [(band, bucket, article_id) for band, bucket in keys],
+        )
 
     def merge_if_due(self) -> None:
         if self.tiered and self._rows is not None and len(self._rows) >= MERGE_ROWS:
@@ -195,7 +230,8 @@ class BandIndex:
         return (r[0] for r in rows)
 
     def count(self, article_id: int | None = None) -> int:
-        """Keys stored (of one article, or all), over both tiers: for checks and tests."""
+        """Keys stored (of one article, or all), over both tiers: for checks and tests (one
+        article's walks the whole of ``article_bands``)."""
         where, args = (
             ("WHERE article_id = ?", (article_id,)) if article_id is not None else ("", ())
         )
@@ -219,18 +255,17 @@ def _sorted_keys(recent: dict[int, bytes]) -> Iterator[tuple[int, int, int]]:
     return zip(band[order].tolist(), buckets[order].tolist(), ids[order].tolist(), strict=True)
 
 
-def has_recent_tier(conn: sqlite3.Connection) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_bands_recent'"
-    )
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
     return found.fetchone() is not None
 
 
 def clear(conn: sqlite3.Connection) -> None:
-    """No keys in either tier (before a rebuild)."""
+    """No keys in either tier, none waiting to be taken out (before a rebuild)."""
     conn.execute("DELETE FROM article_bands")
-    if has_recent_tier(conn):
-        conn.execute("DELETE FROM article_bands_recent")
+    for table in ("article_bands_recent", "article_bands_deleted"):
+        if has_table(conn, table):
+            conn.execute(f"DELETE FROM {table}")
 
 
 def insert_merged(conn: sqlite3.Connection, article_id: int, keys: list[tuple[int, int]]) -> None:
