@@ -8,9 +8,11 @@
 ``--window`` more, and prints the CPU a row of those (median and mean of their batches), the
 COMMIT statements' part, and the bucket merges' part (``store/bands.py``: every
 ``MERGE_ROWS`` rows the recent tier moves into ``article_bands``; its CPU is spread over the rows
-it merged and added to the mean, so the figure holds for a backfill of any length). The
-articles are Zipf-distributed Russian (``synthetic_text.py``, as ``bench_crawl.py``'s), one in
-20 an edited copy of an earlier one, so lemma caches and buckets behave as on a real archive.
+it merged and added to the mean, so the figure holds for a backfill of any length), and the
+database file's size at the end. The articles are Zipf-distributed Russian
+(``synthetic_text.py``, as ``bench_crawl.py``'s), one in 20 an edited copy of an earlier one,
+so lemma caches and buckets behave as on a real archive; they are made as they are stored
+(only the earlier titles and texts are kept, ~3 GB at 1M), outside the timed calls.
 ``--compare DIR`` runs the same children with the newsbot of another checkout (e.g. ``git
 archive main | tar -x -C DIR``) first, size by size: before and after, back to back.
 ``--parts`` also prints where a row's CPU goes (means over the window): its lemmas, its
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -44,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar
@@ -109,24 +113,28 @@ MSK = timezone(timedelta(hours=3))
 BATCH = 100
 
 
-def articles(count: int, seed: int = 7) -> list[dict[str, Any]]:
-    """Dataset items of Zipf-distributed Russian; every 20th an edited copy of an earlier one."""
+def articles(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """Dataset items of Zipf-distributed Russian; every 20th an edited copy of an earlier one.
+    Made as they are stored: only the earlier titles and texts are kept (for the copies)."""
     from synthetic_text import Vocabulary
 
     vocabulary, rng = Vocabulary(seed), random.Random(seed)
     moment = datetime(2026, 11, 30, 18, 0, tzinfo=MSK)
-    out: list[dict[str, Any]] = []
+    titles: list[str] = []
+    texts: list[str] = []
     for i in range(count):
         moment -= timedelta(minutes=rng.randint(20, 600))
         if i > 50 and i % 20 == 19:
-            source = out[rng.randrange(len(out))]
-            paragraphs = source["text"].split("\n\n")
+            source = rng.randrange(len(texts))
+            paragraphs = texts[source].split("\n\n")
             paragraphs[rng.randrange(len(paragraphs))] = vocabulary.paragraph(1, 1)
-            title, text = source["title"], "\n\n".join(paragraphs)
+            title, text = titles[source], "\n\n".join(paragraphs)
         else:
             title = vocabulary.sentence(5, 10).rstrip(".")
             text = "\n\n".join(vocabulary.paragraph(1, 3) for _ in range(rng.randint(3, 6)))
-        out.append(
+        titles.append(title)
+        texts.append(text)
+        yield (
             {
                 "url": f"https://uv-kurier.ru/{moment:%Y/%m/%d}/story-{i}",
                 "site": "uv-kurier.ru",
@@ -147,7 +155,6 @@ def articles(count: int, seed: int = 7) -> list[dict[str, Any]]:
                 "scraped_at": "2026-12-01T00:00:00+00:00",
             }
         )
-    return out
 
 
 class _TimedConnection(sqlite3.Connection):
@@ -256,17 +263,19 @@ def upsert_child(rows: int, window: int, parts: bool = False) -> dict[str, Any]:
     items = articles(rows + window)
     with tempfile.TemporaryDirectory() as tmp:
         store = ArticleStore(Path(tmp) / "upsert.db")
-        for first in range(0, rows, BATCH):
-            store.upsert_many(items[first : first + BATCH])
+        for _first in range(0, rows, BATCH):
+            store.upsert_many(list(itertools.islice(items, BATCH)))
         in_fill, _TimedConnection.commits = len(merges), []
         spent.update(dict.fromkeys(spent, 0.0))
         batches = []
-        for first in range(rows, rows + window, BATCH):
+        for _first in range(rows, rows + window, BATCH):
+            batch = list(itertools.islice(items, BATCH))  # made before the clock starts
             start = time.thread_time()
-            store.upsert_many(items[first : first + BATCH])
+            store.upsert_many(batch)
             batches.append((time.thread_time() - start) * 1000 / BATCH)
         commits = _TimedConnection.commits
-        store.close()
+        store.close()  # the last connection: its WAL is checkpointed into the file
+        size_mib = (Path(tmp) / "upsert.db").stat().st_size / 2**20
     usual_commit = statistics.median(commits)
 
     def merge_cpu(m: list[float]) -> float:  # the merge and what it added to its commit, s
@@ -290,6 +299,7 @@ def upsert_child(rows: int, window: int, parts: bool = False) -> dict[str, Any]:
         "commit": commit,
         "merge": share,
         "merges": len(merges),
+        "mib": size_mib,
     }
 
 
@@ -301,7 +311,10 @@ def bench_upsert(
         f"upsert_many, batches of {BATCH}, CPU ms a row of the {window} rows after a backfill"
         f" of N (Zipf text); medians of {repeats} run(s), A/B interleaved"
     )
-    print("  code                          rows    median  mean*  commit  merge  (* merges incl.)")
+    print(
+        "  code                           rows    median  mean*  commit  merge   file MiB"
+        "  (* merges incl.)"
+    )
     for rows in sizes:
         runs: dict[str, list[dict[str, Any]]] = {root: [] for root in roots}
         for _ in range(repeats):
@@ -317,11 +330,11 @@ def bench_upsert(
         for root, done in runs.items():
             med = {
                 k: statistics.median(r[k] for r in done)
-                for k in ("median", "mean", "commit", "merge")
+                for k in ("median", "mean", "commit", "merge", "mib")
             }
             print(
-                f"  {root[-28:]:28s} {rows:6d}  {med['median']:7.3f} {med['mean']:6.3f}"
-                f"  {med['commit']:6.3f} {med['merge']:6.3f}",
+                f"  {root[-28:]:28s} {rows:7d}  {med['median']:7.3f} {med['mean']:6.3f}"
+                f"  {med['commit']:6.3f} {med['merge']:6.3f}  {med['mib']:8.0f}",
                 flush=True,
             )
             if parts:
