@@ -232,7 +232,7 @@ def _time_parts(spent: dict[str, float]) -> None:
             setattr(owner, name, timed)
 
 
-def upsert_child(rows: int, window: int, parts: bool = False) -> dict[str, Any]:
+def upsert_child(rows: int, window: int, parts: bool = False, keep: str = "") -> dict[str, Any]:
     """One store size: fill it, then time ``window`` rows; CPU ms a row (see the docstring)."""
     import newsbot
     from newsbot.store import ArticleStore
@@ -262,7 +262,8 @@ def upsert_child(rows: int, window: int, parts: bool = False) -> dict[str, Any]:
         bands.BandIndex.merge = timed_merge  # type: ignore[method-assign]
     items = articles(rows + window)
     with tempfile.TemporaryDirectory() as tmp:
-        store = ArticleStore(Path(tmp) / "upsert.db")
+        db = Path(keep) if keep else Path(tmp) / "upsert.db"
+        store = ArticleStore(db)
         for _first in range(0, rows, BATCH):
             store.upsert_many(list(itertools.islice(items, BATCH)))
         in_fill, _TimedConnection.commits = len(merges), []
@@ -275,7 +276,7 @@ def upsert_child(rows: int, window: int, parts: bool = False) -> dict[str, Any]:
             batches.append((time.thread_time() - start) * 1000 / BATCH)
         commits = _TimedConnection.commits
         store.close()  # the last connection: its WAL is checkpointed into the file
-        size_mib = (Path(tmp) / "upsert.db").stat().st_size / 2**20
+        size_mib = db.stat().st_size / 2**20
     usual_commit = statistics.median(commits)
 
     def merge_cpu(m: list[float]) -> float:  # the merge and what it added to its commit, s
@@ -304,7 +305,7 @@ def upsert_child(rows: int, window: int, parts: bool = False) -> dict[str, Any]:
 
 
 def bench_upsert(
-    sizes: list[int], window: int, compare: str, repeats: int, parts: bool = False
+    sizes: list[int], window: int, compare: str, repeats: int, parts: bool = False, keep: str = ""
 ) -> None:
     roots = ([compare] if compare else []) + [str(Path(__file__).resolve().parent.parent)]
     print(
@@ -322,6 +323,7 @@ def bench_upsert(
                 env = {**os.environ, "PYTHONPATH": root}
                 args = ["--upsert-child", str(rows), "--window", str(window)]
                 args += ["--parts"] if parts else []
+                args += ["--keep", keep] if keep else []
                 out = subprocess.run(
                     [sys.executable, __file__, *args],
                     env=env, capture_output=True, text=True, check=True,
@@ -361,14 +363,24 @@ def main() -> None:
         help="with --upsert: the CPU a row of each part (lemmas, keys, FTS insert, bucket"
         " adds, links, COMMIT, bucket merge, the rest), means over the window",
     )
+    parser.add_argument(
+        "--keep",
+        default="",
+        help="with --upsert of one size and no --compare: the store's file, kept (it must not"
+        " exist), e.g. for bench_crawl.py --store",
+    )
     parser.add_argument("--upsert-child", type=int, default=-1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.upsert_child >= 0:
-        print(json.dumps(upsert_child(args.upsert_child, args.window, args.parts)))
+        print(json.dumps(upsert_child(args.upsert_child, args.window, args.parts, args.keep)))
         return
     if args.upsert:
         sizes = [int(s) for s in args.upsert.split(",")]
-        bench_upsert(sizes, args.window, args.compare, args.repeats, args.parts)
+        if args.keep and (len(sizes) > 1 or args.compare or args.repeats > 1):
+            parser.error("--keep keeps one store: one --upsert size, no --compare, one repeat")
+        if args.keep and Path(args.keep).exists():
+            parser.error(f"--keep {args.keep}: the file exists")
+        bench_upsert(sizes, args.window, args.compare, args.repeats, args.parts, args.keep)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     batch_sizes = [int(s) for s in args.batch.split(",")]

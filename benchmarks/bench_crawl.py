@@ -1,7 +1,7 @@
 """The full newsbot crawl against bare Scrapy fetching the same pages; prints figures only.
 
     python benchmarks/bench_crawl.py [--articles N] [--repeats R] [--per-page K] [--profile]
-        [--parse-processes N] [--attribute]
+        [--parse-processes N] [--attribute] [--store DB]
 
 Why: DESIGN.md asks that extraction and the pipelines cost little on top of fetching. This
 builds a bigger replica (the committed one plus N synthetic articles written with
@@ -32,8 +32,11 @@ text (``synthetic_text.py``). ``--profile`` adds one newsbot crawl under cProfil
 top costs; ``--parse-processes N`` adds a third kind of timed run, newsbot with its article
 pages parsed in N worker processes (their CPU included); ``--attribute`` adds newsbot crawls
 that differ in one thing each (the ``-O`` feed, INFO logging, no item pipelines, Scrapy's
-default ``CONCURRENT_ITEMS``, Python's GC threshold) and prints what each costs a page. With
-the defaults the whole run takes about two minutes on two cores.
+default ``CONCURRENT_ITEMS``, Python's GC threshold) and prints what each costs a page.
+``--store DB`` starts every newsbot run from a copy of that store instead of a fresh one (the
+copy made before the clock starts): the crawl of a new site into a store that already holds,
+say, a million rows of others (``bench_bands.py --upsert 1000000 --keep DB``). With the
+defaults the whole run takes about two minutes on two cores.
 """
 
 from __future__ import annotations
@@ -334,10 +337,17 @@ class Bench:
     """The server, the temp dir and the two ways of crawling it."""
 
     def __init__(
-        self, server: Any, tmp: Path, feed: bool = False, parse_processes: int = 0
+        self,
+        server: Any,
+        tmp: Path,
+        feed: bool = False,
+        parse_processes: int = 0,
+        store: Path | None = None,
     ) -> None:
         self.server = server
         self.tmp = tmp
+        #: Each newsbot run starts from a copy of this store (``--store``), else from none.
+        self.store = store
         self.feed = feed
         self.parse_processes = parse_processes  # the "pooled" kind's NEWSBOT_PARSE_PROCESSES
         self.count = 0
@@ -369,6 +379,17 @@ class Bench:
             *settings_flags(settings),
         ]
 
+    def seed_store(self, tag: str) -> None:
+        """The run's store: a copy of ``--store``, made before its clock starts."""
+        if self.store is not None:
+            shutil.copyfile(self.store, self.tmp / f"{tag}.db")
+
+    def drop_store(self, tag: str) -> None:
+        """A copy of a big store is gigabytes: gone once its run is read."""
+        if self.store is not None:
+            for suffix in ("", "-wal", "-shm"):
+                (self.tmp / f"{tag}.db{suffix}").unlink(missing_ok=True)
+
     def newsbot_env(self) -> dict[str, str]:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         env.pop("SCRAPY_SETTINGS_MODULE", None)  # scrapy.cfg in the repo root names it
@@ -386,7 +407,9 @@ class Bench:
             own_file = self.tmp / f"{tag}.own-cpu"
             cmd = [sys.executable, "-c", OWN_CPU_MAIN, str(own_file), *args[2:]]
             log = self.tmp / f"{tag}.log"
+            self.seed_store(tag)
             wall, _usage, code, cpu = run_child(cmd, ROOT, self.newsbot_env(), log)
+            self.drop_store(tag)
             own_cpu, own_rss_kib = read_own(own_file)
         else:
             cwd = self.tmp / "bare"  # no scrapy.cfg here or above: Scrapy's defaults only
@@ -436,7 +459,9 @@ class Bench:
         mark = len(self.server.paths_requested())
         log = self.tmp / "warmup.log"
         cmd = [sys.executable, *self.newsbot_cmd("warmup", log_level="DEBUG")]
+        self.seed_store("warmup")
         wall, _usage, code, _cpu = run_child(cmd, ROOT, self.newsbot_env(), log)
+        self.drop_store("warmup")
         if code != 0:
             raise SystemExit(f"warm-up newsbot run exited {code}; see {log}")
         self.expected = Counter(self._paths_since(mark))
@@ -581,7 +606,9 @@ def attribute(bench: Bench, repeats: int) -> None:
             mark = len(bench.server.paths_requested())
             cmd = [sys.executable, *bench.newsbot_cmd(tag, level, feed=feed, extra=extra)]
             log = bench.tmp / f"{tag}.log"
+            bench.seed_store(tag)
             _wall, _usage, code, used = run_child(cmd, ROOT, bench.newsbot_env(), log)
+            bench.drop_store(tag)
             codes[name] = code  # without pipelines there is no store: the health says 5
             cpu[name].append(used)
             pages[name] = len(bench.server.paths_requested()) - mark
@@ -602,7 +629,9 @@ def profile_once(bench: Bench, top: int, save: Path | None) -> None:
 
     prof = bench.tmp / "newsbot.prof"
     cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *bench.newsbot_cmd("profile")]
+    bench.seed_store("profile")
     wall, _usage, code, _cpu = run_child(cmd, ROOT, bench.newsbot_env(), bench.tmp / "profile.log")
+    bench.drop_store("profile")
     print(f"\ncProfile of one newsbot crawl ({wall:.1f} s under the profiler, exit {code})")
     if save is not None:
         shutil.copyfile(prof, save)
@@ -739,11 +768,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, CSV, DB)")
     parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="each newsbot run stores into a copy of this store (e.g. 1M rows of another site"
+        " kept by bench_bands.py --keep), not a fresh one",
+    )
+    parser.add_argument(
         "--corpus",
         default=str(ROOT.parent / "shared" / "realpages"),
         help="real pages with ground truth, for the F1 printed beside the speed",
     )
     args = parser.parse_args(argv)
+    if args.store is not None and not args.store.is_file():
+        parser.error(f"--store {args.store}: no such file")
 
     sys.path.insert(0, str(ROOT))  # tests.replica and newsbot, imported where used
     from newsbot import settings as newsbot_settings
@@ -775,7 +813,9 @@ def bench_all(args: argparse.Namespace, tmp: Path) -> None:
         f"({args.per_page} per page) in {site}"
     )
     with ReplicaServer(site, fail_once=()) as server:
-        bench = Bench(server, tmp, feed=args.feed, parse_processes=args.parse_processes)
+        bench = Bench(
+            server, tmp, feed=args.feed, parse_processes=args.parse_processes, store=args.store
+        )
         warm = bench.warm_up()
         summary = warm["summary"]
         print(

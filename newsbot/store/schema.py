@@ -234,8 +234,8 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', {FTS_AUTOMERGE});
     """,
     # v9: article_bands loses its index on article_id. A merge inserted every key into both
-    # B-trees (0.16 -> 0.11 ms a row at 300,000 rows, benchmarks/bench_bands.py), and the index
-    # was as big as the table. The store takes an edited row's keys out by primary key: they
+    # B-trees, and the index was as big as the table (the merge's share of a row at 300,000
+    # rows 0.17 -> 0.13 ms, benchmarks/bench_bands.py --upsert). The store takes an edited row's keys out by primary key: they
     # are its stored text's (neardup.text_keys). A row deleted by hand cannot run that from a
     # trigger: its id and text wait in article_bands_deleted for the store's next write.
     f"""
