@@ -398,6 +398,8 @@ class Bench:
     def run(self, kind: str) -> Run:
         self.count += 1
         tag = f"{kind}-{self.count}"
+        if kind in ("newsbot", "pooled"):
+            self.seed_store(tag)  # before the server's CPU is read: the copy is this process's
         mark = len(self.server.paths_requested())
         before = resource.getrusage(resource.RUSAGE_SELF)
         if kind in ("newsbot", "pooled"):
@@ -407,7 +409,6 @@ class Bench:
             own_file = self.tmp / f"{tag}.own-cpu"
             cmd = [sys.executable, "-c", OWN_CPU_MAIN, str(own_file), *args[2:]]
             log = self.tmp / f"{tag}.log"
-            self.seed_store(tag)
             wall, _usage, code, cpu = run_child(cmd, ROOT, self.newsbot_env(), log)
             self.drop_store(tag)
             own_cpu, own_rss_kib = read_own(own_file)
