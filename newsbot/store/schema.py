@@ -235,9 +235,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # v9: article_bands loses its index on article_id. A merge inserted every key into both
     # B-trees, and the index was as big as the table (the merge's share of a row at 300,000
-    # rows 0.17 -> 0.13 ms, benchmarks/bench_bands.py --upsert). The store takes an edited row's keys out by primary key: they
-    # are its stored text's (neardup.text_keys). A row deleted by hand cannot run that from a
-    # trigger: its id and text wait in article_bands_deleted for the store's next write.
+    # rows 0.17 -> 0.13 ms, benchmarks/bench_bands.py --upsert). The store takes an edited
+    # row's keys out by primary key: they are its stored text's (neardup.text_keys). A row
+    # deleted by hand cannot run that from a trigger: its id and text wait in
+    # article_bands_deleted for the store's next write.
     f"""
     DROP INDEX article_bands_article;
     CREATE TABLE article_bands_deleted (
