@@ -7,7 +7,7 @@
 ``ArticleStore.upsert_many`` in batches of 100 (``SQLITE_BATCH_SIZE``), as a backfill does, then
 ``--window`` more, and prints the CPU a row of those (median and mean of their batches), the
 COMMIT statements' part, and the bucket merges' part (``store/bands.py``: every
-``MERGE_ROWS`` rows the recent tier moves into ``article_bands``; its CPU is spread over the rows
+``merge_rows()`` rows the recent tier moves into ``article_bands``; its CPU is spread over the rows
 it merged and added to the mean, so the figure holds for a backfill of any length), and the
 database file's size at the end. The articles are Zipf-distributed Russian
 (``synthetic_text.py``, as ``bench_crawl.py``'s), one in 20 an edited copy of an earlier one,

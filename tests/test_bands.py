@@ -301,3 +301,25 @@ def test_a_v8_store_migrates_without_the_index_keeping_its_keys(
         "https://uv-kurier.ru/story-3": "https://uv-kurier.ru/story-1",
     }
     store.close()
+
+
+def test_the_recent_tier_grows_with_the_store_before_a_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merge rewrites much of the bucket tree: the bigger the store, the more rows it waits
+    for (here at least 2, at most 5, and a quarter of the store between)."""
+    monkeypatch.setattr(bands, "MERGE_ROWS", 2)
+    monkeypatch.setattr(bands, "MERGE_ROWS_MAX", 5)
+    monkeypatch.setattr(bands, "MERGE_FRACTION", 4)
+    store = ArticleStore(tmp_path / "news.db")
+    merged_rows, merges = 0, []
+    for row in stories(27, seed=9):
+        store.upsert_many([row])
+        now = store.conn.execute("SELECT COUNT(*) FROM article_bands").fetchone()[0]
+        if now // neardup.BANDS != merged_rows:
+            merges.append(now // neardup.BANDS - merged_rows)
+            merged_rows = now // neardup.BANDS
+    # After row n: a merge once the tier holds min(5, max(2, n // 4)) rows.
+    assert merges == [2, 2, 2, 2, 2, 3, 4, 5, 5]
+    assert stored_keys(store) == keys_by_rebuild(store)
+    store.close()
