@@ -9,7 +9,8 @@ one blob), and are looked up in memory; once enough rows are there (``merge_rows
 move into ``article_bands`` in one pass sorted by key, so each leaf is written once for all of
 them. Past 100,000 rows a merge writes nearly every leaf of the tree, so the tier then waits
 for a twentieth of the store, up to ``MERGE_ROWS_MAX`` rows: fewer merges, each rewriting the
-tree once (at 1M rows a merge cost 0.245 ms a row at 5,000 rows, 0.081 at 50,000; 2026-12-03).
+tree once (a one-table probe at 1M rows, as ``bench_bands.py --sizes`` times sorted batches:
+a merge of 5,000 rows cost 0.245 ms a row, one of 50,000 rows 0.081; 2026-12-03).
 Look-ups read both tiers. Both live in the same database and are written in the batch's own
 transaction, so a killed run leaves them as consistent as the articles (the recent tier is
 valid across runs: nothing needs repairing on the next open). A run's end does not merge: for
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 #: rows share a merge's leaf writes and cost memory: the tier's look-up table holds ``BANDS``
 #: keys a row (11.5 MiB at 4,900 rows, tracemalloc).
 MERGE_ROWS = 5000
-#: ... and at the most (~47 MiB of look-up table).
+#: ... and at the most (about 47 MiB of look-up table, by the 11.5 MiB at 4,900 rows).
 MERGE_ROWS_MAX = 20_000
 #: In between, the tier grows to this fraction of the store's rows before it is merged.
 MERGE_FRACTION = 20
