@@ -141,8 +141,7 @@ class BandIndex:
 
     def add(self, article_id: int, keys: list[tuple[int, int]]) -> None:
         """The keys of an article that has none stored (a new row: no look-up to delete)."""
-        if article_id in self._recent():  # its id was a row deleted on this connection
-            self._forget_recent(article_id)
+        self._forget_recent(article_id)  # its id may be a row deleted on this connection
         if not keys:
             return
         if not self.tiered:
